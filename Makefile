@@ -1,0 +1,89 @@
+# corners-auth: four CGI executables on one static library.  Plain make,
+# one Debian target; every variable can be overridden on the command line.
+
+PREFIX	?= /usr/local/corners-auth
+# Where the executables look for the database when AUTH_DB is unset: db/
+# beside them (the source tree when run from it; PREFIX/db once installed).
+AUTH_DB_DEFAULT ?= $(CURDIR)/db/auth.db
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+# make SANITIZE=1 ...: the same build under AddressSanitizer and UBSan.
+ifeq ($(SANITIZE),1)
+CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wpointer-arith -Wformat=2 \
+	   -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	   -D_DEFAULT_SOURCE -Icommon -I/usr/include/cjson \
+	   -DAUTH_DB_DEFAULT='"$(AUTH_DB_DEFAULT)"'
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+# Static where Debian ships the archive: the executables start faster and can
+# be copied to another machine.  libcjson has no .a in Debian 12, and
+# libzxcvbn.a is not position-independent, so those two stay shared.
+LDLIBS	?= -Wl,-Bstatic -lsqlite3 -lcrypto -lutf8proc -lidn2 \
+	   -lunistring -Wl,-Bdynamic -lzxcvbn -lcjson -lm -ldl -lpthread
+
+COMMON	= common/auth.o common/cgi.o common/client.o common/conf.o \
+	  common/crypto.o common/db.o common/jwt.o common/policy.o \
+	  common/pw.o common/rate.o common/text.o common/valid.o
+PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me
+UNITS	= tests/unit/test-crypto tests/unit/test-jwt tests/unit/test-pw \
+	  tests/unit/test-valid tests/unit/test-client tests/unit/test-policy \
+	  tests/unit/test-conf
+MIGRATIONS = db/001-schema.sql
+
+all: $(PROGS)
+
+# Rebuild everything when the compiler or flags change (plain <-> sanitized).
+FLAGS_STAMP = common/.flags
+BUILD_FLAGS = $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS)
+$(shell echo '$(BUILD_FLAGS)' | cmp -s - $(FLAGS_STAMP) || \
+    echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP))
+
+common/libcommon.a: $(COMMON)
+	$(AR) rcs $@ $(COMMON)
+
+$(COMMON): common/*.h $(FLAGS_STAMP)
+
+# The migrations are compiled in, so an executable needs no file beside it.
+common/schema.inc: $(MIGRATIONS)
+	for f in $(MIGRATIONS); do \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+		printf ',\n'; \
+	done > $@
+
+common/db.o: common/schema.inc
+
+cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
+
+tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
+
+# SERVER=busybox (default); tests/run.sh is the whole suite.
+test: all $(UNITS)
+	sh tests/unit/run.sh $(UNITS)
+	bash tests/run.sh
+
+# The whole suite under AddressSanitizer + UBSan; any report fails it.
+asan:
+	$(MAKE) SANITIZE=1 test
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	    make gcc clang libc6-dev pkg-config \
+	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
+	    libutf8proc-dev libidn2-dev libunistring-dev \
+	    busybox curl jq sqlite3 ca-certificates
+
+clean-objs:
+	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS)
+
+clean: clean-objs
+	rm -f common/schema.inc $(FLAGS_STAMP)
+
+.PHONY: all test asan deps clean clean-objs

@@ -1,0 +1,303 @@
+/*
+ * CGI request in, response out (RFC 3875), with the body rules of SPEC
+ * "Reading the request body" and the headers of "Every response".
+ */
+#define _GNU_SOURCE	/* strcasestr */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "cgi.h"
+#include "text.h"
+
+void
+cgi_begin(struct req *rq, const char *allow)
+{
+	int	 fd;
+
+	/*
+	 * As slowcgi does: a closed standard descriptor would make a later
+	 * open() (the database) become "stdout" or "stderr".
+	 */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		continue;
+	if (fd > 2)
+		close(fd);
+	memset(rq, 0, sizeof(*rq));
+	rq->allow = allow;
+	rq->method = getenv("REQUEST_METHOD");
+	if (rq->method == NULL)
+		rq->method = "";
+	rq->remote_addr = getenv("REMOTE_ADDR");
+	rq->forwarded_for = getenv("HTTP_X_FORWARDED_FOR");
+	rq->authorization = getenv("HTTP_AUTHORIZATION");
+}
+
+int
+cgi_check_method(const struct req *rq)
+{
+	const char	*p = rq->allow;
+	size_t		 len = strlen(rq->method);
+
+	/* The allow list is "A" or "A, B": match whole words only. */
+	while (*p != '\0') {
+		if (strncmp(p, rq->method, len) == 0 &&
+		    (p[len] == '\0' || p[len] == ','))
+			return 200;
+		p += strcspn(p, ",");
+		p += strspn(p, ", ");
+	}
+	return 405;
+}
+
+/* CONTENT_LENGTH as digits only; -1 when it is anything else. */
+static long long
+content_length(const char *s)
+{
+	long long	 n = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (n > CGI_BODY_MAX)	/* already too big: stop growing */
+			continue;
+		n = n * 10 + (*s - '0');
+	}
+	return n;
+}
+
+/*
+ * Read up to want bytes (or to end of file) into buf.  Returns the count
+ * read, or -1 on a read error.
+ */
+static ssize_t
+read_full(char *buf, size_t want)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < want) {
+		n = read(STDIN_FILENO, buf + got, want - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * The strictness cJSON lacks, in one pass over the text: raw control
+ * characters are refused inside strings (as Python's json does) and outside
+ * them (except JSON whitespace), and each \u0000 escape is marked (see
+ * CGI_NUL_MARK).  Returns 0, or -1 if the text cannot be JSON.
+ */
+static int
+prescan(char *s, size_t len)
+{
+	size_t	 i;
+	int	 in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!in_string) {
+			if (ch < 0x20 && ch != ' ' && ch != '\t' &&
+			    ch != '\n' && ch != '\r')
+				return -1;
+			if (ch == '"')
+				in_string = 1;
+			continue;
+		}
+		if (ch < 0x20)
+			return -1;
+		if (ch == '"')
+			in_string = 0;
+		else if (ch == '\\' && i + 1 < len) {
+			if (len - i >= 6 && memcmp(s + i, "\\u0000", 6) == 0)
+				memset(s + i, CGI_NUL_MARK, 6);
+			i += s[i] == '\\' ? 1 : 5;
+		}
+	}
+	return 0;
+}
+
+int
+cgi_read_json(struct req *rq, cJSON **in)
+{
+	const char	*cl = getenv("CONTENT_LENGTH");
+	const char	*te = getenv("HTTP_TRANSFER_ENCODING");
+	const char	*end = NULL;
+	char		*text;
+	long long	 want;
+	ssize_t		 got;
+	size_t		 len;
+
+	*in = NULL;
+	want = content_length(cl);
+	if (want < 0)
+		return 400;	/* a lying CONTENT_LENGTH is a bad request */
+	/*
+	 * RFC 3875: no CONTENT_LENGTH means no body, except that a server
+	 * passing a chunked body through (Apache) leaves it unset and closes
+	 * our input at its end; then read to end of file, one byte past the
+	 * cap so an oversized body is seen.
+	 */
+	if ((cl == NULL || *cl == '\0') && te != NULL &&
+	    strcasestr(te, "chunked") != NULL)
+		want = CGI_BODY_MAX + 1;
+	else if (want > CGI_BODY_MAX)
+		return 413;	/* refused before reading any of it */
+	if ((rq->body = malloc((size_t)want + 1)) == NULL) {
+		fprintf(stderr, "cgi_read_json: malloc: %s\n", strerror(errno));
+		return 500;
+	}
+	if ((got = read_full(rq->body, (size_t)want)) < 0) {
+		fprintf(stderr, "cgi_read_json: read: %s\n", strerror(errno));
+		return 400;
+	}
+	if (got > CGI_BODY_MAX)
+		return 413;
+	if (cl != NULL && *cl != '\0' && got < want)
+		return 400;	/* the body ended before CONTENT_LENGTH */
+	rq->body[got] = '\0';
+	rq->bodylen = (size_t)got;
+	text = rq->body;
+	len = rq->bodylen;
+	if (len == 0)
+		return 200;	/* empty: SPEC 3, one "missing" error */
+	/* Python's json.loads() accepts a UTF-8 byte order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	/* Raw NULs first: cJSON would stop at one and accept the prefix. */
+	if (memchr(text, '\0', len) != NULL || text_length(text, len) < 0 ||
+	    prescan(text, len) == -1)
+		return 400;
+	*in = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (*in == NULL)
+		return 400;
+	return 200;
+}
+
+cJSON *
+cgi_message(const char *msg)
+{
+	cJSON	*o;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(o, "message", msg) == NULL ||
+	    cJSON_AddNullToObject(o, "details") == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const struct status {
+	int		 code;
+	const char	*reason;
+	const char	*message;	/* for a reply without a body */
+} statuses[] = {
+	{ 200, "OK", NULL },
+	{ 201, "Created", NULL },
+	{ 400, "Bad Request", "Cannot parse request body" },
+	{ 401, "Unauthorized", "Unauthorized" },
+	{ 405, "Method Not Allowed", "Method not allowed." },
+	{ 413, "Content Too Large", "Request body too large." },
+	{ 422, "Unprocessable Content", NULL },
+	{ 429, "Too Many Requests", NULL },
+	{ 500, "Internal Server Error", "Internal server error." },
+	{ 503, "Service Unavailable", "Service temporarily unavailable." },
+};
+
+static const struct status *
+find_status(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].code == code)
+			return &statuses[i];
+	return NULL;
+}
+
+void
+cgi_reply(const struct req *rq, int status, const cJSON *body)
+{
+	const struct status *st;
+	cJSON		*fixed = NULL;
+	char		*text = NULL;
+	char		 head[512], extra[160];
+	int		 n;
+
+	st = find_status(status);
+	if (st == NULL || (body == NULL && st->message == NULL)) {
+		fprintf(stderr, "cgi_reply: no body for status %d\n", status);
+		st = find_status(status = 500);
+		body = NULL;
+	}
+	if (body == NULL)
+		body = fixed = cgi_message(st->message);
+	if (body != NULL)
+		text = cJSON_PrintUnformatted(body);
+	if (text == NULL)	/* out of memory: the one body we can still send */
+		st = find_status(status = 500);
+
+	/* The headers that only some statuses carry (SPEC "Every response"). */
+	if (status == 405)
+		n = snprintf(extra, sizeof(extra), "Allow: %s\r\n", rq->allow);
+	else if (status == 401 && rq->is_bearer)
+		n = snprintf(extra, sizeof(extra), "WWW-Authenticate: Bearer%s\r\n",
+		    rq->token_sent ? " error=\"invalid_token\"" : "");
+	else if (status == 429)
+		n = snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+		    rq->retry_after);
+	else if (status == 503)
+		n = snprintf(extra, sizeof(extra), "Retry-After: 1\r\n");
+	else
+		n = snprintf(extra, sizeof(extra), "%s", "");
+	if (n < 0 || (size_t)n >= sizeof(extra))
+		extra[0] = '\0';
+
+	/* busybox httpd needs Status first; every server takes CRLF. */
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "%s\r\n", status, st->reason, extra);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		n = 0;	/* cannot happen: the parts are bounded above */
+	fwrite(head, 1, (size_t)n, stdout);
+	if (strcmp(rq->method, "HEAD") != 0)	/* HEAD: headers only */
+		fputs(text != NULL ? text :
+		    "{\"message\":\"Internal server error.\",\"details\":null}",
+		    stdout);
+	fflush(stdout);
+	cJSON_free(text);
+	cJSON_Delete(fixed);
+}
+
+void
+cgi_end(struct req *rq)
+{
+	free(rq->body);
+	rq->body = NULL;
+}

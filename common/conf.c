@@ -1,0 +1,200 @@
+/*
+ * The AUTH_* environment, read strictly: digits only for numbers, every
+ * number inside its range, the secret at least 32 bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "crypto.h"
+
+#define DAY		86400LL
+#define TTL_MAX		(3650 * DAY)	/* ten years is already absurd */
+#define ITER_MAX	100000000UL	/* Django's default is 600000-1000000 */
+
+#ifndef AUTH_DB_DEFAULT
+#define AUTH_DB_DEFAULT "db/auth.db"
+#endif
+
+/*
+ * An integer setting: unset gives def; otherwise only decimal digits
+ * within [min, max] are accepted.  Returns -1 (logged) on anything else.
+ */
+static int
+num(const char *name, long long def, long long min, long long max,
+    long long *out)
+{
+	const char	*s = getenv(name), *p;
+	long long	 v = 0;
+
+	if (s == NULL) {
+		*out = def;
+		return 0;
+	}
+	for (p = s; *p >= '0' && *p <= '9' && v <= max; p++)
+		v = v * 10 + (*p - '0');
+	if (p == s || *p != '\0' || v < min || v > max) {
+		fprintf(stderr, "conf: %s: \"%.32s\" is not an integer from "
+		    "%lld to %lld\n", name, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* AUTH_MIN_PASSWORD_ENTROPY: bits, digits with an optional fraction. */
+static int
+entropy(double *out)
+{
+	const char	*s = getenv("AUTH_MIN_PASSWORD_ENTROPY");
+	char		*end;
+	size_t		 digits;
+
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	digits = strspn(s, "0123456789");
+	if (digits > 0 && s[digits] == '.' && s[digits + 1] != '\0')
+		digits += 1 + strspn(s + digits + 1, "0123456789");
+	errno = 0;
+	*out = strtod(s, &end);
+	if (digits == 0 || s[digits] != '\0' || end != s + digits ||
+	    errno != 0 || *out > 1000) {
+		fprintf(stderr, "conf: AUTH_MIN_PASSWORD_ENTROPY: \"%.32s\" is "
+		    "not a number of bits from 0 to 1000\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the key file: at most CONF_SECRET_MAX bytes, one final newline off. */
+static int
+secret_file(struct conf *cf, const char *path)
+{
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+	char	 extra;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "conf: AUTH_JWT_SECRET_FILE: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (len < sizeof(cf->secret)) {
+		n = read(fd, cf->secret + len, sizeof(cf->secret) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == sizeof(cf->secret) && read(fd, &extra, 1) == 1) {
+		close(fd);
+		fprintf(stderr, "conf: AUTH_JWT_SECRET_FILE: %s: longer than "
+		    "%d bytes\n", path, CONF_SECRET_MAX);
+		return -1;
+	}
+	close(fd);
+	if (len > 0 && cf->secret[len - 1] == '\n')
+		len--;
+	if (len > 0 && cf->secret[len - 1] == '\r')
+		len--;
+	cf->secretlen = len;
+	return 0;
+}
+
+static int
+secret(struct conf *cf)
+{
+	const char	*s = getenv("AUTH_JWT_SECRET");
+	const char	*f = getenv("AUTH_JWT_SECRET_FILE");
+	size_t		 len;
+
+	cf->secretlen = 0;
+	if (s != NULL && f != NULL) {
+		fprintf(stderr, "conf: AUTH_JWT_SECRET and AUTH_JWT_SECRET_FILE "
+		    "are both set; set one\n");
+		return -1;
+	}
+	if (s != NULL) {
+		if ((len = strlen(s)) > sizeof(cf->secret)) {
+			fprintf(stderr, "conf: AUTH_JWT_SECRET: longer than %d "
+			    "bytes\n", CONF_SECRET_MAX);
+			return -1;
+		}
+		memcpy(cf->secret, s, len);
+		cf->secretlen = len;
+	} else if (f != NULL) {
+		if (secret_file(cf, f) == -1)
+			return -1;
+	} else
+		return 0;	/* the database's generated key */
+	if (cf->secretlen < CONF_SECRET_MIN) {
+		fprintf(stderr, "conf: %s: the key has %zu bytes; HS256 needs "
+		    "at least %d (RFC 7518 3.2)\n", s != NULL ?
+		    "AUTH_JWT_SECRET" : "AUTH_JWT_SECRET_FILE", cf->secretlen,
+		    CONF_SECRET_MIN);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct conf *cf)
+{
+	const char	*db = getenv("AUTH_DB");
+	const char	*proxies = getenv("AUTH_TRUSTED_PROXIES");
+	long long	 v;
+	int		 n;
+
+	memset(cf, 0, sizeof(*cf));
+	if (db == NULL)
+		db = AUTH_DB_DEFAULT;
+	if (*db == '\0' || strlen(db) >= sizeof(cf->db_path)) {
+		fprintf(stderr, "conf: AUTH_DB: empty or too long\n");
+		return -1;
+	}
+	strcpy(cf->db_path, db);
+	if (num("AUTH_ACCESS_TTL", 300, 1, TTL_MAX, &cf->access_ttl) == -1 ||
+	    num("AUTH_REFRESH_TTL", DAY, 1, TTL_MAX, &cf->refresh_ttl) == -1 ||
+	    num("AUTH_PBKDF2_ITERATIONS", 600000, 1, ITER_MAX, &v) == -1)
+		return -1;
+	cf->iterations = (unsigned long)v;
+	if (num("AUTH_RATE_LIMIT", 1, 0, 1, &v) == -1 ||
+	    num("AUTH_RATE_WINDOW", 300, 1, 365 * DAY, &cf->rate_window) == -1 ||
+	    num("AUTH_RATE_REGISTER", 5, 1, 1000000,
+	    &cf->rate_max[RATE_REGISTER]) == -1 ||
+	    num("AUTH_RATE_LOGIN", 10, 1, 1000000,
+	    &cf->rate_max[RATE_LOGIN]) == -1 ||
+	    num("AUTH_RATE_REFRESH", 15, 1, 1000000,
+	    &cf->rate_max[RATE_REFRESH]) == -1)
+		return -1;
+	cf->rate_on = (int)v;
+	if (proxies != NULL) {
+		n = client_parse_proxies(proxies, cf->proxies, CONF_PROXIES_MAX);
+		if (n < 0) {
+			fprintf(stderr, "conf: AUTH_TRUSTED_PROXIES: \"%.64s\" is "
+			    "not a comma-separated list of at most %d IPs or "
+			    "CIDRs\n", proxies, CONF_PROXIES_MAX);
+			return -1;
+		}
+		cf->nproxies = (size_t)n;
+	}
+	if (entropy(&cf->min_entropy) == -1 || secret(cf) == -1) {
+		conf_free(cf);
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_free(struct conf *cf)
+{
+	crypto_cleanse(cf->secret, sizeof(cf->secret));
+	cf->secretlen = 0;
+}

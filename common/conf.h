@@ -1,0 +1,49 @@
+/*
+ * Configuration: every AUTH_* variable of SPEC "Configuration", parsed once
+ * per process with bounds.  A malformed value is an error, never a default.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stddef.h>
+
+#include "client.h"
+
+#define CONF_SECRET_MIN	32	/* RFC 7518 3.2: an HS256 key of 256 bits */
+#define CONF_SECRET_MAX	4096
+#define CONF_PROXIES_MAX 64
+#define CONF_PATH_MAX	4096
+
+/* Attempt-counter scopes, indexing conf.rate_max. */
+enum rate_scope {
+	RATE_REGISTER,
+	RATE_LOGIN,
+	RATE_REFRESH,
+	RATE__MAX
+};
+
+struct conf {
+	char		 db_path[CONF_PATH_MAX];	/* AUTH_DB */
+	unsigned char	 secret[CONF_SECRET_MAX];	/* AUTH_JWT_SECRET[_FILE] */
+	size_t		 secretlen;	/* 0: use the database's own key */
+	long long	 access_ttl;	/* AUTH_ACCESS_TTL, seconds */
+	long long	 refresh_ttl;	/* AUTH_REFRESH_TTL, seconds */
+	unsigned long	 iterations;	/* AUTH_PBKDF2_ITERATIONS */
+	int		 rate_on;	/* AUTH_RATE_LIMIT */
+	long long	 rate_window;	/* AUTH_RATE_WINDOW, seconds */
+	long long	 rate_max[RATE__MAX];	/* AUTH_RATE_{REGISTER,...} */
+	struct cidr	 proxies[CONF_PROXIES_MAX];	/* AUTH_TRUSTED_PROXIES */
+	size_t		 nproxies;
+	double		 min_entropy;	/* AUTH_MIN_PASSWORD_ENTROPY, bits */
+};
+
+/*
+ * Fill cf from the environment.  Returns 0, or -1 after logging one line
+ * that names the offending variable (the request then answers 500).
+ */
+int	conf_load(struct conf *cf);
+
+/* Wipe the secret held in cf. */
+void	conf_free(struct conf *cf);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * HS256 JWTs, byte-compatible with PyJWT (the signer simplejwt uses):
+ * header {"alg":"HS256","typ":"JWT"}, compact JSON payload.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "crypto.h"
+#include "jwt.h"
+#include "valid.h"
+
+/* base64url of {"alg":"HS256","typ":"JWT"}, PyJWT's header byte for byte. */
+#define HEADER_B64	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+#define JTI_BYTES	16	/* 32 hex characters */
+#define SIG_B64_LEN	43	/* 32 bytes of base64url, no padding */
+#define PART_MAX	(JWT_MAX * 3 / 4 + 3)
+
+/* 2^63: the first double that no longer fits in a signed 64-bit integer. */
+#define INT64_LIMIT	9223372036854775808.0
+
+static const char *const type_names[] = {
+	"access",	/* JWT_ACCESS */
+	"refresh",	/* JWT_REFRESH */
+};
+
+int
+jwt_sign(const void *key, size_t keylen, enum jwt_type type,
+    long long user_id, long long now, long long ttl, char *out, size_t outsz)
+{
+	unsigned char	 rnd[JTI_BYTES], mac[CRYPTO_SHA256_LEN];
+	char		 jti[2 * JTI_BYTES + 1];
+	cJSON		*claims = NULL;
+	char		*payload = NULL;
+	size_t		 len, i;
+	int		 n, rc = -1;
+
+	if (crypto_random(rnd, sizeof(rnd)) == -1)
+		return -1;
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(jti + 2 * i, 3, "%02x", rnd[i]);
+	/* simplejwt's claim order: token_type, exp, iat, jti, user_id. */
+	if ((claims = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(claims, "token_type", type_names[type]) ==
+	    NULL ||
+	    cJSON_AddNumberToObject(claims, "exp", (double)(now + ttl)) == NULL ||
+	    cJSON_AddNumberToObject(claims, "iat", (double)now) == NULL ||
+	    cJSON_AddStringToObject(claims, "jti", jti) == NULL ||
+	    cJSON_AddNumberToObject(claims, "user_id", (double)user_id) == NULL ||
+	    (payload = cJSON_PrintUnformatted(claims)) == NULL) {
+		fprintf(stderr, "jwt_sign: out of memory\n");
+		goto out;
+	}
+	len = strlen(HEADER_B64);
+	if (outsz < len + 1) {
+		fprintf(stderr, "jwt_sign: no room\n");
+		goto out;
+	}
+	memcpy(out, HEADER_B64 ".", len + 1);
+	len++;
+	if ((n = crypto_b64_encode(payload, strlen(payload), out + len,
+	    outsz - len, 1)) < 0) {
+		fprintf(stderr, "jwt_sign: no room\n");
+		goto out;
+	}
+	len += (size_t)n;
+	crypto_hmac_sha256(key, keylen, out, len, mac);
+	if (len + 2 + SIG_B64_LEN > outsz) {
+		fprintf(stderr, "jwt_sign: no room\n");
+		goto out;
+	}
+	out[len++] = '.';
+	if (crypto_b64_encode(mac, sizeof(mac), out + len, outsz - len, 1) < 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_free(payload);
+	cJSON_Delete(claims);
+	return rc;
+}
+
+/* Decode one base64url segment and parse it as a JSON object. */
+static cJSON *
+segment(const char *s, size_t len)
+{
+	unsigned char	 buf[PART_MAX + 1];
+	int		 n;
+	cJSON		*o;
+
+	if (len == 0 || (n = crypto_b64_decode(s, len, buf, PART_MAX, 1)) < 0)
+		return NULL;
+	buf[n] = '\0';
+	/* cJSON would stop at a NUL and accept the prefix. */
+	if (memchr(buf, '\0', (size_t)n) != NULL)
+		return NULL;
+	o = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)n + 1, NULL, 1);
+	if (o != NULL && !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A claim that must, when present, be a number no later than now. */
+static int
+not_future(const cJSON *payload, const char *name, long long now)
+{
+	const cJSON	*c = valid_member(payload, name);
+
+	return c == NULL || (cJSON_IsNumber(c) && c->valuedouble <= (double)now);
+}
+
+enum jwt_verdict
+jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
+    enum jwt_type type, long long now, long long *user_id)
+{
+	const char	*dot1, *dot2;
+	const cJSON	*c;
+	cJSON		*header = NULL, *payload = NULL;
+	unsigned char	 mac[CRYPTO_SHA256_LEN], sig[CRYPTO_SHA256_LEN + 3];
+	enum jwt_verdict v = JWT_MALFORMED;
+	double		 id;
+
+	if (len == 0 || len > JWT_MAX || memchr(token, '\0', len) != NULL)
+		return JWT_MALFORMED;
+	/* Exactly three segments: two dots, the last one not followed by more. */
+	if ((dot1 = memchr(token, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token))) ==
+	    NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) !=
+	    NULL)
+		return JWT_MALFORMED;
+
+	if ((header = segment(token, (size_t)(dot1 - token))) == NULL)
+		goto out;
+	c = valid_member(header, "alg");
+	if (!cJSON_IsString(c) || strcmp(c->valuestring, "HS256") != 0 ||
+	    valid_member(header, "crit") != NULL) {
+		v = JWT_BAD_ALG;
+		goto out;
+	}
+	/* The signature before anything in the payload is believed. */
+	if (crypto_b64_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig,
+	    sizeof(sig), 1) != CRYPTO_SHA256_LEN) {
+		v = JWT_BAD_SIG;
+		goto out;
+	}
+	crypto_hmac_sha256(key, keylen, token, (size_t)(dot2 - token), mac);
+	if (!crypto_equal(mac, sig, sizeof(mac))) {
+		v = JWT_BAD_SIG;
+		goto out;
+	}
+	if ((payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
+		goto out;
+
+	c = valid_member(payload, "exp");
+	if (!cJSON_IsNumber(c) || !(c->valuedouble > (double)now)) {
+		v = JWT_EXPIRED;
+		goto out;
+	}
+	if (!not_future(payload, "iat", now) ||
+	    !not_future(payload, "nbf", now)) {
+		v = JWT_NOT_YET;
+		goto out;
+	}
+	c = valid_member(payload, "token_type");
+	if (!cJSON_IsString(c) || strcmp(c->valuestring, type_names[type]) != 0) {
+		v = JWT_WRONG_TYPE;
+		goto out;
+	}
+	c = valid_member(payload, "user_id");
+	id = cJSON_IsNumber(c) ? c->valuedouble : 0.5;
+	if (id != floor(id) || id >= INT64_LIMIT || id < -INT64_LIMIT) {
+		v = JWT_BAD_USER;
+		goto out;
+	}
+	*user_id = (long long)id;
+	v = JWT_OK;
+out:
+	crypto_cleanse(mac, sizeof(mac));
+	cJSON_Delete(header);
+	cJSON_Delete(payload);
+	return v;
+}

@@ -1,0 +1,48 @@
+/*
+ * JSON Web Tokens as djangorestframework-simplejwt issues them: JWS compact
+ * serialisation, HS256, claims token_type, exp, iat, jti, user_id
+ * (SPEC "Tokens").
+ */
+#ifndef JWT_H
+#define JWT_H
+
+#include <stddef.h>
+
+#define JWT_MAX		8192	/* a longer token is malformed */
+
+enum jwt_type {
+	JWT_ACCESS,
+	JWT_REFRESH
+};
+
+/* Why a token was refused; only JWT_OK lets it through. */
+enum jwt_verdict {
+	JWT_OK,
+	JWT_MALFORMED,		/* segments, base64url, JSON, size */
+	JWT_BAD_ALG,		/* alg is not HS256, or a crit header */
+	JWT_BAD_SIG,		/* the HMAC does not match */
+	JWT_EXPIRED,		/* exp missing, not a number or not future */
+	JWT_NOT_YET,		/* iat or nbf in the future or not a number */
+	JWT_WRONG_TYPE,		/* token_type is not the one asked for */
+	JWT_BAD_USER		/* user_id missing or not a 64-bit integer */
+};
+
+/*
+ * Sign a token of type for user_id, issued at now and valid for ttl
+ * seconds, with a fresh random jti, into out (outsz bytes, NUL-terminated).
+ * Returns 0, or -1 (logged) if randomness, memory or outsz fell short.
+ */
+int	jwt_sign(const void *key, size_t keylen, enum jwt_type type,
+	    long long user_id, long long now, long long ttl, char *out,
+	    size_t outsz);
+
+/*
+ * Verify token (len bytes) as a token of type at time now, under key.  On
+ * JWT_OK *user_id is set.  The signature is checked before the payload is
+ * parsed, in constant time.
+ */
+enum jwt_verdict jwt_verify(const char *token, size_t len, const void *key,
+	    size_t keylen, enum jwt_type type, long long now,
+	    long long *user_id);
+
+#endif

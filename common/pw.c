@@ -1,0 +1,111 @@
+/*
+ * Django's pbkdf2_sha256 hasher: hashes made by Django verify here and the
+ * other way round.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "pw.h"
+
+#define ALGORITHM	"pbkdf2_sha256"
+#define SALT_LEN	22	/* Django's salt: 22 of [a-zA-Z0-9], ~131 bits */
+#define SALT_MAX	256	/* a stored salt longer than this is unusable */
+#define ITER_MAX	100000000UL	/* nor is an absurd iteration count */
+#define KEY_B64_LEN	44	/* 32 bytes, standard base64 with padding */
+
+static const char alnum[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/* SALT_LEN characters of alnum, uniformly (rejection sampling). */
+static int
+make_salt(char salt[SALT_LEN + 1])
+{
+	unsigned char	 rnd[64];
+	size_t		 i, n = 0;
+
+	while (n < SALT_LEN) {
+		if (crypto_random(rnd, sizeof(rnd)) == -1)
+			return -1;
+		/* 248 = 4 * 62: bytes above it would favour some letters. */
+		for (i = 0; i < sizeof(rnd) && n < SALT_LEN; i++)
+			if (rnd[i] < 248)
+				salt[n++] = alnum[rnd[i] % 62];
+	}
+	salt[n] = '\0';
+	return 0;
+}
+
+int
+pw_hash(const char *pass, size_t len, unsigned long iterations,
+    char out[PW_HASH_MAX])
+{
+	unsigned char	 key[CRYPTO_SHA256_LEN];
+	char		 salt[SALT_LEN + 1], b64[KEY_B64_LEN + 1];
+	int		 n;
+
+	if (make_salt(salt) == -1)
+		return -1;
+	crypto_pbkdf2_sha256(pass, len, salt, SALT_LEN, iterations, key,
+	    sizeof(key));
+	n = crypto_b64_encode(key, sizeof(key), b64, sizeof(b64), 0);
+	crypto_cleanse(key, sizeof(key));
+	if (n != KEY_B64_LEN)
+		return -1;
+	n = snprintf(out, PW_HASH_MAX, ALGORITHM "$%lu$%s$%s", iterations,
+	    salt, b64);
+	if (n < 0 || n >= PW_HASH_MAX) {
+		fprintf(stderr, "pw_hash: no room\n");
+		return -1;
+	}
+	return 0;
+}
+
+enum pw_verdict
+pw_verify(const char *pass, size_t len, const char *encoded,
+    unsigned long *iterations)
+{
+	const char	*p, *salt, *hash;
+	unsigned char	 want[CRYPTO_SHA256_LEN + 2], got[CRYPTO_SHA256_LEN];
+	unsigned long	 iter = 0;
+	size_t		 saltlen;
+	int		 ok;
+
+	*iterations = 0;
+	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
+		return PW_UNUSABLE;
+	p = encoded + sizeof(ALGORITHM);
+	/* Iterations: decimal digits, no sign, no leading zero, in range. */
+	if (*p < '1' || *p > '9')
+		return PW_UNUSABLE;
+	for (; *p >= '0' && *p <= '9' && iter <= ITER_MAX; p++)
+		iter = iter * 10 + (unsigned long)(*p - '0');
+	if (*p != '$' || iter > ITER_MAX)
+		return PW_UNUSABLE;
+	salt = p + 1;
+	if ((hash = strchr(salt, '$')) == NULL)
+		return PW_UNUSABLE;
+	saltlen = (size_t)(hash - salt);
+	hash++;
+	if (saltlen == 0 || saltlen > SALT_MAX ||
+	    strlen(hash) != KEY_B64_LEN ||
+	    crypto_b64_decode(hash, KEY_B64_LEN, want, sizeof(want), 0) !=
+	    CRYPTO_SHA256_LEN)
+		return PW_UNUSABLE;
+	*iterations = iter;
+	crypto_pbkdf2_sha256(pass, len, salt, saltlen, iter, got, sizeof(got));
+	ok = crypto_equal(got, want, sizeof(got));
+	crypto_cleanse(got, sizeof(got));
+	return ok ? PW_OK : PW_MISMATCH;
+}
+
+void
+pw_waste(const char *pass, size_t len, unsigned long iterations)
+{
+	unsigned char	 key[CRYPTO_SHA256_LEN];
+
+	crypto_pbkdf2_sha256(pass, len, "timing-equaliser-salt", SALT_LEN,
+	    iterations, key, sizeof(key));
+	crypto_cleanse(key, sizeof(key));
+}

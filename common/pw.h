@@ -1,0 +1,39 @@
+/*
+ * Password hashes in Django's format (SPEC "Passwords"):
+ * pbkdf2_sha256$<iterations>$<salt>$<base64 of the 32-byte key>.
+ */
+#ifndef PW_H
+#define PW_H
+
+#include <stddef.h>
+
+#define PW_HASH_MAX	128	/* an encoded hash we make, with its NUL */
+
+enum pw_verdict {
+	PW_OK,		/* the password matches */
+	PW_MISMATCH,	/* it does not */
+	PW_UNUSABLE	/* the stored hash is no pbkdf2_sha256 we can check */
+};
+
+/*
+ * Hash pass (len bytes of UTF-8) with a fresh 22-character salt and the
+ * given iterations into out (PW_HASH_MAX bytes).  Returns 0, or -1 (logged)
+ * if no random bytes could be had.
+ */
+int	pw_hash(const char *pass, size_t len, unsigned long iterations,
+	    char out[PW_HASH_MAX]);
+
+/*
+ * Check pass against a stored hash.  *iterations is set to the hash's
+ * iteration count (0 if unusable), so the caller can decide to re-hash.
+ */
+enum pw_verdict pw_verify(const char *pass, size_t len, const char *encoded,
+	    unsigned long *iterations);
+
+/*
+ * Spend the time of one verification at the given cost without a hash to
+ * check: what login does for an unknown user, so timing tells nothing.
+ */
+void	pw_waste(const char *pass, size_t len, unsigned long iterations);
+
+#endif

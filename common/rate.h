@@ -1,0 +1,24 @@
+/*
+ * The attempt counter of SPEC "Rate limiting": fixed windows per scope and
+ * client, counted exactly in the database.
+ */
+#ifndef RATE_H
+#define RATE_H
+
+#include <cJSON.h>
+
+#include "conf.h"
+
+struct db;
+struct req;
+
+/*
+ * Count this attempt of the request's client in scope.  Returns 200 if it
+ * is within the limit (or counting is off), 429 with *out set to the body
+ * and rq->retry_after to the seconds left in the window, or 503 if the
+ * count could not be stored.  The caller frees *out.
+ */
+int	rate_hit(struct db *db, const struct conf *cf, enum rate_scope scope,
+	    struct req *rq, long long now, cJSON **out);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * UTF-8 and Unicode rules, all delegated to libutf8proc's tables.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "text.h"
+
+long
+text_length(const char *s, size_t len)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	long			 count = 0;
+
+	while (len > 0) {
+		/* Fast path: ASCII is most of what arrives. */
+		if (*p < 0x80) {
+			p++;
+			len--;
+			count++;
+			continue;
+		}
+		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &c);
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		count++;
+	}
+	return count;
+}
+
+/* Python's str.isspace(): bidi class WS, B or S, or category Zs. */
+static int
+is_space(utf8proc_int32_t c)
+{
+	const utf8proc_property_t *p = utf8proc_get_property(c);
+
+	return p->category == UTF8PROC_CATEGORY_ZS ||
+	    p->bidi_class == UTF8PROC_BIDI_CLASS_WS ||
+	    p->bidi_class == UTF8PROC_BIDI_CLASS_B ||
+	    p->bidi_class == UTF8PROC_BIDI_CLASS_S;
+}
+
+size_t
+text_strip(const char *s, size_t *start)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	size_t			 len = strlen(s), i = 0, first = len, end = 0;
+
+	while (i < len) {
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n <= 0)
+			break;
+		if (!is_space(c)) {
+			if (first == len)
+				first = i;
+			end = i + (size_t)n;
+		}
+		i += (size_t)n;
+	}
+	if (first == len) {
+		*start = 0;
+		return 0;
+	}
+	*start = first;
+	return end - first;
+}
+
+static char *
+map(const char *s, size_t len, utf8proc_option_t opts)
+{
+	utf8proc_uint8_t	*out = NULL;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+	    &out, opts) < 0)
+		return NULL;
+	return (char *)out;
+}
+
+char *
+text_nfkc(const char *s, size_t len)
+{
+	return map(s, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+	    UTF8PROC_COMPAT);
+}
+
+char *
+text_fold(const char *s, size_t len)
+{
+	/* NFKC_Casefold: fold, then compose again so the key is stable. */
+	return map(s, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+	    UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+}
+
+char *
+text_lower(const char *s, size_t len)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_uint8_t	*out, *o;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	size_t			 i = 0;
+
+	/* A lowercase code point never needs more than 4 bytes. */
+	if (len > (SIZE_MAX - 1) / 4 || (out = malloc(4 * len + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (i < len) {
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n <= 0) {
+			free(out);
+			return NULL;
+		}
+		o += utf8proc_encode_char(utf8proc_tolower(c), o);
+		i += (size_t)n;
+	}
+	*o = '\0';
+	return (char *)out;
+}
+
+int
+text_is_digits(const char *s)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	size_t			 len = strlen(s), i = 0;
+
+	if (len == 0)
+		return 0;
+	while (i < len) {
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n <= 0 || utf8proc_category(c) != UTF8PROC_CATEGORY_ND)
+			return 0;
+		i += (size_t)n;
+	}
+	return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * Input validation: the request schema with its 422 error list (SPEC
+ * "Reading the request body" 3-6), and the email and username rules of
+ * SPEC "POST register" 3 and 4.
+ */
+#ifndef VALID_H
+#define VALID_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+/* One string field of an endpoint's schema; lengths in code points. */
+struct field {
+	const char	*name;
+	long		 min;
+	long		 max;	/* 0: no upper bound */
+};
+
+/*
+ * The member name of object o, the last one where the key repeats (as
+ * Python's json keeps the last).  NULL if o is no object or has none.
+ */
+const cJSON *valid_member(const cJSON *o, const char *name);
+
+/*
+ * Check the parsed body in (NULL for an empty body) against n fields.
+ * Returns 200 with vals[i] pointing at each field's string inside in, or
+ * 422 with *out set to the whole "Validation error." body listing every
+ * failing field in order, or 500 without memory.  The caller frees *out.
+ */
+int	valid_body(const cJSON *in, const struct field *fields, size_t n,
+	    const char **vals, cJSON **out);
+
+/* Non-zero if s (stripped and lowercased) passes Django's validate_email. */
+int	valid_email(const char *s);
+
+/*
+ * Non-zero if s (stripped and NFKC-normalised) is a valid username: not
+ * empty, only letters, digits, combining marks and @ . + - _.
+ */
+int	valid_username(const char *s);
+
+#endif
