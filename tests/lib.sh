@@ -1,0 +1,213 @@
+# tests/lib.sh: sourced by every tests/tNN-*.sh.  Gives each test file a
+# private temporary directory and database, a web server on a free
+# 127.0.0.1 port running the real executables, and the helpers below.
+#
+#   start_server [VAR=value ...]  (re)start the server; the AUTH_* settings
+#                                 given are added to the defaults below
+#   req METHOD PATH [BODY] [CURL-ARG...]
+#                                 sets $status, $body, $hdrs (BODY "-" = none;
+#                                 BODY @file sends a file's bytes)
+#   cgi_run METHOD NAME [BODY] [VAR=value ...]
+#                                 runs cgi-bin/NAME directly with a hand-made
+#                                 environment: what no real server sends
+#   check "description" COMMAND...    ok/FAIL, counted
+#   check_status CODE "description"
+#   check_json FILTER VALUE "description"   (jq -r FILTER on $body)
+#   check_header NAME VALUE "description"   (exact, case-insensitive name)
+#   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
+#   finish                        prints "N passed, N failed"; exit status
+#
+# Environment: SERVER=busybox (default); BIN=dir of the executables.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$TOP/cgi-bin}
+SERVER=${SERVER:-busybox}
+T=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-test.XXXXXX")
+PASS=0
+FAIL=0
+SERVER_PID=
+PORT=
+status=
+body=
+hdrs=
+
+# Defaults for every test: a private database, a cheap hash, a fixed key.
+export AUTH_DB="$T/auth.db"
+export AUTH_PBKDF2_ITERATIONS=1000
+export AUTH_JWT_SECRET="test-secret-0123456789abcdef0123456789abcdef"
+# The attempt counter stays on (every request goes through it) but high
+# enough that only t60-rate.sh, which sets its own limits, ever meets it.
+export AUTH_RATE_REGISTER=100000 AUTH_RATE_LOGIN=100000 AUTH_RATE_REFRESH=100000
+unset AUTH_JWT_SECRET_FILE AUTH_ACCESS_TTL AUTH_REFRESH_TTL AUTH_RATE_LIMIT \
+    AUTH_RATE_WINDOW AUTH_TRUSTED_PROXIES AUTH_MIN_PASSWORD_ENTROPY
+# Sanitizer reports (make SANITIZE=1) land in files that finish() reads.
+export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:halt_on_error=1"
+
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+		SERVER_PID=
+	fi
+}
+
+cleanup() {
+	stop_server
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_server [VAR=value ...]: the settings apply to this server only.
+start_server() {
+	local try
+	stop_server
+	mkdir -p "$T/www/cgi-bin"
+	for p in register login refresh me; do
+		ln -sf "$BIN/$p" "$T/www/cgi-bin/$p"
+	done
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		case "$SERVER" in
+		busybox)
+			env "$@" busybox httpd -f -p "127.0.0.1:$PORT" \
+			    -h "$T/www" 2>>"$T/server.log" &
+			;;
+		*)
+			echo "unknown SERVER=$SERVER" >&2
+			exit 2
+			;;
+		esac
+		SERVER_PID=$!
+		for _ in $(seq 50); do
+			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+				break	# the port was taken: try another
+			fi
+			if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+				return 0
+			fi
+			sleep 0.05
+		done
+		stop_server
+	done
+	echo "cannot start $SERVER" >&2
+	exit 2
+}
+
+# URL path of an endpoint under the running server.
+path() {
+	echo "/cgi-bin/$1"
+}
+
+req() {
+	local method=$1 p=$2 data=${3:--}
+	shift 2
+	[ $# -gt 0 ] && shift
+	local args=(-s -X "$method" -o "$T/body" -D "$T/hdrs" -w '%{http_code}')
+	if [ "$method" = HEAD ]; then
+		args=(-s -I -o "$T/body" -D "$T/hdrs" -w '%{http_code}')
+	fi
+	if [ "$data" != - ]; then
+		case "$data" in
+		@*) args+=(--data-binary "$data") ;;
+		*) printf '%s' "$data" >"$T/reqbody"
+		   args+=(--data-binary "@$T/reqbody") ;;
+		esac
+		args+=(-H 'Content-Type: application/json')
+	fi
+	status=$(curl "${args[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")")
+	body=$(cat "$T/body")
+	hdrs=$(tr -d '\r' <"$T/hdrs")
+}
+
+# cgi_run METHOD NAME [BODY] [VAR=value ...]: exec the binary as a server
+# would, parse its CGI output into $status, $hdrs and $body.
+cgi_run() {
+	local method=$1 name=$2 data=${3:-}
+	shift 2
+	[ $# -gt 0 ] && shift
+	printf '%s' "$data" >"$T/reqbody"
+	env REQUEST_METHOD="$method" CONTENT_LENGTH="${#data}" \
+	    REMOTE_ADDR=127.0.0.1 "$@" "$BIN/$name" <"$T/reqbody" \
+	    >"$T/cgiout" 2>>"$T/cgi.log"
+	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/cgiout" | tr -d '\r')
+	body=$(sed '1,/^\r\{0,1\}$/d' "$T/cgiout")
+	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok - $1"
+}
+
+not_ok() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL - $1 ($2)"
+}
+
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "status $status, body ${body:0:300}"
+	fi
+}
+
+check_status() {
+	if [ "$status" = "$1" ]; then
+		ok "$2"
+	else
+		not_ok "$2" "want status $1, got $status, body ${body:0:300}"
+	fi
+}
+
+check_json() {
+	local got
+	got=$(printf '%s' "$body" | jq -r "$1" 2>&1)
+	if [ "$got" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want $1 = $2, got $got"
+	fi
+}
+
+header() {
+	printf '%s\n' "$hdrs" | sed -n "s/^$1: //Ip" | head -n 1
+}
+
+check_header() {
+	local got
+	got=$(header "$1")
+	if [ "$got" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want header $1: $2, got '$got'"
+	fi
+}
+
+register() {
+	req POST register "{\"username\":\"$1\",\"email\":\"$2\",\"password\":\"$3\"}"
+	access=$(printf '%s' "$body" | jq -r '.access // empty' 2>/dev/null)
+	refresh=$(printf '%s' "$body" | jq -r '.refresh // empty' 2>/dev/null)
+}
+
+finish() {
+	local f
+	for f in "$T"/asan* "$T"/ubsan*; do
+		[ -e "$f" ] || continue
+		not_ok "sanitizer report $(basename "$f")" "$(head -c 2000 "$f")"
+	done
+	if grep -q 'runtime error:\|AddressSanitizer' "$T/server.log" \
+	    "$T/cgi.log" 2>/dev/null; then
+		not_ok "sanitizer output in the server log" \
+		    "$(grep -h -m3 'runtime error:\|AddressSanitizer' \
+		    "$T/server.log" "$T/cgi.log" 2>/dev/null)"
+	fi
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
