@@ -78,7 +78,7 @@ deps:
 	    make gcc clang libc6-dev pkg-config \
 	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
 	    libutf8proc-dev libidn2-dev libunistring-dev \
-	    busybox curl jq sqlite3 ca-certificates
+	    busybox curl jq sqlite3 openssl ca-certificates
 
 clean-objs:
 	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS)
