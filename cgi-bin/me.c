@@ -23,7 +23,7 @@ main(void)
 		st = auth_me(&rq, &cf, &out);
 	cgi_reply(&rq, st, out);
 	cJSON_Delete(out);
-	cgi_end(&rq);
+	cgi_end(&rq, NULL);
 	conf_free(&cf);
 	return 0;
 }

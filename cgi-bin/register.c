@@ -23,9 +23,8 @@ main(void)
 	    (st = cgi_read_json(&rq, &in)) == 200)
 		st = auth_register(&rq, &cf, in, &out);
 	cgi_reply(&rq, st, out);
-	cJSON_Delete(in);
 	cJSON_Delete(out);
-	cgi_end(&rq);
+	cgi_end(&rq, in);
 	conf_free(&cf);
 	return 0;
 }

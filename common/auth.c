@@ -29,36 +29,41 @@ struct key {
 	unsigned char		 stored[CONF_SECRET_MAX];
 };
 
-/* SPEC "Configuration": no secret configured → generated once, kept. */
+/*
+ * SPEC "Configuration": with no secret configured, one is generated on
+ * first use and kept in the database.  Returns 200, 503 when storage
+ * fails, or 500 when no random bytes could be had.
+ */
 static int
 load_key(struct db *db, const struct conf *cf, struct key *k)
 {
 	unsigned char	 fresh[KEY_BYTES];
 	int		 rc, tries;
 
+	memset(k, 0, sizeof(*k));
 	if (cf->secretlen > 0) {
 		k->key = cf->secret;
 		k->len = cf->secretlen;
-		return 0;
+		return 200;
 	}
 	for (tries = 0; tries < 2; tries++) {
 		k->len = sizeof(k->stored);
 		if ((rc = db_secret_get(db, k->stored, &k->len)) == -1)
-			return -1;
+			return 503;
 		if (rc == 1) {
 			k->key = k->stored;
-			return 0;
+			return 200;
 		}
 		/* None yet: offer one; a concurrent first request may win. */
 		if (crypto_random(fresh, sizeof(fresh)) == -1)
-			return -1;
+			return 500;
 		rc = db_secret_put(db, fresh, sizeof(fresh));
 		crypto_cleanse(fresh, sizeof(fresh));
 		if (rc == -1)
-			return -1;
+			return 503;
 	}
 	fprintf(stderr, "auth: the stored signing key did not appear\n");
-	return -1;
+	return 503;
 }
 
 static void
@@ -78,66 +83,66 @@ fail(int status, const char *msg, cJSON **out)
 
 /*
  * Sign the token pair (or only the access token when pair is 0) for id
- * into a new body {"access"[, "refresh"]}.  Returns status on success,
- * else 500 (logged).
+ * under k into a new body {"access"[, "refresh"]}.  Returns status, or 500
+ * (logged) if signing failed.
  */
 static int
-tokens(struct db *db, const struct conf *cf, long long id, long long now,
-    int pair, int status, cJSON **out)
+tokens(const struct key *k, const struct conf *cf, long long id,
+    long long now, int pair, int status, cJSON **out)
 {
-	struct key	 k;
 	char		 access[TOKEN_MAX], refresh[TOKEN_MAX];
-	int		 st = 500;
 
-	memset(&k, 0, sizeof(k));
-	if (load_key(db, cf, &k) == -1) {
-		st = 503;
-		goto out;
-	}
-	if (jwt_sign(k.key, k.len, JWT_ACCESS, id, now, cf->access_ttl,
+	if (jwt_sign(k->key, k->len, JWT_ACCESS, id, now, cf->access_ttl,
 	    access, sizeof(access)) == -1 || (pair &&
-	    jwt_sign(k.key, k.len, JWT_REFRESH, id, now, cf->refresh_ttl,
+	    jwt_sign(k->key, k->len, JWT_REFRESH, id, now, cf->refresh_ttl,
 	    refresh, sizeof(refresh)) == -1))
-		goto out;
+		return 500;
 	if ((*out = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(*out, "access", access) == NULL ||
 	    (pair && cJSON_AddStringToObject(*out, "refresh", refresh) == NULL)) {
+		fprintf(stderr, "auth: tokens: out of memory\n");
 		cJSON_Delete(*out);
 		*out = NULL;
-		goto out;
+		return 500;
 	}
-	st = status;
-out:
-	key_free(&k);
-	return st;
+	return status;
 }
 
 /*
- * Verify a token of type and find its user, who must exist and be active.
- * Returns 200 with u filled, 401 for any refusal, 503 on storage failure.
+ * The key under which an email is unique and looked up: Python's lower()
+ * as register stores it, then case-folded.  NULL without memory.
+ */
+static char *
+email_key(const char *email, size_t len)
+{
+	char	*lower, *key;
+
+	if ((lower = text_lower(email, len)) == NULL)
+		return NULL;
+	key = text_fold(lower, strlen(lower));
+	free(lower);
+	return key;
+}
+
+/*
+ * Verify a token of type under k and find its user, who must exist and be
+ * active.  Returns 200 with u filled, 401 for any refusal, 503 on storage
+ * failure.  The caller frees u.
  */
 static int
-token_user(struct db *db, const struct conf *cf, const char *token,
+token_user(struct db *db, const struct key *k, const char *token,
     enum jwt_type type, long long now, struct user *u)
 {
-	struct key	 k;
 	long long	 id;
-	int		 st = 401, found;
+	int		 found;
 
-	memset(&k, 0, sizeof(k));
 	memset(u, 0, sizeof(*u));
-	if (load_key(db, cf, &k) == -1)
-		st = 503;
-	else if (jwt_verify(token, strlen(token), k.key, k.len, type, now,
-	    &id) == JWT_OK) {
-		found = db_user_by_id(db, id, u);
-		if (found == -1)
-			st = 503;
-		else if (found == 1 && u->is_active)
-			st = 200;
-	}
-	key_free(&k);
-	return st;
+	if (jwt_verify(token, strlen(token), k->key, k->len, type, now, &id) !=
+	    JWT_OK)
+		return 401;
+	if ((found = db_user_by_id(db, id, u)) == -1)
+		return 503;
+	return found == 1 && u->is_active ? 200 : 401;
 }
 
 int
@@ -151,6 +156,7 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	};
 	const char	*v[3], *msg;
 	struct db	*db = NULL;
+	struct key	 k;
 	struct user	 u, other;
 	char		*username = NULL, *email = NULL;
 	char		*ukey = NULL, *ekey = NULL;
@@ -160,6 +166,8 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	int		 st, found;
 
 	memset(&u, 0, sizeof(u));
+	memset(&k, 0, sizeof(k));
+	memset(hash, 0, sizeof(hash));
 	if ((st = valid_body(in, fields, 3, v, out)) != 200)
 		return st;
 	if ((db = db_open(cf->db_path)) == NULL)
@@ -167,7 +175,7 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	if ((st = rate_hit(db, cf, RATE_REGISTER, rq, now, out)) != 200)
 		goto out;
 
-	/* 2: stored forms, and the keys under which they are unique. */
+	/* 2: the stored forms, and the keys under which they are unique. */
 	len = text_strip(v[0], &start);
 	username = text_nfkc(v[0] + start, len);
 	len = text_strip(v[1], &start);
@@ -175,15 +183,15 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	st = 500;
 	if (username == NULL || email == NULL ||
 	    (ukey = text_fold(username, strlen(username))) == NULL ||
-	    (ekey = text_fold(email, strlen(email))) == NULL) {
+	    (ekey = email_key(email, strlen(email))) == NULL) {
 		fprintf(stderr, "register: out of memory\n");
 		goto out;
 	}
-	if (!valid_email(email)) {			/* 3 */
+	if (!valid_email(email)) {					/* 3 */
 		st = fail(400, "Provide a valid email address.", out);
 		goto out;
 	}
-	if (!valid_username(username)) {		/* 4 */
+	if (!valid_username(username)) {				/* 4 */
 		st = fail(400, "Enter a valid username. This value may "
 		    "contain only letters, numbers, and @/./+/-/_ characters.",
 		    out);
@@ -200,12 +208,18 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 		st = found == 1 ? fail(400, "Email already exists.", out) : 503;
 		goto out;
 	}
-	if ((msg = policy_check(v[2], username, email,		/* 7 */
+	if ((msg = policy_check(v[2], username, email,			/* 7 */
 	    cf->min_entropy)) != NULL) {
 		st = fail(400, msg, out);
 		goto out;
 	}
-	/* 8: the slow hash outside any transaction, then one INSERT. */
+	/*
+	 * 8: the key first, so no account is created that could not be given
+	 * its tokens; the slow hash outside any transaction; then one INSERT.
+	 */
+	if ((st = load_key(db, cf, &k)) != 200)
+		goto out;
+	st = 500;
 	if (pw_hash(v[2], strlen(v[2]), cf->iterations, hash) == -1)
 		goto out;
 	u.username = username;
@@ -213,9 +227,9 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	u.password = hash;
 	switch (db_user_add(db, &u, ukey, ekey, now, &id)) {
 	case 0:
-		st = tokens(db, cf, id, now, 1, 201, out);
+		st = tokens(&k, cf, id, now, 1, 201, out);
 		break;
-	case DB_TAKEN_USERNAME:
+	case DB_TAKEN_USERNAME:	/* a concurrent registration won */
 		st = fail(400, "Username already exists.", out);
 		break;
 	case DB_TAKEN_EMAIL:
@@ -227,6 +241,7 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	}
 out:
 	crypto_cleanse(hash, sizeof(hash));
+	key_free(&k);
 	free(username);
 	free(email);
 	free(ukey);
@@ -245,31 +260,35 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 	};
 	const char	*v[2];
 	struct db	*db = NULL;
+	struct key	 k;
 	struct user	 u;
 	char		*key = NULL;
 	char		 hash[PW_HASH_MAX];
 	enum pw_verdict	 verdict = PW_MISMATCH;
-	unsigned long	 iterations;
+	unsigned long	 iterations = 0;
 	long long	 now = time(NULL);
 	size_t		 start, len;
-	int		 st, found;
+	int		 st, found, is_email;
 
 	memset(&u, 0, sizeof(u));
-	hash[0] = '\0';
+	memset(&k, 0, sizeof(k));
+	memset(hash, 0, sizeof(hash));
 	if ((st = valid_body(in, fields, 2, v, out)) != 200)
 		return st;
 	if ((db = db_open(cf->db_path)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_LOGIN, rq, now, out)) != 200)
 		goto out;
+	/* With an "@" it is an email address, else a username. */
 	len = text_strip(v[0], &start);
-	if ((key = text_fold(v[0] + start, len)) == NULL) {
+	is_email = memchr(v[0] + start, '@', len) != NULL;
+	key = is_email ? email_key(v[0] + start, len) :
+	    text_fold(v[0] + start, len);
+	if (key == NULL) {
 		st = 500;
 		goto out;
 	}
-	/* With an "@" it is an email address, else a username. */
-	if ((found = db_user_by_key(db, strchr(key, '@') != NULL, key,
-	    &u)) == -1) {
+	if ((found = db_user_by_key(db, is_email, key, &u)) == -1) {
 		st = 503;
 		goto out;
 	}
@@ -282,6 +301,8 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 		st = fail(401, "Invalid credentials.", out);
 		goto out;
 	}
+	if ((st = load_key(db, cf, &k)) != 200)
+		goto out;
 	/* A hash weaker than configured is replaced while we know the password. */
 	if (iterations < cf->iterations &&
 	    pw_hash(v[1], strlen(v[1]), cf->iterations, hash) == -1) {
@@ -292,9 +313,10 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 		st = 503;
 		goto out;
 	}
-	st = tokens(db, cf, u.id, now, 1, 200, out);
+	st = tokens(&k, cf, u.id, now, 1, 200, out);
 out:
 	crypto_cleanse(hash, sizeof(hash));
+	key_free(&k);
 	free(key);
 	db_user_free(&u);
 	db_close(db);
@@ -310,23 +332,27 @@ auth_refresh(struct req *rq, const struct conf *cf, const cJSON *in,
 	};
 	const char	*v[1];
 	struct db	*db = NULL;
+	struct key	 k;
 	struct user	 u;
 	long long	 now = time(NULL);
 	int		 st;
 
 	memset(&u, 0, sizeof(u));
+	memset(&k, 0, sizeof(k));
 	if ((st = valid_body(in, fields, 1, v, out)) != 200)
 		return st;
 	if ((db = db_open(cf->db_path)) == NULL)
 		return 503;
-	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200)
+	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
+	    (st = load_key(db, cf, &k)) != 200)
 		goto out;
-	st = token_user(db, cf, v[0], JWT_REFRESH, now, &u);
+	st = token_user(db, &k, v[0], JWT_REFRESH, now, &u);
 	if (st == 401)
 		st = fail(401, "Invalid or expired refresh token.", out);
 	else if (st == 200)	/* a new access token; refresh not rotated */
-		st = tokens(db, cf, u.id, now, 0, 200, out);
+		st = tokens(&k, cf, u.id, now, 0, 200, out);
 out:
+	key_free(&k);
 	db_user_free(&u);
 	db_close(db);
 	return st;
@@ -354,25 +380,31 @@ auth_me(struct req *rq, const struct conf *cf, cJSON **out)
 {
 	const char	*token;
 	struct db	*db = NULL;
+	struct key	 k;
 	struct user	 u;
 	int		 st = 401;
 
 	memset(&u, 0, sizeof(u));
+	memset(&k, 0, sizeof(k));
 	rq->is_bearer = 1;	/* every 401 here carries WWW-Authenticate */
 	if ((token = bearer(rq)) == NULL)
 		return 401;
 	if ((db = db_open(cf->db_path)) == NULL)
 		return 503;
-	if ((st = token_user(db, cf, token, JWT_ACCESS, time(NULL), &u)) != 200)
+	if ((st = load_key(db, cf, &k)) != 200 ||
+	    (st = token_user(db, &k, token, JWT_ACCESS, time(NULL), &u)) != 200)
 		goto out;
 	if ((*out = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddNumberToObject(*out, "id", (double)u.id) == NULL ||
 	    cJSON_AddStringToObject(*out, "username", u.username) == NULL ||
 	    cJSON_AddStringToObject(*out, "email", u.email) == NULL) {
 		fprintf(stderr, "me: out of memory\n");
+		cJSON_Delete(*out);
+		*out = NULL;
 		st = 500;
 	}
 out:
+	key_free(&k);
 	db_user_free(&u);
 	db_close(db);
 	return st;

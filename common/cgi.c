@@ -17,7 +17,9 @@
 #include <cJSON.h>
 
 #include "cgi.h"
+#include "crypto.h"
 #include "text.h"
+#include "valid.h"
 
 void
 cgi_begin(struct req *rq, const char *allow)
@@ -48,10 +50,9 @@ cgi_check_method(const struct req *rq)
 	const char	*p = rq->allow;
 	size_t		 len = strlen(rq->method);
 
-	/* The allow list is "A" or "A, B": match whole words only. */
+	/* The allow list is "A" or "A, B": match one whole item. */
 	while (*p != '\0') {
-		if (strncmp(p, rq->method, len) == 0 &&
-		    (p[len] == '\0' || p[len] == ','))
+		if (strcspn(p, ",") == len && strncmp(p, rq->method, len) == 0)
 			return 200;
 		p += strcspn(p, ",");
 		p += strspn(p, ", ");
@@ -100,42 +101,6 @@ read_full(char *buf, size_t want)
 	return (ssize_t)got;
 }
 
-/*
- * The strictness cJSON lacks, in one pass over the text: raw control
- * characters are refused inside strings (as Python's json does) and outside
- * them (except JSON whitespace), and each \u0000 escape is marked (see
- * CGI_NUL_MARK).  Returns 0, or -1 if the text cannot be JSON.
- */
-static int
-prescan(char *s, size_t len)
-{
-	size_t	 i;
-	int	 in_string = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (!in_string) {
-			if (ch < 0x20 && ch != ' ' && ch != '\t' &&
-			    ch != '\n' && ch != '\r')
-				return -1;
-			if (ch == '"')
-				in_string = 1;
-			continue;
-		}
-		if (ch < 0x20)
-			return -1;
-		if (ch == '"')
-			in_string = 0;
-		else if (ch == '\\' && i + 1 < len) {
-			if (len - i >= 6 && memcmp(s + i, "\\u0000", 6) == 0)
-				memset(s + i, CGI_NUL_MARK, 6);
-			i += s[i] == '\\' ? 1 : 5;
-		}
-	}
-	return 0;
-}
-
 int
 cgi_read_json(struct req *rq, cJSON **in)
 {
@@ -180,14 +145,12 @@ cgi_read_json(struct req *rq, cJSON **in)
 	len = rq->bodylen;
 	if (len == 0)
 		return 200;	/* empty: SPEC 3, one "missing" error */
-	/* Python's json.loads() accepts a UTF-8 byte order mark. */
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-		text += 3;
-		len -= 3;
-	}
-	/* Raw NULs first: cJSON would stop at one and accept the prefix. */
+	/*
+	 * Raw NULs first: cJSON would stop at one and accept the prefix.
+	 * (cJSON skips one UTF-8 byte order mark, as Python's json does.)
+	 */
 	if (memchr(text, '\0', len) != NULL || text_length(text, len) < 0 ||
-	    prescan(text, len) == -1)
+	    valid_json_text(text, len) == -1)
 		return 400;
 	*in = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
 	if (*in == NULL)
@@ -295,9 +258,24 @@ cgi_reply(const struct req *rq, int status, const cJSON *body)
 	cJSON_Delete(fixed);
 }
 
-void
-cgi_end(struct req *rq)
+/* Wipe every string in a parsed body before it is freed. */
+static void
+wipe(cJSON *j)
 {
+	for (; j != NULL; j = j->next) {
+		if (cJSON_IsString(j) && j->valuestring != NULL)
+			crypto_cleanse(j->valuestring, strlen(j->valuestring));
+		wipe(j->child);
+	}
+}
+
+void
+cgi_end(struct req *rq, cJSON *in)
+{
+	wipe(in);
+	cJSON_Delete(in);
+	if (rq->body != NULL)
+		crypto_cleanse(rq->body, rq->bodylen);
 	free(rq->body);
 	rq->body = NULL;
 }

@@ -12,14 +12,6 @@
 
 #define CGI_BODY_MAX	(64 * 1024)	/* SPEC: a larger body is a 413 */
 
-/*
- * cgi_read_json() rewrites each \u0000 escape inside a JSON string as six
- * bytes of this value (a byte that valid UTF-8 never holds), so that the
- * validator can refuse the string (SPEC "Reading the request body" 5)
- * instead of cJSON silently cutting it short at an embedded NUL.
- */
-#define CGI_NUL_MARK	0xff
-
 struct req {
 	const char	*method;	/* REQUEST_METHOD, "" if unset */
 	const char	*allow;		/* the methods this endpoint serves */
@@ -61,7 +53,10 @@ cJSON	*cgi_message(const char *msg);
  */
 void	cgi_reply(const struct req *rq, int status, const cJSON *body);
 
-/* Free what cgi_begin and cgi_read_json acquired. */
-void	cgi_end(struct req *rq);
+/*
+ * Free what cgi_begin and cgi_read_json acquired, the body they read and
+ * the parsed in (may be NULL), wiping both: they hold passwords.
+ */
+void	cgi_end(struct req *rq, cJSON *in);
 
 #endif

@@ -89,7 +89,13 @@ secret_file(struct conf *cf, const char *path)
 		n = read(fd, cf->secret + len, sizeof(cf->secret) - len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			fprintf(stderr, "conf: AUTH_JWT_SECRET_FILE: %s: %s\n",
+			    path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
 			break;
 		len += (size_t)n;
 	}

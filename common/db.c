@@ -95,11 +95,12 @@ stmt(struct db *db, enum stmt s)
 	return db->st[s];
 }
 
+/* Run SQL that returns no rows; what names it in the log (one line). */
 static int
-exec(struct db *db, const char *sql)
+exec(struct db *db, const char *sql, const char *what)
 {
 	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		db_log(db, sql);
+		db_log(db, what);
 		return -1;
 	}
 	return 0;
@@ -108,14 +109,14 @@ exec(struct db *db, const char *sql)
 static int
 begin(struct db *db)
 {
-	return exec(db, "BEGIN IMMEDIATE");
+	return exec(db, "BEGIN IMMEDIATE", "begin");
 }
 
 /* COMMIT if ok is 0, else ROLLBACK; returns ok, or -1 if COMMIT failed. */
 static int
 end(struct db *db, int ok)
 {
-	if (ok == 0 && exec(db, "COMMIT") == 0)
+	if (ok == 0 && exec(db, "COMMIT", "commit") == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
@@ -159,16 +160,17 @@ migrate(struct db *db)
 		return -1;
 	}
 	/* WAL is a property of the file, and cannot be set in a transaction. */
-	if (v == 0 && exec(db, "PRAGMA journal_mode = WAL") == -1)
+	if (v == 0 && exec(db, "PRAGMA journal_mode = WAL", "wal") == -1)
 		return -1;
 	if (begin(db) == -1)
 		return -1;
 	if (user_version(db, &v) == -1)
 		rc = -1;
 	for (; rc == 0 && v < SCHEMA_VERSION; v++) {
-		if (exec(db, migrations[v]) == -1 ||
+		if (exec(db, migrations[v], "migration") == -1 ||
 		    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-		    v + 1) >= (int)sizeof(sql) || exec(db, sql) == -1)
+		    v + 1) >= (int)sizeof(sql) ||
+		    exec(db, sql, "user_version") == -1)
 			rc = -1;
 	}
 	return end(db, rc);
@@ -206,7 +208,7 @@ db_open(const char *path)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
-	if (exec(db, "PRAGMA synchronous = NORMAL") == -1 ||
+	if (exec(db, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
 	    migrate(db) == -1) {
 		db_close(db);
 		return NULL;
@@ -349,6 +351,7 @@ db_user_by_id(struct db *db, long long id, struct user *u)
 {
 	sqlite3_stmt	*s;
 
+	memset(u, 0, sizeof(*u));
 	if ((s = stmt(db, STMT_USER_BY_ID)) == NULL ||
 	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK)
 		return -1;
@@ -360,6 +363,7 @@ db_user_by_key(struct db *db, int is_email, const char *key, struct user *u)
 {
 	sqlite3_stmt	*s;
 
+	memset(u, 0, sizeof(*u));
 	if ((s = stmt(db, is_email ? STMT_USER_BY_EMAIL :
 	    STMT_USER_BY_NAME)) == NULL ||
 	    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)

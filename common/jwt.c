@@ -19,8 +19,11 @@
 #define SIG_B64_LEN	43	/* 32 bytes of base64url, no padding */
 #define PART_MAX	(JWT_MAX * 3 / 4 + 3)
 
-/* 2^63: the first double that no longer fits in a signed 64-bit integer. */
-#define INT64_LIMIT	9223372036854775808.0
+/*
+ * cJSON reads numbers as doubles, exact up to 2^53: a larger user_id could
+ * silently name a neighbouring user, so it is refused instead.
+ */
+#define USER_ID_LIMIT	9007199254740992.0
 
 static const char *const type_names[] = {
 	"access",	/* JWT_ACCESS */
@@ -94,7 +97,8 @@ segment(const char *s, size_t len)
 		return NULL;
 	buf[n] = '\0';
 	/* cJSON would stop at a NUL and accept the prefix. */
-	if (memchr(buf, '\0', (size_t)n) != NULL)
+	if (memchr(buf, '\0', (size_t)n) != NULL ||
+	    valid_json_text((char *)buf, (size_t)n) == -1)
 		return NULL;
 	o = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)n + 1, NULL, 1);
 	if (o != NULL && !cJSON_IsObject(o)) {
@@ -172,7 +176,7 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 	}
 	c = valid_member(payload, "user_id");
 	id = cJSON_IsNumber(c) ? c->valuedouble : 0.5;
-	if (id != floor(id) || id >= INT64_LIMIT || id < -INT64_LIMIT) {
+	if (id != floor(id) || id >= USER_ID_LIMIT || id <= -USER_ID_LIMIT) {
 		v = JWT_BAD_USER;
 		goto out;
 	}

@@ -17,14 +17,15 @@
 
 /*
  * Non-zero if zxcvbn's matches against the user words in dict cover at
- * least half of password (both in bytes, as zxcvbn counts).
+ * least half of the password's code points.  zxcvbn reports byte ranges;
+ * a code point counts as covered when its first byte is.
  */
 static int
 too_similar(const char *password, const char **dict)
 {
 	ZxcMatch_t	*info = NULL, *m;
 	unsigned char	 covered[PW_BYTES_MAX];
-	size_t		 len = strlen(password), n = 0, i;
+	size_t		 len = strlen(password), n = 0, total = 0, i;
 
 	if (len == 0 || len >= sizeof(covered))
 		return 0;
@@ -40,9 +41,13 @@ too_similar(const char *password, const char **dict)
 			covered[i] = 1;
 	}
 	ZxcvbnFreeInfo(info);
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)password[i] & 0xc0) == 0x80)
+			continue;	/* a continuation byte */
+		total++;
 		n += covered[i];
-	return 2 * n >= len;
+	}
+	return 2 * n >= total;
 }
 
 /* The password with str.strip() and str.lower() applied, as a new string. */

@@ -97,6 +97,7 @@ pw_verify(const char *pass, size_t len, const char *encoded,
 	crypto_pbkdf2_sha256(pass, len, salt, saltlen, iter, got, sizeof(got));
 	ok = crypto_equal(got, want, sizeof(got));
 	crypto_cleanse(got, sizeof(got));
+	crypto_cleanse(want, sizeof(want));
 	return ok ? PW_OK : PW_MISMATCH;
 }
 

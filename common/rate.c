@@ -42,6 +42,8 @@ rate_hit(struct db *db, const struct conf *cf, enum rate_scope scope,
 	    cJSON_AddNumberToObject(details, "retry_after",
 	    (double)rq->retry_after) == NULL) {
 		fprintf(stderr, "rate_hit: out of memory\n");
+		cJSON_Delete(*out);
+		*out = NULL;
 		return 500;
 	}
 	return 429;

@@ -109,7 +109,7 @@ text_lower(const char *s, size_t len)
 	utf8proc_ssize_t	 n;
 	size_t			 i = 0;
 
-	/* A lowercase code point never needs more than 4 bytes. */
+	/* Each input byte yields at most 4 bytes (U+0130: 2 bytes to 3). */
 	if (len > (SIZE_MAX - 1) / 4 || (out = malloc(4 * len + 1)) == NULL)
 		return NULL;
 	o = out;
@@ -119,7 +119,14 @@ text_lower(const char *s, size_t len)
 			free(out);
 			return NULL;
 		}
-		o += utf8proc_encode_char(utf8proc_tolower(c), o);
+		/*
+		 * The one unconditional lowercase mapping to two code points
+		 * (SpecialCasing.txt): Python's lower() gives "i" + U+0307.
+		 */
+		if (c == 0x130)
+			o += utf8proc_encode_char('i', o);
+		o += utf8proc_encode_char(c == 0x130 ? 0x307 :
+		    utf8proc_tolower(c), o);
 		i += (size_t)n;
 	}
 	*o = '\0';

@@ -21,6 +21,96 @@
 #define EMAIL_MAX	320	/* Django: longer is invalid at once */
 #define LABEL_MAX	63	/* RFC 1034 */
 
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Length of the JSON number at s: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * and not followed by a character cJSON would take as more of it; 0 if
+ * there is no such number.
+ */
+static size_t
+number_len(const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && is_digit(s[i]))
+		while (i < len && is_digit(s[i]))
+			i++;
+	else
+		return 0;
+	if (i < len && s[i] == '.') {
+		if (++i >= len || !is_digit(s[i]))
+			return 0;
+		while (i < len && is_digit(s[i]))
+			i++;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= len || !is_digit(s[i]))
+			return 0;
+		while (i < len && is_digit(s[i]))
+			i++;
+	}
+	if (i < len && strchr("0123456789+-.eE", s[i]) != NULL)
+		return 0;
+	return i;
+}
+
+int
+valid_json_text(char *s, size_t len)
+{
+	size_t	 i = 0, n;
+
+	while (i < len) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '-' || is_digit((char)ch)) {
+			if ((n = number_len(s + i, len - i)) == 0)
+				return -1;
+			i += n;
+			continue;
+		}
+		if (ch != '"') {
+			if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+				return -1;
+			i++;
+			continue;
+		}
+		for (i++; i < len && s[i] != '"'; i++) {
+			if ((unsigned char)s[i] < 0x20)
+				return -1;
+			if (s[i] != '\\')
+				continue;
+			if (++i >= len)
+				return -1;
+			if (s[i] != 'u') {
+				if (strchr("\"\\/bfnrt", s[i]) == NULL || s[i] == '\0')
+					return -1;
+				continue;
+			}
+			if (len - i < 5 || strspn(s + i + 1, "0123456789abcdefABCDEF")
+			    < 4)
+				return -1;
+			if (memcmp(s + i + 1, "0000", 4) == 0)
+				memset(s + i - 1, VALID_NUL_MARK, 6);
+			i += 4;
+		}
+		if (i >= len)
+			return -1;	/* an unterminated string */
+		i++;
+	}
+	return 0;
+}
+
 const cJSON *
 valid_member(const cJSON *o, const char *name)
 {
@@ -77,7 +167,7 @@ check_field(cJSON *list, const cJSON *v, const struct field *f)
 	if (!cJSON_IsString(v))
 		return add_error(list, "string_type", f->name,
 		    "Input should be a valid string", NULL, 0);
-	if (strchr(v->valuestring, CGI_NUL_MARK) != NULL)
+	if (strchr(v->valuestring, VALID_NUL_MARK) != NULL)
 		return add_error(list, "string_nul", f->name,
 		    "String should not contain NUL characters", NULL, 0);
 	len = text_length(v->valuestring, strlen(v->valuestring));
@@ -299,9 +389,7 @@ valid_username(const char *s)
 		case UTF8PROC_CATEGORY_MN:	/* combining marks */
 		case UTF8PROC_CATEGORY_MC:
 		case UTF8PROC_CATEGORY_ME:
-		case UTF8PROC_CATEGORY_ND:	/* digits and numbers */
-		case UTF8PROC_CATEGORY_NL:
-		case UTF8PROC_CATEGORY_NO:
+		case UTF8PROC_CATEGORY_ND:	/* digits of any script */
 			continue;
 		default:
 			return 0;

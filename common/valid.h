@@ -10,12 +10,29 @@
 
 #include <cJSON.h>
 
+/*
+ * valid_json_text() rewrites each \u0000 escape inside a JSON string as six
+ * bytes of this value (a byte that valid UTF-8 never holds), so that the
+ * schema can refuse the string (SPEC "Reading the request body" 5) instead
+ * of cJSON silently cutting it short at an embedded NUL.
+ */
+#define VALID_NUL_MARK	0xff
+
 /* One string field of an endpoint's schema; lengths in code points. */
 struct field {
 	const char	*name;
 	long		 min;
 	long		 max;	/* 0: no upper bound */
 };
+
+/*
+ * The strictness that cJSON lacks, checked on len bytes of JSON text
+ * before cJSON parses them: no raw control characters in strings, only
+ * JSON's escapes (cJSON turns "\uZZZZ" into a NUL), numbers as JSON writes
+ * them (no "01", "1." or "+1"), and each \u0000 marked as VALID_NUL_MARK.
+ * Returns 0, or -1 if the text cannot be JSON.
+ */
+int	valid_json_text(char *s, size_t len);
 
 /*
  * The member name of object o, the last one where the key repeats (as

@@ -339,4 +339,13 @@ check "login: an unknown user takes the same time as a wrong password (one PBKDF
 check "login: a wrong password runs PBKDF2 at the stored hash's cost (600000 is slower than 1000)" \
     test "$known" -ge $((cheap * 2))
 
+# --- an email with U+0130 (İ) is stored and found as Python lowers it ----------
+
+register turk1 'leser@İzmir.com.tr' 's3cure!Pass'
+check_status 201 "register: an email with a dotted capital I is accepted"
+req POST login '{"username":"LESER@İZMIR.COM.TR","password":"s3cure!Pass"}'
+check_status 200 "login: the same email in capitals finds the account (Python's lower())"
+req POST login '{"username":"leser@izmir.com.tr","password":"s3cure!Pass"}'
+check_status 401 "login: a plain i is another address than İ lowered"
+
 finish

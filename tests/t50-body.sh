@@ -191,7 +191,9 @@ check_status 200 "login: an honest CONTENT_LENGTH through cgi_run is read (200)"
 
 for bad in '{' '{"username":}' "{'username':'x'}" '{"username":"x",}' \
     '{"username":"x"} x' '{"username":"x"}{}' 'username=x' '{"username":"x' \
-    '{username:"x"}' '[1,2' '"unterminated'; do
+    '{username:"x"}' '[1,2' '"unterminated' \
+    '{"username":"x\uZZZZjunk"}' '{"username":"x\u00zz"}' '{"username":"a\qb"}' \
+    '{"username":01}' '{"username":1.}' '{"username":-01.e5}'; do
 	for ep in register login refresh; do
 		req POST "$ep" "$bad"
 		check_body "$ep: invalid JSON $bad is 400 \"Cannot parse request body\"" 400 "$BADPARSE"
@@ -454,5 +456,12 @@ printf '{"username":"%s","password":"nope-nope"}' "$u" >"$T/ok"
 cgi_file login "$T/ok"
 check_body "login: without REMOTE_ADDR a wrong password is still 401" 401 \
     '{"message":"Invalid credentials.","details":null}'
+
+# --- method names are matched whole, not as a piece of the Allow list -------
+
+cgi_run "GET, HEAD" me
+check_status 405 "me: a method \"GET, HEAD\" is not GET (405)"
+cgi_run "POST, GET" register '{}'
+check_status 405 "register: a method \"POST, GET\" is not POST (405)"
 
 finish

@@ -74,6 +74,16 @@ signed_with() {
 	[ -n "$1" ] && [ "${1##*.}" = "$want" ]
 }
 
+# signed_with_hex TOKEN HEXKEY: the same for a binary key given in hex (a
+# random key may hold NUL bytes, which no shell string can carry).
+signed_with_hex() {
+	local want
+	want=$(printf '%s' "${1%.*}" |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$2" -binary |
+	    base64 -w0 | tr '+/' '-_' | tr -d '=')
+	[ -n "$1" ] && [ -n "$2" ] && [ "${1##*.}" = "$want" ]
+}
+
 # err_lines: how many lines the last run wrote to stderr.
 err_lines() {
 	wc -l <"$T/err" | tr -d ' '
@@ -255,7 +265,7 @@ check "config: a key is generated and kept in the database (settings 'jwt_secret
     test "$(sqlite3 -readonly "$GEN" "SELECT length(value) FROM settings WHERE name = 'jwt_secret'")" = 32
 key1=$(sqlite3 -readonly "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
 check "config: the generated key signs the tokens" \
-    signed_with "$access" "$(printf '%s' "$key1" | xxd -r -p)"
+    signed_with_hex "$access" "$key1"
 GA=$access
 GR=$refresh
 req GET me - -H "Authorization: Bearer $GA"
@@ -390,5 +400,17 @@ done
 fresh
 register "$u" "$u@example.com" "$PW"
 check_status 201 "storage: once the lock is released, registering works again"
+
+# --- a schema that is not what it claims: 503, never a crash -------------------
+
+BROKEN="$T/broken.db"
+sqlite3 "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=1;" >/dev/null
+fresh
+cgi register "$REG" AUTH_DB="$BROKEN"
+check_status 503 "register: a database without its tables is a storage failure (503)"
+check "register: ...answered with a Status line and the 503 body" \
+    test "$(printf '%s' "$body" | jq -r .message)" = "Service temporarily unavailable."
+cgi login "$LOG" AUTH_DB="$BROKEN"
+check_status 503 "login: a database without its tables is a storage failure (503)"
 
 finish

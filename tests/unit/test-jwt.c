@@ -248,6 +248,16 @@ test_attacks(void)
 	    "\"user_id\":5.5}") == JWT_BAD_USER);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
 	    "\"user_id\":1e30}") == JWT_BAD_USER);
+	/* beyond 2^53 a double cannot say which user is meant */
+	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
+	    "\"user_id\":9007199254740993}") == JWT_BAD_USER);
+	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
+	    "\"user_id\":9007199254740991}") == JWT_OK);
+	/* a bad escape would make cJSON end the string early */
+	ASSERT(forged(HS, "{\"token_type\":\"access\\uZZZZjunk\","
+	    "\"exp\":4102444800,\"user_id\":5}") == JWT_MALFORMED);
+	ASSERT(forged(HS, "{\"token_type\":\"access\\u0000junk\","
+	    "\"exp\":4102444800,\"user_id\":5}") == JWT_WRONG_TYPE);
 	/* order, whitespace and extra claims do not matter */
 	ASSERT(forged("{ \"typ\" : \"JWT\", \"alg\" : \"HS256\", \"kid\": 1 }",
 	    "{ \"user_id\": 5, \"exp\": 4102444800, \"token_type\": \"access\","

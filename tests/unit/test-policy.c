@@ -45,6 +45,8 @@ main(void)
 	    "\xd9\xa6\xd9\xa5", NUMERIC));	/* Arabic-Indic digits */
 	ASSERT(says("janedoe123", USER));
 	ASSERT(says("Janedoe2024", USER));
+	/* half of the characters, not of the bytes: 7 of 13 code points */
+	ASSERT(says("janedoe\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", USER));
 	ASSERT(policy_check("marguerite1", "bookfan", "marguerite@example.com",
 	    0) != NULL && strcmp(policy_check("marguerite1", "bookfan",
 	    "marguerite@example.com", 0), EMAIL) == 0);

@@ -66,6 +66,9 @@ test_username(void)
 	ASSERT(!valid_username("jane\xc2\xa0" "doe"));	/* NBSP */
 	ASSERT(!valid_username("jane\xe2\x80\x8b"));	/* zero-width space */
 	ASSERT(!valid_username("\xf0\x9f\x98\x80"));	/* an emoji */
+	/* numbers that are no decimal digits: 〇 (Nl), ༪ (No) */
+	ASSERT(!valid_username("\xe3\x80\x87\xe3\x80\x87\xe3\x80\x87"));
+	ASSERT(!valid_username("\xe0\xbc\xaa\xe0\xbc\xaa\xe0\xbc\xaa"));
 }
 
 static void
@@ -102,6 +105,9 @@ test_text(void)
 	free(s);
 	s = text_lower("B\xc3\x9c" "CHER.example", 15);	/* BÜCHER */
 	ASSERT(s != NULL && strcmp(s, "b\xc3\xbc" "cher.example") == 0);
+	free(s);
+	s = text_lower("\xc4\xb0x", 3);	/* İ lowers to i + U+0307 */
+	ASSERT(s != NULL && strcmp(s, "i\xcc\x87x") == 0);
 	free(s);
 
 	ASSERT(text_is_digits("31415926535"));
@@ -176,7 +182,7 @@ test_nul_mark(void)
 	cJSON		*in = cJSON_Parse(text), *out = NULL;
 	char		*e;
 
-	ASSERT(CGI_NUL_MARK == 0xff);
+	ASSERT(VALID_NUL_MARK == 0xff);
 	ASSERT(valid_body(in, f, 1, v, &out) == 422);
 	e = cJSON_PrintUnformatted(out);
 	ASSERT(strstr(e, "\"type\":\"string_nul\"") != NULL &&
@@ -187,9 +193,52 @@ test_nul_mark(void)
 	cJSON_Delete(out);
 }
 
+/* valid_json_text on a copy of s: 0 or -1. */
+static int
+scan(const char *s)
+{
+	char	 buf[256];
+
+	strcpy(buf, s);
+	return valid_json_text(buf, strlen(buf));
+}
+
+static void
+test_json_text(void)
+{
+	char	 nul[] = "{\"a\":\"x\\u0000y\",\"b\":\"\\\\u0000\"}";
+
+	ASSERT(scan("{\"a\": [1, -0.5E+3, 0, 10, 2e9, true, null]}") == 0);
+	ASSERT(scan("{\"a\": \"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9\"}") == 0);
+	/* cJSON reads a bad \u escape as a NUL that cuts the string short */
+	ASSERT(scan("{\"a\": \"abc\\uZZZZjunk\"}") == -1);
+	ASSERT(scan("{\"a\": \"abc\\u00zz\"}") == -1);
+	ASSERT(scan("{\"a\": \"abc\\u12\"}") == -1);
+	ASSERT(scan("{\"a\": \"\\a\"}") == -1);
+	ASSERT(scan("{\"a\": \"tab\there\"}") == -1);
+	ASSERT(scan("{\"a\": \"open}") == -1);
+	ASSERT(scan("{\"a\":\t1}\n") == 0);
+	ASSERT(scan("{\"a\":\x01 1}") == -1);
+	/* numbers Python's json refuses and cJSON would take */
+	ASSERT(scan("{\"a\": 01}") == -1);
+	ASSERT(scan("{\"a\": 1.}") == -1);
+	ASSERT(scan("{\"a\": .5}") == 0);	/* left to cJSON, which refuses */
+	ASSERT(scan("{\"a\": +1}") == 0);	/* likewise */
+	ASSERT(scan("{\"a\": -}") == -1);
+	ASSERT(scan("{\"a\": 1e}") == -1);
+	ASSERT(scan("{\"a\": -01.e5}") == -1);
+	ASSERT(scan("{\"a\": 1.5.5}") == -1);
+	ASSERT(scan("{\"a\": 1e5e5}") == -1);
+	/* \u0000 is marked; an escaped backslash before "u0000" is not one */
+	ASSERT(valid_json_text(nul, strlen(nul)) == 0);
+	ASSERT(memcmp(nul + 7, "\xff\xff\xff\xff\xff\xff", 6) == 0);
+	ASSERT(strstr(nul, "\\\\u0000") != NULL);
+}
+
 int
 main(void)
 {
+	test_json_text();
 	test_email();
 	test_username();
 	test_text();
