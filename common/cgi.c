@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,40 @@
 
 #include "cgi.h"
 #include "crypto.h"
+
+/*
+ * Apache's mod_cgid writes the whole request body to the program before it
+ * reads the answer, and drops the connection when the program has already
+ * exited; so a body left unread by an early answer (405, 413) is read and
+ * discarded after the answer is written, if it is no larger than this.  A
+ * larger one is not waited for (the client may be holding it back until
+ * it sees the answer).
+ */
+#define DRAIN_MAX	(1024 * 1024)
 #include "text.h"
 #include "valid.h"
+
+/*
+ * CONTENT_LENGTH as digits only; -1 when it is anything else, LLONG_MAX
+ * when it is beyond anything we would read or drain.
+ */
+static long long
+content_length(const char *s)
+{
+	long long	 n = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (n > DRAIN_MAX)	/* already too big: stop growing */
+			n = LLONG_MAX;
+		else
+			n = n * 10 + (*s - '0');
+	}
+	return n;
+}
 
 void
 cgi_begin(struct req *rq, const char *allow)
@@ -42,6 +75,8 @@ cgi_begin(struct req *rq, const char *allow)
 	rq->remote_addr = getenv("REMOTE_ADDR");
 	rq->forwarded_for = getenv("HTTP_X_FORWARDED_FOR");
 	rq->authorization = getenv("HTTP_AUTHORIZATION");
+	rq->unread = content_length(getenv("CONTENT_LENGTH")) > 0 ?
+	    (size_t)content_length(getenv("CONTENT_LENGTH")) : 0;
 }
 
 int
@@ -58,24 +93,6 @@ cgi_check_method(const struct req *rq)
 		p += strspn(p, ", ");
 	}
 	return 405;
-}
-
-/* CONTENT_LENGTH as digits only; -1 when it is anything else. */
-static long long
-content_length(const char *s)
-{
-	long long	 n = 0;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (n > CGI_BODY_MAX)	/* already too big: stop growing */
-			continue;
-		n = n * 10 + (*s - '0');
-	}
-	return n;
 }
 
 /*
@@ -135,6 +152,7 @@ cgi_read_json(struct req *rq, cJSON **in)
 		fprintf(stderr, "cgi_read_json: read: %s\n", strerror(errno));
 		return 400;
 	}
+	rq->unread = rq->unread > (size_t)got ? rq->unread - (size_t)got : 0;
 	if (got > CGI_BODY_MAX)
 		return 413;
 	if (cl != NULL && *cl != '\0' && got < want)
@@ -272,6 +290,19 @@ wipe(cJSON *j)
 void
 cgi_end(struct req *rq, cJSON *in)
 {
+	char	 sink[4096];
+	size_t	 left = rq->unread <= DRAIN_MAX ? rq->unread : 0;
+	ssize_t	 n;
+
+	while (left > 0) {
+		n = read(STDIN_FILENO, sink, left < sizeof(sink) ? left :
+		    sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
 	wipe(in);
 	cJSON_Delete(in);
 	if (rq->body != NULL)

@@ -20,6 +20,7 @@ struct req {
 	const char	*authorization;	/* HTTP_AUTHORIZATION or NULL */
 	char		*body;		/* NUL-terminated, owned */
 	size_t		 bodylen;
+	size_t		 unread;	/* body bytes promised and not read */
 	int		 is_bearer;	/* 401s carry WWW-Authenticate */
 	int		 token_sent;	/* ... with error="invalid_token" */
 	long long	 retry_after;	/* seconds, for a 429 */

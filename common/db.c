@@ -187,19 +187,20 @@ db_open(const char *path)
 		return NULL;
 	}
 	/*
-	 * Create the file ourselves, so it is 0600 from its first moment
-	 * (SQLite would make it 0644); SQLite gives the -wal and -shm files
-	 * the same mode.
+	 * Open (or create) the file ourselves first: a new file is then 0600
+	 * from its first moment (SQLite would make it 0644, and gives the
+	 * -wal and -shm files the database's mode), and a file we cannot
+	 * write is refused here, before SQLite would leave read-only -wal and
+	 * -shm files behind that outlast a later chmod.  No O_TRUNC: an
+	 * existing file, even a corrupt one, is never replaced.
 	 */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd >= 0)
-		close(fd);
-	else if (errno != EEXIST) {
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
 		fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
 		free(db);
 		return NULL;
 	}
+	close(fd);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		fprintf(stderr, "db: %s: %s\n", path, db->h != NULL ?
