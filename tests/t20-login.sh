@@ -266,7 +266,7 @@ while IFS=$'\t' read -r pw enc; do
 	    test "$(sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "${pw}x"
 	check_401 "login: a Django-made hash ($iter iterations) refuses a wrong password"
-done < <(jq -r '.django_hashes[] | [.password, .encoded] | @tsv' /work/shared/vectors.json)
+done < <(jq -r '.django_hashes[] | [.password, .encoded] | @tsv' "$TOP/tests/vectors.json")
 check "login: every Django vector was tried" test "$n" = 4
 
 ## Re-hash on login when the stored hash is cheaper than configured.

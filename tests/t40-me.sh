@@ -74,7 +74,11 @@ check "me: id is the token's user_id" test "$uid" = "$dbid"
 check_json '.username' janedoe "me: username is the stored username"
 check_json '.email' jane@example.com "me: email is the stored email"
 common_headers "200"
-get_hdrs=$(printf '%s\n' "$hdrs" | grep -vi '^date:' | sed 1d | sort)
+# The headers the program writes (the server adds Date, Server, framing).
+ours() {
+	printf '%s\n' "$hdrs" | grep -i '^\(content-type\|cache-control\|x-content-type-options\|www-authenticate\|allow\|retry-after\):' | sort
+}
+get_hdrs=$(ours)
 get_line=$(printf '%s\n' "$hdrs" | head -n 1)
 
 # HEAD over a raw socket, so that a body sent by mistake would be seen.
@@ -93,7 +97,7 @@ raw_head "Authorization: Bearer $tok"$'\r\n'
 check_status 200 "me: HEAD is answered like GET (200)"
 check "me: HEAD has no body" test -z "$body"
 check "me: HEAD has the same headers as GET" \
-    test "$(printf '%s\n' "$hdrs" | grep -vi '^date:' | sed 1d | sort)" = "$get_hdrs"
+    test "$(ours)" = "$get_hdrs"
 common_headers "HEAD"
 raw_head ""
 check_status 401 "me: HEAD without a token is 401 like GET"
@@ -199,8 +203,7 @@ refused "me: an expired access token is 401"
 
 # --- Tokens shared with Django (PyJWT / simplejwt vectors) -------------
 
-V=$TOP/../shared/vectors.json
-[ -r "$V" ] || V=/work/shared/vectors.json
+V=$TOP/tests/vectors.json	# a copy of ../shared/vectors.json
 vsecret=$(jq -r .simplejwt_tokens.secret "$V")
 vaccess=$(jq -r .simplejwt_tokens.access_user42_exp2100.token "$V")
 vrefresh=$(jq -r .simplejwt_tokens.refresh_user42_exp2100.token "$V")
