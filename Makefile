@@ -63,10 +63,35 @@ cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
 tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 
-# SERVER=busybox (default); tests/run.sh is the whole suite.
+# SERVER=busybox (default), lighttpd or apache; tests/run.sh is the whole
+# HTTP suite, run against that server from the shipped example config.
+SERVER ?= busybox
 test: all $(UNITS)
 	sh tests/unit/run.sh $(UNITS)
-	bash tests/run.sh
+	SERVER=$(SERVER) bash tests/run.sh
+
+# Serve the API in the foreground at http://127.0.0.1:$(PORT)/api/v1/auth/
+# under lighttpd, configured from lighttpd.conf.example; every AUTH_*
+# variable in the environment reaches the endpoints.  Ctrl-C stops it.
+PORT ?= 8080
+run: all
+	@mkdir -p .run
+	@echo "corners-auth: http://127.0.0.1:$(PORT)/api/v1/auth/{register,login,refresh,me} (Ctrl-C stops)"
+	@exec bash tests/serve.sh lighttpd $(PORT) $(CURDIR)/.run
+
+# make install PREFIX=/usr/local/corners-auth [DESTDIR=...] [DB_OWNER=www-data]
+# The executables are rebuilt to find their database at PREFIX/db/auth.db;
+# that directory is made writable by the web server's user only.
+DB_OWNER ?= www-data
+install:
+	$(MAKE) AUTH_DB_DEFAULT=$(PREFIX)/db/auth.db all
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/cgi-bin
+	install -s -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/cgi-bin/
+	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
+	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
+	if [ "$$(id -u)" = 0 ] && id "$(DB_OWNER)" >/dev/null 2>&1; then \
+		chown "$(DB_OWNER):" $(DESTDIR)$(PREFIX)/db; \
+	fi
 
 # The whole suite under AddressSanitizer + UBSan; any report fails it.
 asan:
@@ -78,12 +103,14 @@ deps:
 	    make gcc clang libc6-dev pkg-config \
 	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
 	    libutf8proc-dev libidn2-dev libunistring-dev \
-	    busybox curl jq sqlite3 openssl ca-certificates
+	    busybox curl jq sqlite3 openssl ca-certificates \
+	    lighttpd apache2
 
 clean-objs:
 	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS)
 
 clean: clean-objs
 	rm -f common/schema.inc $(FLAGS_STAMP)
+	rm -rf .run
 
-.PHONY: all test asan deps clean clean-objs
+.PHONY: all test asan run install deps clean clean-objs

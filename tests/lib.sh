@@ -2,8 +2,10 @@
 # private temporary directory and database, a web server on a free
 # 127.0.0.1 port running the real executables, and the helpers below.
 #
-#   start_server [VAR=value ...]  (re)start the server; the AUTH_* settings
-#                                 given are added to the defaults below
+#   start_server [VAR=value ...]  (re)start the server (tests/serve.sh, so
+#                                 from the shipped example configs); the
+#                                 AUTH_* settings given are added to the
+#                                 defaults below
 #   req METHOD PATH [BODY] [CURL-ARG...]
 #                                 sets $status, $body, $hdrs (BODY "-" = none;
 #                                 BODY @file sends a file's bytes)
@@ -17,7 +19,8 @@
 #   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
 #   finish                        prints "N passed, N failed"; exit status
 #
-# Environment: SERVER=busybox (default); BIN=dir of the executables.
+# Environment: SERVER=busybox (default), lighttpd or apache; BIN=dir of the
+# executables.
 
 set -u
 
@@ -62,27 +65,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start_server [VAR=value ...]: the settings apply to this server only.
+# SERVER_VARIANT=no-pass-auth starts Apache without CGIPassAuth.
 start_server() {
 	local try
 	stop_server
-	mkdir -p "$T/www/cgi-bin"
-	for p in register login refresh me; do
-		ln -sf "$BIN/$p" "$T/www/cgi-bin/$p"
-	done
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		case "$SERVER" in
-		busybox)
-			env "$@" busybox httpd -f -p "127.0.0.1:$PORT" \
-			    -h "$T/www" 2>>"$T/server.log" &
-			;;
-		*)
-			echo "unknown SERVER=$SERVER" >&2
-			exit 2
-			;;
-		esac
+		env "$@" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" "$PORT" \
+		    "$T/server" ${SERVER_VARIANT:-} >>"$T/server.log" 2>&1 &
 		SERVER_PID=$!
-		for _ in $(seq 50); do
+		for _ in $(seq 100); do
 			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 				break	# the port was taken: try another
 			fi
@@ -93,13 +85,17 @@ start_server() {
 		done
 		stop_server
 	done
-	echo "cannot start $SERVER" >&2
+	echo "cannot start $SERVER; its log:" >&2
+	tail -n 20 "$T/server.log" >&2
 	exit 2
 }
 
 # URL path of an endpoint under the running server.
 path() {
-	echo "/cgi-bin/$1"
+	case "$SERVER" in
+	busybox) echo "/cgi-bin/$1" ;;
+	*) echo "/api/v1/auth/$1" ;;
+	esac
 }
 
 req() {
@@ -116,7 +112,16 @@ req() {
 		*) printf '%s' "$data" >"$T/reqbody"
 		   args+=(--data-binary "@$T/reqbody") ;;
 		esac
-		args+=(-H 'Content-Type: application/json')
+		# The JSON type unless the caller names its own (two
+		# Content-Type headers are a 400 from lighttpd).
+		case " ${*,,} " in
+		*" content-type:"*) ;;
+		*) args+=(-H 'Content-Type: application/json') ;;
+		esac
+	elif [ "$method" = POST ] && [ "$SERVER" = lighttpd ]; then
+		# lighttpd answers a POST without Content-Length with its own
+		# 411 before any program runs; say the body is empty.
+		args+=(-H 'Content-Length: 0')
 	fi
 	status=$(curl "${args[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")")
 	body=$(cat "$T/body")

@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
 # Run every tests/tNN-*.sh (each with its own server and database), print
 # the total as "N passed, N failed", exit non-zero on any failure.
-# SERVER=busybox|... picks the web server; arguments pick test files.
+# SERVER=busybox|lighttpd|apache picks the web server; arguments pick test
+# files.  Run as root, each file runs as the unprivileged user "nobody"
+# (servers are started unprivileged, as they would be deployed), from a
+# world-readable copy of what the tests need.
 set -u
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/.."
+top=$PWD
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(tests/t[0-9][0-9]-*.sh)
+drop=()
+stage=
+if [ "$(id -u)" = 0 ] && [ -z "${AUTH_TESTS_AS_ROOT:-}" ]; then
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-stage.XXXXXX")
+	trap 'rm -rf "$stage"' EXIT
+	mkdir -p "$stage/cgi-bin"
+	cp -r tests db httpd.conf.example lighttpd.conf.example "$stage/"
+	for p in register login refresh me; do
+		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
+	done
+	chmod -R a+rX "$stage"
+	export BIN=$stage/cgi-bin
+	top=$stage
+	drop=(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp)
+fi
+
 pass=0
 fail=0
-files=("$@")
-[ ${#files[@]} -gt 0 ] || files=(t[0-9][0-9]-*.sh)
 for f in "${files[@]}"; do
+	f=tests/$(basename "$f")
 	echo "# $f (${SERVER:-busybox})"
-	out=$(bash "$f" 2>&1)
+	out=$("${drop[@]}" bash "$top/$f" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep -v '^ok - ' || true
 	last=$(printf '%s\n' "$out" | tail -n 1)

@@ -428,7 +428,12 @@ for ep in register login refresh; do
 	check_every "a 405 to HEAD on $ep"
 	valid "$ep"
 	req GET "$ep" - --data-binary "$V" -H 'Content-Type: application/json'
-	check_body "$ep: GET with a valid JSON body is still 405" 405 "$NOMETHOD"
+	if [ "$SERVER" = lighttpd ]; then
+		# lighttpd refuses a GET with a body itself, before any CGI.
+		check_status 400 "$ep: GET with a body is refused (by lighttpd, 400)"
+	else
+		check_body "$ep: GET with a valid JSON body is still 405" 405 "$NOMETHOD"
+	fi
 done
 for m in post POS POSTX ''; do
 	valid login

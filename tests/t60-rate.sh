@@ -297,7 +297,7 @@ for i in $(seq 30); do
 	curl -s -o /dev/null -w '%{http_code}\n' -X POST \
 	    -H 'Content-Type: application/json' \
 	    --data-binary '{"username":"nobody","password":"x"}' \
-	    "http://127.0.0.1:$PORT/cgi-bin/login" >"$T/code.$i" &
+	    "http://127.0.0.1:$PORT$(path login)" >"$T/code.$i" &
 	pids+=($!)
 done
 wait "${pids[@]}"	# not a bare wait: the server is a child too

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# tests/serve.sh SERVER PORT DIR [no-pass-auth]
+#
+# Serve the executables of $BIN (default: cgi-bin/ beside this directory)
+# on 127.0.0.1:PORT in the foreground, with a configuration generated in
+# DIR from the shipped example, so the examples are what runs:
+#   lighttpd  from lighttpd.conf.example, at /api/v1/auth/NAME
+#   apache    from httpd.conf.example,    at /api/v1/auth/NAME
+#   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
+# Every AUTH_* variable in the environment reaches the endpoints (lighttpd
+# and Apache pass theirs only through setenv/SetEnv).  The server runs as
+# the invoking user; its log (with the executables' stderr) goes to
+# standard error.  "no-pass-auth" turns
+# Apache's CGIPassAuth off, as a server that strips Authorization would.
+# `make run` and tests/lib.sh both use this.
+set -eu
+
+server=$1 port=$2 dir=$3 variant=${4:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${BIN:-$top/cgi-bin}
+
+# PREFIX/cgi-bin holds the four executables and nothing else: copies, as
+# Apache with "Options None" follows no symbolic link (nor should it).
+mkdir -p "$dir/prefix/cgi-bin" "$dir/www"
+for p in register login refresh me; do
+	[ -x "$bin/$p" ] || { echo "serve.sh: $bin/$p: not built (make)" >&2; exit 1; }
+	cp -f "$bin/$p" "$dir/prefix/cgi-bin/$p.new"
+	mv -f "$dir/prefix/cgi-bin/$p.new" "$dir/prefix/cgi-bin/$p"
+done
+
+# AUTH_* variables of the environment, NUL-free, one "name value" a time.
+auth_vars() {
+	local name
+	for name in $(compgen -e | grep '^AUTH_' | sort); do
+		printf '%s\n' "$name"
+	done
+}
+
+# A value quoted for either config language: backslash and quote escaped.
+quote() {
+	local v=${1//\\/\\\\}
+	printf '"%s"' "${v//\"/\\\"}"
+}
+
+case "$server" in
+busybox)
+	exec busybox httpd -f -p "127.0.0.1:$port" -h "$dir/prefix"
+	;;
+lighttpd)
+	conf=$dir/lighttpd.conf
+	sed -e "s|^var.prefix = .*|var.prefix = \"$dir/prefix\"|" \
+	    -e "s|^server.port = .*|server.port = $port|" \
+	    -e "s|^server.bind = .*|server.bind = \"127.0.0.1\"|" \
+	    -e "s|^server.document-root = .*|server.document-root = \"$dir/www\"|" \
+	    -e "s|^server.pid-file = .*|server.pid-file = \"$dir/lighttpd.pid\"|" \
+	    -e "s|^server.errorlog = |#&|" \
+	    -e "s|^server.username = |#&|" \
+	    -e "s|^server.groupname = |#&|" \
+	    "$top/lighttpd.conf.example" >"$conf"
+	{
+		echo "setenv.add-environment = ("
+		for name in $(auth_vars); do
+			echo "	$(quote "$name") => $(quote "${!name}"),"
+		done
+		echo ")"
+	} >>"$conf"
+	exec lighttpd -D -f "$conf"
+	;;
+apache)
+	conf=$dir/apache.conf
+	pass=On
+	[ "$variant" = no-pass-auth ] && pass=Off
+	sed -e "s|^Define PREFIX .*|Define PREFIX $dir/prefix|" \
+	    -e "s|^Listen .*|Listen 127.0.0.1:$port|" \
+	    -e "s|^PidFile .*|PidFile $dir/apache.pid|" \
+	    -e 's#^ErrorLog .*#ErrorLog "|$exec /bin/cat 1>\&2"#' \
+	    -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $dir|" \
+	    -e "s|^ScriptSock .*|ScriptSock $dir/cgid.sock|" \
+	    -e "s|^User |#&|" -e "s|^Group |#&|" \
+	    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|" \
+	    "$top/httpd.conf.example" >"$conf"
+	for name in $(auth_vars); do
+		echo "SetEnv $name $(quote "${!name}")"
+	done >>"$conf"
+	exec apache2 -f "$conf" -DFOREGROUND
+	;;
+*)
+	echo "serve.sh: unknown server $server (busybox, lighttpd, apache)" >&2
+	exit 2
+	;;
+esac
