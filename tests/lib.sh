@@ -17,6 +17,7 @@
 #   check_json FILTER VALUE "description"   (jq -r FILTER on $body)
 #   check_header NAME VALUE "description"   (exact, case-insensitive name)
 #   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
+#   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY]: JWT pieces
 #   finish                        prints "N passed, N failed"; exit status
 #
 # Environment: SERVER=busybox (default), lighttpd or apache; BIN=dir of the
@@ -141,6 +142,33 @@ cgi_run() {
 	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/cgiout" | tr -d '\r')
 	body=$(sed '1,/^\r\{0,1\}$/d' "$T/cgiout")
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+
+# b64url: standard input as base64url without padding (RFC 7515).
+b64url() {
+	base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+# b64url_decode STRING: one base64url segment back to its bytes.
+b64url_decode() {
+	local s
+	s=$(printf '%s' "$1" | tr -- '-_' '+/')
+	case $((${#s} % 4)) in
+	2) s="$s==" ;;
+	3) s="$s=" ;;
+	esac
+	printf '%s' "$s" | base64 -d 2>/dev/null
+}
+
+# claim TOKEN FILTER: jq FILTER (".exp") over the token's payload.
+claim() {
+	b64url_decode "$(printf '%s' "$1" | cut -d. -f2)" | jq -r "$2" 2>/dev/null
+}
+
+# hs256 DATA [KEY]: the base64url HMAC-SHA256 of DATA (key: AUTH_JWT_SECRET).
+hs256() {
+	printf '%s' "$1" | openssl dgst -sha256 -hmac "${2:-$AUTH_JWT_SECRET}" \
+	    -binary | b64url
 }
 
 ok() {

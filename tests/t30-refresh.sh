@@ -3,33 +3,12 @@
 # driven over HTTP: the schema, a new access token, and every refusal.
 . "$(dirname "$0")/lib.sh"
 
-# base64url without padding, and back.
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
-b64url_decode() {
-	local s
-	s=$(printf '%s' "$1" | tr -- '-_' '+/')
-	case $((${#s} % 4)) in
-	2) s="$s==" ;;
-	3) s="$s=" ;;
-	esac
-	printf '%s' "$s" | base64 -d 2>/dev/null
-}
 # claims TOKEN: the payload JSON; jwt_header TOKEN: the header JSON.
 claims() {
 	b64url_decode "$(printf '%s' "$1" | cut -d. -f2)"
 }
 jwt_header() {
 	b64url_decode "$(printf '%s' "$1" | cut -d. -f1)"
-}
-claim() {
-	claims "$1" | jq -r "$2" 2>/dev/null
-}
-# hs256 DATA [KEY]: the base64url HMAC-SHA256 of DATA.
-hs256() {
-	printf '%s' "$1" | openssl dgst -sha256 -hmac "${2:-$AUTH_JWT_SECRET}" \
-	    -binary | b64url
 }
 # sign HEADER-JSON PAYLOAD-JSON [KEY]: a compact JWS.
 sign() {

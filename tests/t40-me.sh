@@ -3,26 +3,6 @@
 # header rules, the 401s and 405s, and tokens shared with simplejwt.
 . "$(dirname "$0")/lib.sh"
 
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
-b64url_decode() {
-	local s
-	s=$(printf '%s' "$1" | tr -- '-_' '+/')
-	case $((${#s} % 4)) in
-	2) s="$s==" ;;
-	3) s="$s=" ;;
-	esac
-	printf '%s' "$s" | base64 -d 2>/dev/null
-}
-claim() {
-	b64url_decode "$(printf '%s' "$1" | cut -d. -f2)" | jq -r "$2" 2>/dev/null
-}
-# hs256 DATA [KEY]: the base64url HMAC-SHA256 of DATA.
-hs256() {
-	printf '%s' "$1" | openssl dgst -sha256 -hmac "${2:-$AUTH_JWT_SECRET}" \
-	    -binary | b64url
-}
 body_is() {
 	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \
 	    "$(printf '%s' "$1" | jq -cS .)" ]

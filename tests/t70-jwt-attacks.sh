@@ -3,21 +3,6 @@
 # each a forged or broken token sent to /me (and a few to /refresh).
 . "$(dirname "$0")/lib.sh"
 
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
-b64url_decode() {
-	local s
-	s=$(printf '%s' "$1" | tr -- '-_' '+/')
-	case $((${#s} % 4)) in
-	2) s="$s==" ;;
-	3) s="$s=" ;;
-	esac
-	printf '%s' "$s" | base64 -d 2>/dev/null
-}
-claim() {
-	b64url_decode "$(printf '%s' "$1" | cut -d. -f2)" | jq -r "$2" 2>/dev/null
-}
 # mac DIGEST DATA [KEY]: the base64url HMAC of DATA.
 mac() {
 	printf '%s' "$2" | openssl dgst "-$1" -hmac "${3:-$AUTH_JWT_SECRET}" \
