@@ -77,7 +77,7 @@ PORT ?= 8080
 run: all
 	@mkdir -p .run
 	@echo "corners-auth: http://127.0.0.1:$(PORT)/api/v1/auth/{register,login,refresh,me} (Ctrl-C stops)"
-	@exec bash tests/serve.sh lighttpd $(PORT) $(CURDIR)/.run
+	@exec bash tests/serve.sh lighttpd "$(PORT)" "$(CURDIR)/.run"
 
 # make install PREFIX=/usr/local/corners-auth [DESTDIR=...] [DB_OWNER=www-data]
 # The executables are rebuilt to find their database at PREFIX/db/auth.db;
@@ -89,8 +89,14 @@ install:
 	install -s -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/cgi-bin/
 	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
-	if [ "$$(id -u)" = 0 ] && id "$(DB_OWNER)" >/dev/null 2>&1; then \
-		chown "$(DB_OWNER):" $(DESTDIR)$(PREFIX)/db; \
+	if [ "$$(id -u)" = 0 ]; then \
+		id "$(DB_OWNER)" >/dev/null 2>&1 || { echo "install: no user" \
+		    "$(DB_OWNER) to own $(PREFIX)/db (install the web server" \
+		    "first, or set DB_OWNER=...)" >&2; exit 1; }; \
+		chown "$(DB_OWNER):" "$(DESTDIR)$(PREFIX)/db"; \
+	else \
+		echo "install: not root: give $(PREFIX)/db to the web server's" \
+		    "user (chown $(DB_OWNER) ...)" >&2; \
 	fi
 
 # The whole suite under AddressSanitizer + UBSan; any report fails it.

@@ -54,6 +54,21 @@ content_length(const char *s)
 	return n;
 }
 
+/*
+ * RFC 3875: no CONTENT_LENGTH means no body, except that a server passing
+ * a chunked body through (Apache) leaves it unset and closes our input at
+ * the body's end.
+ */
+static int
+is_chunked(void)
+{
+	const char	*cl = getenv("CONTENT_LENGTH");
+	const char	*te = getenv("HTTP_TRANSFER_ENCODING");
+
+	return (cl == NULL || *cl == '\0') && te != NULL &&
+	    strcasestr(te, "chunked") != NULL;
+}
+
 void
 cgi_begin(struct req *rq, const char *allow)
 {
@@ -77,6 +92,8 @@ cgi_begin(struct req *rq, const char *allow)
 	rq->authorization = getenv("HTTP_AUTHORIZATION");
 	rq->unread = content_length(getenv("CONTENT_LENGTH")) > 0 ?
 	    (size_t)content_length(getenv("CONTENT_LENGTH")) : 0;
+	if (is_chunked())
+		rq->unread = DRAIN_MAX;	/* unknown: up to end of file */
 }
 
 int
@@ -122,7 +139,6 @@ int
 cgi_read_json(struct req *rq, cJSON **in)
 {
 	const char	*cl = getenv("CONTENT_LENGTH");
-	const char	*te = getenv("HTTP_TRANSFER_ENCODING");
 	const char	*end = NULL;
 	char		*text;
 	long long	 want;
@@ -133,14 +149,8 @@ cgi_read_json(struct req *rq, cJSON **in)
 	want = content_length(cl);
 	if (want < 0)
 		return 400;	/* a lying CONTENT_LENGTH is a bad request */
-	/*
-	 * RFC 3875: no CONTENT_LENGTH means no body, except that a server
-	 * passing a chunked body through (Apache) leaves it unset and closes
-	 * our input at its end; then read to end of file, one byte past the
-	 * cap so an oversized body is seen.
-	 */
-	if ((cl == NULL || *cl == '\0') && te != NULL &&
-	    strcasestr(te, "chunked") != NULL)
+	/* Chunked: read to end of file, one byte past the cap to see it. */
+	if (is_chunked())
 		want = CGI_BODY_MAX + 1;
 	else if (want > CGI_BODY_MAX)
 		return 413;	/* refused before reading any of it */

@@ -8,7 +8,7 @@
 #   apache    from httpd.conf.example,    at /api/v1/auth/NAME
 #   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
 # Every AUTH_* variable in the environment reaches the endpoints (lighttpd
-# and Apache pass theirs only through setenv/SetEnv).  The server runs as
+# and Apache pass theirs on only through setenv.add-environment/PassEnv).  The server runs as
 # the invoking user; its log (with the executables' stderr) goes to
 # standard error.  "no-pass-auth" turns
 # Apache's CGIPassAuth off, as a server that strips Authorization would.
@@ -28,18 +28,12 @@ for p in register login refresh me; do
 	mv -f "$dir/prefix/cgi-bin/$p.new" "$dir/prefix/cgi-bin/$p"
 done
 
-# AUTH_* variables of the environment, NUL-free, one "name value" a time.
+# The names of the AUTH_* variables in the environment.
 auth_vars() {
 	local name
 	for name in $(compgen -e | grep '^AUTH_' | sort); do
 		printf '%s\n' "$name"
 	done
-}
-
-# A value quoted for either config language: backslash and quote escaped.
-quote() {
-	local v=${1//\\/\\\\}
-	printf '"%s"' "${v//\"/\\\"}"
 }
 
 case "$server" in
@@ -48,7 +42,7 @@ busybox)
 	;;
 lighttpd)
 	conf=$dir/lighttpd.conf
-	sed -e "s|^var.prefix = .*|var.prefix = \"$dir/prefix\"|" \
+	sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$dir/prefix\"|" \
 	    -e "s|^server.port = .*|server.port = $port|" \
 	    -e "s|^server.bind = .*|server.bind = \"127.0.0.1\"|" \
 	    -e "s|^server.document-root = .*|server.document-root = \"$dir/www\"|" \
@@ -57,10 +51,12 @@ lighttpd)
 	    -e "s|^server.username = |#&|" \
 	    -e "s|^server.groupname = |#&|" \
 	    "$top/lighttpd.conf.example" >"$conf"
+	# env.NAME: lighttpd reads the value from its own environment, so
+	# no value is ever quoted into the configuration.
 	{
 		echo "setenv.add-environment = ("
 		for name in $(auth_vars); do
-			echo "	$(quote "$name") => $(quote "${!name}"),"
+			echo "	\"$name\" => env.$name,"
 		done
 		echo ")"
 	} >>"$conf"
@@ -70,7 +66,7 @@ apache)
 	conf=$dir/apache.conf
 	pass=On
 	[ "$variant" = no-pass-auth ] && pass=Off
-	sed -e "s|^Define PREFIX .*|Define PREFIX $dir/prefix|" \
+	sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
 	    -e "s|^Listen .*|Listen 127.0.0.1:$port|" \
 	    -e "s|^PidFile .*|PidFile $dir/apache.pid|" \
 	    -e 's#^ErrorLog .*#ErrorLog "|$exec /bin/cat 1>\&2"#' \
@@ -79,8 +75,10 @@ apache)
 	    -e "s|^User |#&|" -e "s|^Group |#&|" \
 	    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|" \
 	    "$top/httpd.conf.example" >"$conf"
+	# PassEnv: Apache hands its own value on, so none is quoted into the
+	# configuration (where "${...}" would be expanded).
 	for name in $(auth_vars); do
-		echo "SetEnv $name $(quote "${!name}")"
+		echo "PassEnv $name"
 	done >>"$conf"
 	exec apache2 -f "$conf" -DFOREGROUND
 	;;
