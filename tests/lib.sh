@@ -16,6 +16,7 @@
 #   check_status CODE "description"
 #   check_json FILTER VALUE "description"   (jq -r FILTER on $body)
 #   check_header NAME VALUE "description"   (exact, case-insensitive name)
+#   check_same JSON "description"           ($body equals JSON, keys sorted)
 #   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
 #   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY]: JWT pieces
 #   finish                        prints "N passed, N failed"; exit status
@@ -142,6 +143,18 @@ cgi_run() {
 	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/cgiout" | tr -d '\r')
 	body=$(sed '1,/^\r\{0,1\}$/d' "$T/cgiout")
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+
+# check_same JSON "desc": $body equals JSON (both compacted, keys sorted).
+check_same() {
+	local want got
+	want=$(printf '%s' "$1" | jq -cS .)
+	got=$(printf '%s' "$body" | jq -cS . 2>&1)
+	if [ "$got" = "$want" ]; then
+		ok "$2"
+	else
+		not_ok "$2" "want $want, got status $status ${body:0:600}"
+	fi
 }
 
 # b64url: standard input as base64url without padding (RFC 7515).

@@ -44,22 +44,11 @@ check_error() {
 	fi
 }
 
-# check_body JSON "desc": $body equals JSON (both compacted, keys sorted).
-check_body() {
-	local want got
-	want=$(printf '%s' "$1" | jq -cS .)
-	got=$(printf '%s' "$body" | jq -cS . 2>&1)
-	if [ "$got" = "$want" ]; then
-		ok "$2"
-	else
-		not_ok "$2" "want $want, got status $status ${body:0:600}"
-	fi
-}
 
 # check_422 JSON-ERRORS-LIST "desc": a 422 with exactly those errors.
 check_422() {
 	check_status 422 "$2 (status 422)"
-	check_body "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
+	check_same "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
 }
 
 # check_created USER EMAIL "desc": a 201 whose access token shows, via me,
@@ -72,7 +61,7 @@ check_created() {
 	fi
 	me "$access"
 	body=$(printf '%s' "$body" | jq -c '{username, email}' 2>&1)
-	check_body "$(jq -cn --arg u "$1" --arg e "$2" \
+	check_same "$(jq -cn --arg u "$1" --arg e "$2" \
 	    '{username: $u, email: $e}')" "$3: me shows the stored account"
 }
 

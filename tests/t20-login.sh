@@ -25,22 +25,11 @@ login() {
 	fi
 }
 
-# check_body JSON "desc": $body equals JSON (both compacted, keys sorted).
-check_body() {
-	local want got
-	want=$(printf '%s' "$1" | jq -cS .)
-	got=$(printf '%s' "$body" | jq -cS . 2>&1)
-	if [ "$got" = "$want" ]; then
-		ok "$2"
-	else
-		not_ok "$2" "want $want, got status $status ${body:0:600}"
-	fi
-}
 
 # check_401 "desc": 401 {"message": "Invalid credentials.", "details": null}.
 check_401() {
 	check_status 401 "$1: 401"
-	check_body "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
+	check_same "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
 }
 
 # check_200_as USER_ID "desc": a 200 {access, refresh} whose access token
@@ -88,7 +77,7 @@ err() {
 
 check_422() {
 	check_status 422 "$2 (status 422)"
-	check_body "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
+	check_same "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
 }
 
 reg janedoe jane@example.com "$GOOD"
