@@ -145,6 +145,12 @@ cgi_run() {
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
 }
 
+# body_is JSON: $body equals JSON (a test for check).
+body_is() {
+	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \
+	    "$(printf '%s' "$1" | jq -cS .)" ]
+}
+
 # check_same JSON "desc": $body equals JSON (both compacted, keys sorted).
 check_same() {
 	local want got

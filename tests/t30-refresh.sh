@@ -17,14 +17,6 @@ sign() {
 	p=$(printf '%s' "$2" | b64url)
 	printf '%s.%s.%s' "$h" "$p" "$(hs256 "$h.$p" "${3:-$AUTH_JWT_SECRET}")"
 }
-# body_is JSON: $body equals JSON (keys sorted, whitespace ignored).
-body_is() {
-	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \
-	    "$(printf '%s' "$1" | jq -cS .)" ]
-}
-hdr() {
-	printf '%s\n' "$hdrs" | sed -n "s/^$1: //Ip" | head -n 1
-}
 # near T: T is within 2 seconds of now.
 near_now() {
 	local now d

@@ -3,13 +3,6 @@
 # header rules, the 401s and 405s, and tokens shared with simplejwt.
 . "$(dirname "$0")/lib.sh"
 
-body_is() {
-	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \
-	    "$(printf '%s' "$1" | jq -cS .)" ]
-}
-hdr() {
-	printf '%s\n' "$hdrs" | sed -n "s/^$1: //Ip" | head -n 1
-}
 UNAUTH='{"message":"Unauthorized","details":null}'
 # me_with AUTHORIZATION-VALUE: GET /me with that header.
 me_with() {
@@ -18,14 +11,14 @@ me_with() {
 # refused DESC: 401 Unauthorized with WWW-Authenticate: Bearer error=...
 refused() {
 	check "$1" eval '[ "$status" = 401 ] && body_is "$UNAUTH" &&
-	    [ "$(hdr WWW-Authenticate)" = "Bearer error=\"invalid_token\"" ]'
-	[ "$(hdr WWW-Authenticate)" = 'Bearer error="invalid_token"' ] ||
-	    echo "# (WWW-Authenticate: '$(hdr WWW-Authenticate)')"
+	    [ "$(header WWW-Authenticate)" = "Bearer error=\"invalid_token\"" ]'
+	[ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ] ||
+	    echo "# (WWW-Authenticate: '$(header WWW-Authenticate)')"
 }
 # unauthorized DESC: 401 Unauthorized, whatever WWW-Authenticate says.
 unauthorized() {
 	check "$1" eval '[ "$status" = 401 ] && body_is "$UNAUTH" &&
-	    hdr WWW-Authenticate | grep -q "^Bearer"'
+	    header WWW-Authenticate | grep -q "^Bearer"'
 }
 # common_headers WHAT: SPEC "Every response" headers.
 common_headers() {

@@ -17,24 +17,17 @@ sign() {
 	printf '%s.%s.%s' "$h" "$p" \
 	    "$(mac "${4:-sha256}" "$h.$p" "${3:-$AUTH_JWT_SECRET}")"
 }
-body_is() {
-	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \
-	    "$(printf '%s' "$1" | jq -cS .)" ]
-}
-hdr() {
-	printf '%s\n' "$hdrs" | sed -n "s/^$1: //Ip" | head -n 1
-}
 UNAUTH='{"message":"Unauthorized","details":null}'
 REFUSED='{"message":"Invalid or expired refresh token.","details":null}'
 is_refusal() {
 	[ "$status" = 401 ] && body_is "$UNAUTH" &&
-	    [ "$(hdr WWW-Authenticate)" = 'Bearer error="invalid_token"' ]
+	    [ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ]
 }
 # me_refuses DESC TOKEN: /me answers 401 with error="invalid_token".
 me_refuses() {
 	req GET me - -H "Authorization: Bearer $2"
 	check "$1" is_refusal
-	is_refusal || echo "# (WWW-Authenticate: '$(hdr WWW-Authenticate)')"
+	is_refusal || echo "# (WWW-Authenticate: '$(header WWW-Authenticate)')"
 }
 # me_accepts DESC TOKEN: /me answers 200 for user $uid.
 me_accepts() {
