@@ -24,11 +24,12 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 # be copied to another machine.  libcjson has no .a in Debian 12, and
 # libzxcvbn.a is not position-independent, so those two stay shared.
 LDLIBS	?= -Wl,-Bstatic -lsqlite3 -lcrypto -lutf8proc -lidn2 \
-	   -lunistring -Wl,-Bdynamic -lzxcvbn -lcjson -lm -ldl -lpthread
+	   -lunistring -lfcgi -Wl,-Bdynamic -lzxcvbn -lcjson -lm -ldl -lpthread
 
 COMMON	= common/auth.o common/cgi.o common/client.o common/conf.o \
 	  common/crypto.o common/db.o common/jwt.o common/policy.o \
-	  common/pw.o common/rate.o common/text.o common/valid.o
+	  common/pw.o common/rate.o common/serve.o common/slot.o \
+	  common/text.o common/valid.o
 PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me
 UNITS	= tests/unit/test-crypto tests/unit/test-jwt tests/unit/test-pw \
 	  tests/unit/test-valid tests/unit/test-client tests/unit/test-policy \
@@ -108,7 +109,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	    make gcc clang libc6-dev pkg-config \
 	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
-	    libutf8proc-dev libidn2-dev libunistring-dev \
+	    libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
 	    busybox curl jq sqlite3 openssl ca-certificates \
 	    lighttpd apache2
 

@@ -16,6 +16,7 @@
 #include "policy.h"
 #include "pw.h"
 #include "rate.h"
+#include "slot.h"
 #include "text.h"
 #include "valid.h"
 
@@ -146,9 +147,9 @@ token_user(struct db *db, const struct key *k, const char *token,
 }
 
 int
-auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
-    cJSON **out)
+auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
+	const struct conf *cf = &app->cf;
 	static const struct field fields[] = {
 		{ "username", 3, 150 },
 		{ "email", 3, 254 },
@@ -157,6 +158,7 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	const char	*v[3], *msg;
 	struct db	*db = NULL;
 	struct key	 k;
+	struct slot	 slot = { -1 };
 	struct user	 u, other;
 	char		*username = NULL, *email = NULL;
 	char		*ukey = NULL, *ekey = NULL;
@@ -170,7 +172,7 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	memset(hash, 0, sizeof(hash));
 	if ((st = valid_body(in, fields, 3, v, out)) != 200)
 		return st;
-	if ((db = db_open(cf->db_path)) == NULL)
+	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_REGISTER, rq, now, out)) != 200)
 		goto out;
@@ -217,11 +219,13 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 	 * 8: the key first, so no account is created that could not be given
 	 * its tokens; the slow hash outside any transaction; then one INSERT.
 	 */
-	if ((st = load_key(db, cf, &k)) != 200)
+	if ((st = load_key(db, cf, &k)) != 200 ||
+	    (st = slot_take(cf, &slot)) != 200)
 		goto out;
 	st = 500;
 	if (pw_hash(v[2], strlen(v[2]), cf->iterations, hash) == -1)
 		goto out;
+	slot_give(&slot);
 	u.username = username;
 	u.email = email;
 	u.password = hash;
@@ -240,20 +244,20 @@ auth_register(struct req *rq, const struct conf *cf, const cJSON *in,
 		break;
 	}
 out:
+	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
 	key_free(&k);
 	free(username);
 	free(email);
 	free(ukey);
 	free(ekey);
-	db_close(db);
 	return st;
 }
 
 int
-auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
-    cJSON **out)
+auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
+	const struct conf *cf = &app->cf;
 	static const struct field fields[] = {
 		{ "username", 1, 254 },
 		{ "password", 1, 128 },
@@ -261,6 +265,7 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 	const char	*v[2];
 	struct db	*db = NULL;
 	struct key	 k;
+	struct slot	 slot = { -1 };
 	struct user	 u;
 	char		*key = NULL;
 	char		 hash[PW_HASH_MAX];
@@ -275,7 +280,7 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 	memset(hash, 0, sizeof(hash));
 	if ((st = valid_body(in, fields, 2, v, out)) != 200)
 		return st;
-	if ((db = db_open(cf->db_path)) == NULL)
+	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_LOGIN, rq, now, out)) != 200)
 		goto out;
@@ -293,6 +298,8 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 		goto out;
 	}
 	/* Unknown users cost one hash too, so timing does not tell. */
+	if ((st = slot_take(cf, &slot)) != 200)
+		goto out;
 	if (found == 1)
 		verdict = pw_verify(v[1], strlen(v[1]), u.password, &iterations);
 	if (found == 0 || verdict == PW_UNUSABLE)
@@ -309,24 +316,25 @@ auth_login(struct req *rq, const struct conf *cf, const cJSON *in,
 		st = 500;
 		goto out;
 	}
+	slot_give(&slot);
 	if (db_user_login(db, u.id, now, hash[0] != '\0' ? hash : NULL) == -1) {
 		st = 503;
 		goto out;
 	}
 	st = tokens(&k, cf, u.id, now, 1, 200, out);
 out:
+	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
 	key_free(&k);
 	free(key);
 	db_user_free(&u);
-	db_close(db);
 	return st;
 }
 
 int
-auth_refresh(struct req *rq, const struct conf *cf, const cJSON *in,
-    cJSON **out)
+auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
+	const struct conf *cf = &app->cf;
 	static const struct field fields[] = {
 		{ "refresh", 20, 0 },
 	};
@@ -341,7 +349,7 @@ auth_refresh(struct req *rq, const struct conf *cf, const cJSON *in,
 	memset(&k, 0, sizeof(k));
 	if ((st = valid_body(in, fields, 1, v, out)) != 200)
 		return st;
-	if ((db = db_open(cf->db_path)) == NULL)
+	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
 	    (st = load_key(db, cf, &k)) != 200)
@@ -354,7 +362,6 @@ auth_refresh(struct req *rq, const struct conf *cf, const cJSON *in,
 out:
 	key_free(&k);
 	db_user_free(&u);
-	db_close(db);
 	return st;
 }
 
@@ -376,8 +383,9 @@ bearer(struct req *rq)
 }
 
 int
-auth_me(struct req *rq, const struct conf *cf, cJSON **out)
+auth_me(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
+	const struct conf *cf = &app->cf;
 	const char	*token;
 	struct db	*db = NULL;
 	struct key	 k;
@@ -386,10 +394,11 @@ auth_me(struct req *rq, const struct conf *cf, cJSON **out)
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
+	(void)in;	/* GET: no body */
 	rq->is_bearer = 1;	/* every 401 here carries WWW-Authenticate */
 	if ((token = bearer(rq)) == NULL)
 		return 401;
-	if ((db = db_open(cf->db_path)) == NULL)
+	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = load_key(db, cf, &k)) != 200 ||
 	    (st = token_user(db, &k, token, JWT_ACCESS, time(NULL), &u)) != 200)
@@ -406,6 +415,5 @@ auth_me(struct req *rq, const struct conf *cf, cJSON **out)
 out:
 	key_free(&k);
 	db_user_free(&u);
-	db_close(db);
 	return st;
 }

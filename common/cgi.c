@@ -60,39 +60,70 @@ content_length(const char *s)
  * the body's end.
  */
 static int
-is_chunked(void)
+is_chunked(const struct req *rq)
 {
-	const char	*cl = getenv("CONTENT_LENGTH");
-	const char	*te = getenv("HTTP_TRANSFER_ENCODING");
+	const char	*cl = rq->io->param(rq->io->ctx, "CONTENT_LENGTH");
+	const char	*te = rq->io->param(rq->io->ctx, "HTTP_TRANSFER_ENCODING");
 
 	return (cl == NULL || *cl == '\0') && te != NULL &&
 	    strcasestr(te, "chunked") != NULL;
 }
 
-void
-cgi_begin(struct req *rq, const char *allow)
+static const char *
+stdio_param(void *ctx, const char *name)
 {
-	int	 fd;
+	(void)ctx;
+	return getenv(name);
+}
 
-	/*
-	 * As slowcgi does: a closed standard descriptor would make a later
-	 * open() (the database) become "stdout" or "stderr".
-	 */
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+static ssize_t
+stdio_read(void *ctx, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	(void)ctx;
+	while ((n = read(STDIN_FILENO, buf, len)) < 0 && errno == EINTR)
 		continue;
-	if (fd > 2)
-		close(fd);
+	return n;
+}
+
+/* Unbuffered: the answer is out before cgi_end drains the body. */
+static void
+stdio_write(void *ctx, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	(void)ctx;
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* the client is gone; nothing to tell */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+const struct cgi_io cgi_stdio = { stdio_param, stdio_read, stdio_write, NULL };
+
+void
+cgi_begin(struct req *rq, const char *allow, const struct cgi_io *io)
+{
+	long long	 cl;
+
 	memset(rq, 0, sizeof(*rq));
+	rq->io = io;
 	rq->allow = allow;
-	rq->method = getenv("REQUEST_METHOD");
+	rq->method = io->param(io->ctx, "REQUEST_METHOD");
 	if (rq->method == NULL)
 		rq->method = "";
-	rq->remote_addr = getenv("REMOTE_ADDR");
-	rq->forwarded_for = getenv("HTTP_X_FORWARDED_FOR");
-	rq->authorization = getenv("HTTP_AUTHORIZATION");
-	rq->unread = content_length(getenv("CONTENT_LENGTH")) > 0 ?
-	    (size_t)content_length(getenv("CONTENT_LENGTH")) : 0;
-	if (is_chunked())
+	rq->remote_addr = io->param(io->ctx, "REMOTE_ADDR");
+	rq->forwarded_for = io->param(io->ctx, "HTTP_X_FORWARDED_FOR");
+	rq->authorization = io->param(io->ctx, "HTTP_AUTHORIZATION");
+	cl = content_length(io->param(io->ctx, "CONTENT_LENGTH"));
+	rq->unread = cl > 0 ? (size_t)cl : 0;
+	if (is_chunked(rq))
 		rq->unread = DRAIN_MAX;	/* unknown: up to end of file */
 }
 
@@ -117,15 +148,13 @@ cgi_check_method(const struct req *rq)
  * read, or -1 on a read error.
  */
 static ssize_t
-read_full(char *buf, size_t want)
+read_full(const struct req *rq, char *buf, size_t want)
 {
 	size_t	 got = 0;
 	ssize_t	 n;
 
 	while (got < want) {
-		n = read(STDIN_FILENO, buf + got, want - got);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = rq->io->read(rq->io->ctx, buf + got, want - got);
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -138,7 +167,7 @@ read_full(char *buf, size_t want)
 int
 cgi_read_json(struct req *rq, cJSON **in)
 {
-	const char	*cl = getenv("CONTENT_LENGTH");
+	const char	*cl = rq->io->param(rq->io->ctx, "CONTENT_LENGTH");
 	const char	*end = NULL;
 	char		*text;
 	long long	 want;
@@ -150,7 +179,7 @@ cgi_read_json(struct req *rq, cJSON **in)
 	if (want < 0)
 		return 400;	/* a lying CONTENT_LENGTH is a bad request */
 	/* Chunked: read to end of file, one byte past the cap to see it. */
-	if (is_chunked())
+	if (is_chunked(rq))
 		want = CGI_BODY_MAX + 1;
 	else if (want > CGI_BODY_MAX)
 		return 413;	/* refused before reading any of it */
@@ -158,7 +187,7 @@ cgi_read_json(struct req *rq, cJSON **in)
 		fprintf(stderr, "cgi_read_json: malloc: %s\n", strerror(errno));
 		return 500;
 	}
-	if ((got = read_full(rq->body, (size_t)want)) < 0) {
+	if ((got = read_full(rq, rq->body, (size_t)want)) < 0) {
 		fprintf(stderr, "cgi_read_json: read: %s\n", strerror(errno));
 		return 400;
 	}
@@ -229,6 +258,25 @@ find_status(int code)
 	return NULL;
 }
 
+/* Headers and body in one write, so the answer leaves in one piece. */
+static void
+write_response(const struct req *rq, const char *head, size_t headlen,
+    const char *body)
+{
+	size_t	 bodylen = strlen(body);
+	char	*all;
+
+	if ((all = malloc(headlen + bodylen)) == NULL) {
+		rq->io->write(rq->io->ctx, head, headlen);
+		rq->io->write(rq->io->ctx, body, bodylen);
+		return;
+	}
+	memcpy(all, head, headlen);
+	memcpy(all + headlen, body, bodylen);
+	rq->io->write(rq->io->ctx, all, headlen + bodylen);
+	free(all);
+}
+
 void
 cgi_reply(const struct req *rq, int status, const cJSON *body)
 {
@@ -276,12 +324,11 @@ cgi_reply(const struct req *rq, int status, const cJSON *body)
 	    "%s\r\n", status, st->reason, extra);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		n = 0;	/* cannot happen: the parts are bounded above */
-	fwrite(head, 1, (size_t)n, stdout);
-	if (strcmp(rq->method, "HEAD") != 0)	/* HEAD: headers only */
-		fputs(text != NULL ? text :
-		    "{\"message\":\"Internal server error.\",\"details\":null}",
-		    stdout);
-	fflush(stdout);
+	if (strcmp(rq->method, "HEAD") == 0)	/* HEAD: headers only */
+		rq->io->write(rq->io->ctx, head, (size_t)n);
+	else
+		write_response(rq, head, (size_t)n, text != NULL ? text :
+		    "{\"message\":\"Internal server error.\",\"details\":null}");
 	cJSON_free(text);
 	cJSON_Delete(fixed);
 }
@@ -305,10 +352,8 @@ cgi_end(struct req *rq, cJSON *in)
 	ssize_t	 n;
 
 	while (left > 0) {
-		n = read(STDIN_FILENO, sink, left < sizeof(sink) ? left :
-		    sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = rq->io->read(rq->io->ctx, sink, left < sizeof(sink) ?
+		    left : sizeof(sink));
 		if (n <= 0)
 			break;
 		left -= (size_t)n;

@@ -6,13 +6,31 @@
 #ifndef CGI_H
 #define CGI_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #include <cJSON.h>
 
 #define CGI_BODY_MAX	(64 * 1024)	/* SPEC: a larger body is a 413 */
 
+/*
+ * Where a request comes from and its answer goes: plain CGI (the
+ * environment, descriptor 0, stdout), a FastCGI connection, or a test's
+ * memory.  read returns the count read, 0 at the end, -1 on error.
+ */
+struct cgi_io {
+	const char	*(*param)(void *ctx, const char *name);
+	ssize_t		 (*read)(void *ctx, char *buf, size_t len);
+	void		 (*write)(void *ctx, const char *buf, size_t len);
+	void		*ctx;
+};
+
+/* Plain CGI (RFC 3875). */
+extern const struct cgi_io cgi_stdio;
+
 struct req {
+	const struct cgi_io *io;
 	const char	*method;	/* REQUEST_METHOD, "" if unset */
 	const char	*allow;		/* the methods this endpoint serves */
 	const char	*remote_addr;	/* REMOTE_ADDR, NULL if unset */
@@ -27,11 +45,10 @@ struct req {
 };
 
 /*
- * Start a request: make sure descriptors 0-2 are open, and read the CGI
- * environment into rq.  allow is the endpoint's method list ("POST", or
- * "GET, HEAD"); the first one named is the method it serves.
+ * Start a request from io: read its CGI variables into rq.  allow is the
+ * endpoint's method list ("POST", or "GET, HEAD").
  */
-void	cgi_begin(struct req *rq, const char *allow);
+void	cgi_begin(struct req *rq, const char *allow, const struct cgi_io *io);
 
 /* 200 if the request method is one the endpoint serves, else 405. */
 int	cgi_check_method(const struct req *rq);

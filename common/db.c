@@ -180,7 +180,7 @@ struct db *
 db_open(const char *path)
 {
 	struct db	*db;
-	int		 fd;
+	int		 fd = -1, flags = SQLITE_OPEN_READWRITE;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		fprintf(stderr, "db: calloc: %s\n", strerror(errno));
@@ -194,15 +194,18 @@ db_open(const char *path)
 	 * -shm files behind that outlast a later chmod.  No O_TRUNC: an
 	 * existing file, even a corrupt one, is never replaced.
 	 */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1) {
+	if (path == NULL) {
+		path = ":memory:";
+		flags |= SQLITE_OPEN_MEMORY;
+	} else if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
 		fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
 		free(db);
 		return NULL;
 	}
-	close(fd);
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
+	if (fd != -1)
+		close(fd);
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "db: %s: %s\n", path, db->h != NULL ?
 		    sqlite3_errmsg(db->h) : "out of memory");
 		db_close(db);

@@ -26,7 +26,8 @@ struct user {
 
 /*
  * Open (creating it mode 0600 if missing) the database at path, and bring
- * its schema up to date.  Returns NULL (logged) if that fails.
+ * its schema up to date; a NULL path is a private in-memory database (for
+ * the fuzzers).  Returns NULL (logged) if that fails.
  */
 struct db *db_open(const char *path);
 void	db_close(struct db *db);

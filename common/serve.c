@@ -1,0 +1,118 @@
+/*
+ * The request loop: CGI (RFC 3875) or FastCGI through libfcgi, chosen by
+ * what descriptor 0 is, as libfcgi decides it (a listening socket means a
+ * FastCGI server started us).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <fcgiapp.h>
+
+#include "db.h"
+#include "serve.h"
+
+void
+app_init(struct app *app)
+{
+	app->db = NULL;
+	app->conf_ok = conf_load(&app->cf) == 0;
+}
+
+void
+app_free(struct app *app)
+{
+	db_close(app->db);
+	app->db = NULL;
+	conf_free(&app->cf);
+}
+
+struct db *
+app_db(struct app *app)
+{
+	if (app->db == NULL)
+		app->db = db_open(app->cf.db_path);
+	return app->db;
+}
+
+void
+serve_request(struct app *app, const struct endpoint *ep,
+    const struct cgi_io *io)
+{
+	struct req	 rq;
+	cJSON		*in = NULL, *out = NULL;
+	int		 st;
+
+	cgi_begin(&rq, ep->allow, io);
+	if (!app->conf_ok)
+		st = 500;
+	else if ((st = cgi_check_method(&rq)) == 200 &&
+	    (!ep->reads_body || (st = cgi_read_json(&rq, &in)) == 200))
+		st = ep->run(&rq, app, in, &out);
+	cgi_reply(&rq, st, out);
+	cJSON_Delete(out);
+	cgi_end(&rq, in);
+	/* After a storage failure the next request starts on a fresh handle. */
+	if (st == 503 && app->db != NULL) {
+		db_close(app->db);
+		app->db = NULL;
+	}
+}
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static ssize_t
+fcgi_read(void *ctx, char *buf, size_t len)
+{
+	int	 n = len > 65536 ? 65536 : (int)len;
+
+	return FCGX_GetStr(buf, n, ((FCGX_Request *)ctx)->in);
+}
+
+static void
+fcgi_write(void *ctx, const char *buf, size_t len)
+{
+	FCGX_Request	*r = ctx;
+	int		 n;
+
+	for (; len > 0; buf += n, len -= (size_t)n) {
+		n = len > 65536 ? 65536 : (int)len;
+		if (FCGX_PutStr(buf, n, r->out) != n)
+			return;	/* the server hung up */
+	}
+}
+
+int
+serve(const struct endpoint *ep)
+{
+	FCGX_Request	 r;
+	struct cgi_io	 io = { fcgi_param, fcgi_read, fcgi_write, &r };
+	struct app	 app;
+	int		 fd;
+
+	/*
+	 * As slowcgi does: a closed standard descriptor would make a later
+	 * open() (the database) become "stdout" or "stderr".
+	 */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		continue;
+	if (fd > 2)
+		close(fd);
+	app_init(&app);
+	if (FCGX_IsCGI())
+		serve_request(&app, ep, &cgi_stdio);
+	else if (FCGX_Init() == 0 && FCGX_InitRequest(&r, 0, 0) == 0) {
+		while (FCGX_Accept_r(&r) >= 0) {
+			serve_request(&app, ep, &io);
+			FCGX_Finish_r(&r);
+		}
+	} else
+		fprintf(stderr, "serve: FastCGI set-up failed\n");
+	app_free(&app);
+	return 0;
+}
