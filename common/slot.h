@@ -8,7 +8,7 @@
 #ifndef SLOT_H
 #define SLOT_H
 
-#define SLOT_WAIT_MS	1000	/* ~25 hashes at the default cost per slot */
+#define SLOT_WAIT_MS	1000	/* a dozen hashes at the default cost */
 
 struct conf;
 

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The CPU-exhaustion guard (AUTH_HASH_SLOTS): at most that many password
+# hashes run at once on the machine; a request that waits a second for a
+# slot answers 503 with Retry-After; a killed hasher frees its slot.
+# Slots are byte locks on "$AUTH_DB-slots", which /proc/locks shows.
+. "$(dirname "$0")/lib.sh"
+
+UNAVAILABLE='{"message":"Service temporarily unavailable.","details":null}'
+LOGIN='{"username":"nobody-here","password":"whatever-it-is"}'
+
+# held: how many slot locks are held right now.
+held() {
+	local ino
+	ino=$(stat -c %i "$AUTH_DB-slots" 2>/dev/null) || { echo 0; return; }
+	awk -v ino="$ino" '$2 == "OFDLCK" && $6 ~ (":" ino "$") { n++ }
+	    END { print n + 0 }' /proc/locks
+}
+
+# wait_held N: until N slots are held (at most 5 s); fails otherwise.
+wait_held() {
+	local i
+	for i in $(seq 250); do
+		[ "$(held)" -ge "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# running PID...: true while any of them runs.
+running() {
+	local p
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# login_bg NAME [VAR=value ...]: the login CGI in the background, its
+# answer in $T/NAME.out; sets $bg to its pid.
+login_bg() {
+	local name=$1
+	shift
+	printf '%s' "$LOGIN" >"$T/$name.in"
+	env REQUEST_METHOD=POST CONTENT_LENGTH=${#LOGIN} REMOTE_ADDR=127.0.0.1 \
+	    "$@" "$BIN/login" <"$T/$name.in" >"$T/$name.out" 2>>"$T/cgi.log" &
+	bg=$!
+}
+
+# out_status NAME: the status line's code of a background answer.
+out_status() {
+	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/$1.out"
+}
+
+# --- the setting ------------------------------------------------------------
+
+for bad in abc -1 1025 1.5 ''; do
+	cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS="$bad"
+	check_status 500 "AUTH_HASH_SLOTS='$bad' is a startup error (500)"
+	check "AUTH_HASH_SLOTS='$bad': the log names the setting" \
+	    grep -q "AUTH_HASH_SLOTS" "$T/cgi.log"
+	: >"$T/cgi.log"
+done
+cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS=0
+check_status 401 "AUTH_HASH_SLOTS=0 (no cap) is accepted"
+check "AUTH_HASH_SLOTS=0 makes no lock file" test ! -e "$AUTH_DB-slots"
+cgi_run POST login "$LOGIN"
+check_status 401 "the default cap (one slot per core) lets a login through"
+check "the lock file is created mode 0600 ($(stat -c %a "$AUTH_DB-slots"))" \
+    test "$(stat -c %a "$AUTH_DB-slots")" = 600
+
+# --- calibrate: ITER makes one hash take about 2.5 s here --------------------
+
+start=$(date +%s%N)
+cgi_run POST login "$LOGIN" AUTH_PBKDF2_ITERATIONS=1000000
+ms=$((($(date +%s%N) - start) / 1000000))
+ITER=$((1000000 * 2500 / (ms > 0 ? ms : 1)))
+echo "# one login at 1000000 iterations: ${ms} ms; using $ITER"
+
+# --- saturated: one slot held, the others wait 1 s and get 503 ---------------
+
+login_bg holder AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
+holder=$bg
+check "the first login holds the one slot" wait_held 1
+t0=$(date +%s%N)
+pids=()
+for i in 1 2 3 4; do
+	login_bg "waiter$i" AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
+	pids+=("$bg")
+done
+check "while it hashes, no second slot is taken" test "$(held)" = 1
+wait "${pids[@]}"
+waited=$((($(date +%s%N) - t0) / 1000000))
+for i in 1 2 3 4; do
+	status=$(out_status "waiter$i")
+	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/waiter$i.out" | tr -d '\r')
+	body=$(sed '1,/^\r\{0,1\}$/d' "$T/waiter$i.out")
+	check_status 503 "waiter $i: every slot busy for a second: 503"
+	check_header Retry-After 1 "waiter $i: Retry-After: 1"
+	check "waiter $i: the 503 body" body_is "$UNAVAILABLE"
+done
+check "the waiters gave up after about the 1 s wait (${waited} ms)" \
+    test "$waited" -ge 900 -a "$waited" -lt 2400
+check "the holder is still hashing when they gave up" kill -0 "$holder"
+wait "$holder"
+check "the holder got its answer (401 for an unknown user): $(out_status holder)" \
+    test "$(out_status holder)" = 401
+check "no slot is held once it is done" test "$(held)" = 0
+
+# --- a killed hasher frees its slot at once ------------------------------------
+
+login_bg victim AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
+victim=$bg
+check "a second long login holds the slot" wait_held 1
+kill -KILL "$victim"
+wait "$victim" 2>/dev/null
+check "SIGKILL released its slot" test "$(held)" = 0
+t0=$(date +%s%N)
+cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS=1
+check_status 401 "the next login gets the freed slot (401, not 503)"
+check "...without waiting ($((($(date +%s%N) - t0) / 1000000)) ms)" \
+    test $((($(date +%s%N) - t0) / 1000000)) -lt 800
+
+# --- a flood over HTTP: never more hashes than slots, only 503s refused -------
+
+start_server AUTH_HASH_SLOTS=2 AUTH_PBKDF2_ITERATIONS=$((ITER / 10))
+register "flood" "flood@example.com" 'Flood-pass-9x!'
+check_status 201 "a user for the flood registers"
+N=24
+pids=()
+for i in $(seq $N); do
+	case $((i % 3)) in
+	0) b='{"username":"flood","password":"Flood-pass-9x!"}' ;;
+	1) b='{"username":"flood","password":"wrong-password"}' ;;
+	2) b="{\"username\":\"ghost$i\",\"password\":\"wrong-password\"}" ;;
+	esac
+	curl -s -o /dev/null -D "$T/flood$i.hdrs" -w '%{http_code}\n' \
+	    -H 'Content-Type: application/json' --data-binary "$b" -m 60 \
+	    "http://127.0.0.1:$PORT$(path login)" >"$T/flood$i.code" &
+	pids+=($!)
+done
+maxheld=0
+while running "${pids[@]}"; do
+	h=$(held)
+	[ "$h" -gt "$maxheld" ] && maxheld=$h
+	sleep 0.01
+done
+wait "${pids[@]}"
+codes=$(cat "$T"/flood*.code | sort | uniq -c | tr -s ' \n' ' ')
+echo "# $N parallel logins, 2 slots: statuses:$codes; at most $maxheld slots held"
+check "the flood never held more than 2 slots ($maxheld)" test "$maxheld" -le 2
+check "the flood used both slots ($maxheld)" test "$maxheld" = 2
+check "the flood got only 200, 401 and 503 answers ($codes)" \
+    test -z "$(cat "$T"/flood*.code | grep -v '^200$\|^401$\|^503$')"
+check "some of the flood was refused with 503 ($codes)" \
+    grep -qx 503 "$T"/flood*.code
+check "some of the flood got through ($codes)" \
+    grep -qx '200\|401' "$T"/flood*.code
+for i in $(seq $N); do
+	if grep -qx 503 "$T/flood$i.code"; then
+		hdrs=$(tr -d '\r' <"$T/flood$i.hdrs")
+		check_header Retry-After 1 "flood request $i: its 503 has Retry-After: 1"
+	fi
+done
+req POST login '{"username":"flood","password":"Flood-pass-9x!"}'
+check_status 200 "after the flood, the user logs in"
+
+finish
