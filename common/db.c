@@ -75,7 +75,10 @@ struct db {
 static void
 db_log(const struct db *db, const char *where)
 {
-	fprintf(stderr, "db: %s: %s\n", where, sqlite3_errmsg(db->h));
+	const char	*path = sqlite3_db_filename(db->h, "main");
+
+	fprintf(stderr, "db: %s: %s: %s\n", path != NULL && *path != '\0' ?
+	    path : ":memory:", where, sqlite3_errmsg(db->h));
 }
 
 /* The prepared statement s, reset and unbound, or NULL (logged). */
