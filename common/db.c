@@ -386,7 +386,8 @@ db_user_free(struct user *u)
 	free(u->username);
 	free(u->email);
 	if (u->password != NULL) {
-		memset(u->password, 0, strlen(u->password));
+		/* explicit_bzero: a memset before free may be optimised away */
+		explicit_bzero(u->password, strlen(u->password));
 		free(u->password);
 	}
 	memset(u, 0, sizeof(*u));
