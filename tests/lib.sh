@@ -21,8 +21,8 @@
 #   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY]: JWT pieces
 #   finish                        prints "N passed, N failed"; exit status
 #
-# Environment: SERVER=busybox (default), lighttpd or apache; BIN=dir of the
-# executables.
+# Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
+# apache; BIN=dir of the executables.
 
 set -u
 
@@ -120,7 +120,7 @@ req() {
 		*" content-type:"*) ;;
 		*) args+=(-H 'Content-Type: application/json') ;;
 		esac
-	elif [ "$method" = POST ] && [ "$SERVER" = lighttpd ]; then
+	elif [ "$method" = POST ] && [ "${SERVER%-fastcgi}" = lighttpd ]; then
 		# lighttpd answers a POST without Content-Length with its own
 		# 411 before any program runs; say the body is empty.
 		args+=(-H 'Content-Length: 0')

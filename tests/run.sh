@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every tests/tNN-*.sh (each with its own server and database), print
 # the total as "N passed, N failed", exit non-zero on any failure.
-# SERVER=busybox|lighttpd|apache picks the web server; arguments pick test
+# SERVER=busybox|lighttpd|lighttpd-fastcgi|apache picks the web server; arguments pick test
 # files.  Run as root, each file runs as the unprivileged user "nobody"
 # (servers are started unprivileged, as they would be deployed), from a
 # world-readable copy of what the tests need.
@@ -16,7 +16,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${AUTH_TESTS_AS_ROOT:-}" ]; then
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage/cgi-bin"
-	cp -r tests db httpd.conf.example lighttpd.conf.example "$stage/"
+	cp -r tests db httpd.conf.example lighttpd.conf.example \
+	    lighttpd-fastcgi.conf.example "$stage/"
 	for p in register login refresh me; do
 		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
 	done

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# tests/serve.sh SERVER PORT DIR [no-pass-auth]
+# tests/serve.sh SERVER PORT DIR [no-pass-auth | one-process]
 #
 # Serve the executables of $BIN (default: cgi-bin/ beside this directory)
 # on 127.0.0.1:PORT in the foreground, with a configuration generated in
 # DIR from the shipped example, so the examples are what runs:
 #   lighttpd  from lighttpd.conf.example, at /api/v1/auth/NAME
+#   lighttpd-fastcgi  from lighttpd-fastcgi.conf.example: the same
+#             executables as FastCGI processes, at /api/v1/auth/NAME
 #   apache    from httpd.conf.example,    at /api/v1/auth/NAME
 #   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
 # Every AUTH_* variable in the environment reaches the endpoints (lighttpd
 # and Apache pass theirs on only through setenv.add-environment/PassEnv).  The server runs as
 # the invoking user; its log (with the executables' stderr) goes to
 # standard error.  "no-pass-auth" turns
-# Apache's CGIPassAuth off, as a server that strips Authorization would.
+# Apache's CGIPassAuth off, as a server that strips Authorization would;
+# "one-process" runs one FastCGI process per endpoint instead of two.
 # `make run` and tests/lib.sh both use this.
 set -eu
 
@@ -62,6 +65,25 @@ lighttpd)
 	} >>"$conf"
 	exec lighttpd -D -f "$conf"
 	;;
+lighttpd-fastcgi)
+	# The processes lighttpd starts inherit its environment, AUTH_* too,
+	# so no setting is written into the configuration.
+	conf=$dir/lighttpd-fastcgi.conf
+	procs=2
+	[ "$variant" = one-process ] && procs=1
+	sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$dir/prefix\"|" \
+	    -e "s|^var.corners_auth_run = .*|var.corners_auth_run = \"$dir\"|" \
+	    -e "s|^server.port = .*|server.port = $port|" \
+	    -e "s|^server.bind = .*|server.bind = \"127.0.0.1\"|" \
+	    -e "s|^server.document-root = .*|server.document-root = \"$dir/www\"|" \
+	    -e "s|^server.pid-file = .*|server.pid-file = \"$dir/lighttpd.pid\"|" \
+	    -e "s|^server.errorlog = |#&|" \
+	    -e "s|^server.username = |#&|" \
+	    -e "s|^server.groupname = |#&|" \
+	    -e "s|\"max-procs\" => 2,|\"max-procs\" => $procs,|" \
+	    "$top/lighttpd-fastcgi.conf.example" >"$conf"
+	exec lighttpd -D -f "$conf"
+	;;
 apache)
 	conf=$dir/apache.conf
 	pass=On
@@ -83,7 +105,8 @@ apache)
 	exec apache2 -f "$conf" -DFOREGROUND
 	;;
 *)
-	echo "serve.sh: unknown server $server (busybox, lighttpd, apache)" >&2
+	echo "serve.sh: unknown server $server (busybox, lighttpd," \
+	    "lighttpd-fastcgi, apache)" >&2
 	exit 2
 	;;
 esac

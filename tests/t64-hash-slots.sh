@@ -68,12 +68,12 @@ check_status 401 "the default cap (one slot per core) lets a login through"
 check "the lock file is created mode 0600 ($(stat -c %a "$AUTH_DB-slots"))" \
     test "$(stat -c %a "$AUTH_DB-slots")" = 600
 
-# --- calibrate: ITER makes one hash take about 2.5 s here --------------------
+# --- calibrate: ITER makes one hash take about 4 s here ----------------------
 
 start=$(date +%s%N)
 cgi_run POST login "$LOGIN" AUTH_PBKDF2_ITERATIONS=1000000
 ms=$((($(date +%s%N) - start) / 1000000))
-ITER=$((1000000 * 2500 / (ms > 0 ? ms : 1)))
+ITER=$((1000000 * 4000 / (ms > 0 ? ms : 1)))
 echo "# one login at 1000000 iterations: ${ms} ms; using $ITER"
 
 # --- saturated: one slot held, the others wait 1 s and get 503 ---------------
@@ -151,8 +151,12 @@ check "the flood never held more than 2 slots ($maxheld)" test "$maxheld" -le 2
 check "the flood used both slots ($maxheld)" test "$maxheld" = 2
 check "the flood got only 200, 401 and 503 answers ($codes)" \
     test -z "$(cat "$T"/flood*.code | grep -v '^200$\|^401$\|^503$')"
-check "some of the flood was refused with 503 ($codes)" \
-    grep -qx 503 "$T"/flood*.code
+# Under FastCGI the server's process limit (max-procs 2) queues the flood
+# before any slot is asked for; as CGI every request is a process.
+if [ "$SERVER" != lighttpd-fastcgi ]; then
+	check "some of the flood was refused with 503 ($codes)" \
+	    grep -qx 503 "$T"/flood*.code
+fi
 check "some of the flood got through ($codes)" \
     grep -qx '200\|401' "$T"/flood*.code
 for i in $(seq $N); do
