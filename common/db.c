@@ -70,7 +70,25 @@ static const char *const stmts[STMT__MAX] = {
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[STMT__MAX];
+	int		 wal_frames;	/* in the WAL after our last commit */
 };
+
+/*
+ * Without a close-time checkpoint the WAL outlives the connection, and the
+ * next process to open the database reads all of it to rebuild its index;
+ * so it is kept short: a writer that leaves this many frames (4 KiB each)
+ * truncates it when it closes.
+ */
+#define WAL_KEEP_FRAMES	64
+
+static int
+wal_written(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	(void)h;
+	(void)name;
+	((struct db *)arg)->wal_frames = frames;
+	return SQLITE_OK;
+}
 
 static void
 db_log(const struct db *db, const char *where)
@@ -215,6 +233,13 @@ db_open(const char *path)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	/*
+	 * SQLite's checkpoint when the last connection closes costs a CGI
+	 * write more than the rest of the request (PERFORMANCE.md); instead
+	 * db_close truncates the WAL only once it holds WAL_KEEP_FRAMES.
+	 */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(db->h, wal_written, db);
 	if (exec(db, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
 	    migrate(db) == -1) {
 		db_close(db);
@@ -232,6 +257,15 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(db->st[i]);
+	/*
+	 * Not waiting: if readers are busy, a later writer will do it (and
+	 * SQLite's own checkpoint at 1000 frames remains the backstop).
+	 */
+	if (db->wal_frames >= WAL_KEEP_FRAMES) {
+		sqlite3_busy_timeout(db->h, 0);
+		sqlite3_wal_checkpoint_v2(db->h, NULL,
+		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	sqlite3_close(db->h);
 	free(db);
 }

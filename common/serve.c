@@ -104,9 +104,17 @@ serve(const struct endpoint *ep)
 	if (fd > 2)
 		close(fd);
 	app_init(&app);
-	if (FCGX_IsCGI())
+	if (FCGX_IsCGI()) {
 		serve_request(&app, ep, &cgi_stdio);
-	else if (FCGX_Init() == 0 && FCGX_InitRequest(&r, 0, 0) == 0) {
+		/*
+		 * The answer ends when our stdout closes: close it now, so the
+		 * server is not kept waiting for the database's clean-up.
+		 */
+		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
+	} else if (FCGX_Init() == 0 && FCGX_InitRequest(&r, 0, 0) == 0) {
 		while (FCGX_Accept_r(&r) >= 0) {
 			serve_request(&app, ep, &io);
 			FCGX_Finish_r(&r);
