@@ -210,6 +210,10 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		st = found == 1 ? fail(400, "Email already exists.", out) : 503;
 		goto out;
 	}
+	if (policy_ready() == -1) {	/* libzxcvbn missing: logged */
+		st = 500;
+		goto out;
+	}
 	if ((msg = policy_check(v[2], username, email,			/* 7 */
 	    cf->min_entropy)) != NULL) {
 		st = fail(400, msg, out);

@@ -2,6 +2,8 @@
  * Password policy: Django's validators (similarity, common, numeric) with
  * libzxcvbn's estimator standing in for Django's fixed lists.
  */
+#include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,36 @@
 /* Under 2^13 guesses: as guessable as the 10,000 most common passwords. */
 #define COMMON_BITS	13.0
 #define PW_BYTES_MAX	1024	/* 128 code points of up to 4 bytes, +NUL */
+
+/*
+ * libzxcvbn is opened when a password is first judged, not linked: only
+ * register judges passwords, and loading the 1.4 MB library cost every
+ * other request about a quarter of its time (bench/NOTES.md).
+ */
+static double	(*zx_match)(const char *, const char *[], ZxcMatch_t **);
+static void	(*zx_free)(ZxcMatch_t *);
+
+int
+policy_ready(void)
+{
+	void	*h;
+
+	if (zx_match != NULL)
+		return 0;
+	if ((h = dlopen("libzxcvbn.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "policy: %s\n", dlerror());
+		return -1;
+	}
+	/* POSIX's way to take a function from dlsym. */
+	*(void **)&zx_free = dlsym(h, "ZxcvbnFreeInfo");
+	*(void **)&zx_match = dlsym(h, "ZxcvbnMatch");
+	if (zx_match == NULL || zx_free == NULL) {
+		fprintf(stderr, "policy: libzxcvbn.so.0 lacks ZxcvbnMatch\n");
+		zx_match = NULL;
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * Non-zero if zxcvbn's matches against the user words in dict cover at
@@ -30,7 +62,7 @@ too_similar(const char *password, const char **dict)
 	if (len == 0 || len >= sizeof(covered))
 		return 0;
 	memset(covered, 0, len);
-	ZxcvbnMatch(password, dict, &info);
+	zx_match(password, dict, &info);
 	for (m = info; m != NULL; m = m->Next) {
 		int type = (int)m->Type & ~MULTIPLE_MATCH;
 
@@ -40,7 +72,7 @@ too_similar(const char *password, const char **dict)
 		    i < len; i++)
 			covered[i] = 1;
 	}
-	ZxcvbnFreeInfo(info);
+	zx_free(info);
 	for (i = 0; i < len; i++) {
 		if (((unsigned char)password[i] & 0xc0) == 0x80)
 			continue;	/* a continuation byte */
@@ -71,6 +103,8 @@ policy_check(const char *password, const char *username, const char *email,
 	const char	*verdict = NULL;
 	double		 bits;
 
+	if (policy_ready() == -1)	/* never accept what was not judged */
+		return "The password cannot be checked now.";
 	/* Django checks the attributes in order and names the first match. */
 	if (too_similar(password, user))
 		return "The password is too similar to the username.";
@@ -81,10 +115,10 @@ policy_check(const char *password, const char *username, const char *email,
 		verdict = "The password is too similar to the email address.";
 		goto out;
 	}
-	bits = ZxcvbnMatch(password, NULL, NULL);
+	bits = zx_match(password, NULL, NULL);
 	lower = trimmed_lower(password);
 	if (bits < COMMON_BITS || (lower != NULL &&
-	    ZxcvbnMatch(lower, NULL, NULL) < COMMON_BITS)) {
+	    zx_match(lower, NULL, NULL) < COMMON_BITS)) {
 		verdict = "This password is too common.";
 		goto out;
 	}

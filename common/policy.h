@@ -13,4 +13,11 @@
 const char *policy_check(const char *password, const char *username,
 	    const char *email, double min_entropy);
 
+/*
+ * Load libzxcvbn (on first use, not at start: see policy.c).  Returns 0,
+ * or -1 (logged) if it cannot be loaded; policy_check then refuses every
+ * password rather than pass one unjudged.
+ */
+int	policy_ready(void);
+
 #endif
