@@ -30,6 +30,20 @@ static const char *const type_names[] = {
 	"refresh",	/* JWT_REFRESH */
 };
 
+/*
+ * Add an integer claim as its exact decimal digits: cJSON prints numbers
+ * with 15 significant digits when that reads back within a relative
+ * epsilon, which rounds integers from about 2^52 (found by fuzz-jwt).
+ */
+static cJSON *
+add_integer(cJSON *o, const char *name, long long v)
+{
+	char	 digits[24];
+
+	snprintf(digits, sizeof(digits), "%lld", v);
+	return cJSON_AddRawToObject(o, name, digits);
+}
+
 int
 jwt_sign(const void *key, size_t keylen, enum jwt_type type,
     long long user_id, long long now, long long ttl, char *out, size_t outsz)
@@ -41,6 +55,11 @@ jwt_sign(const void *key, size_t keylen, enum jwt_type type,
 	size_t		 len, i;
 	int		 n, rc = -1;
 
+	/* What jwt_verify would refuse is never signed. */
+	if ((double)user_id >= USER_ID_LIMIT || (double)user_id <= -USER_ID_LIMIT) {
+		fprintf(stderr, "jwt_sign: user_id %lld beyond 2^53\n", user_id);
+		return -1;
+	}
 	if (crypto_random(rnd, sizeof(rnd)) == -1)
 		return -1;
 	for (i = 0; i < sizeof(rnd); i++)
@@ -49,10 +68,10 @@ jwt_sign(const void *key, size_t keylen, enum jwt_type type,
 	if ((claims = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(claims, "token_type", type_names[type]) ==
 	    NULL ||
-	    cJSON_AddNumberToObject(claims, "exp", (double)(now + ttl)) == NULL ||
-	    cJSON_AddNumberToObject(claims, "iat", (double)now) == NULL ||
+	    add_integer(claims, "exp", now + ttl) == NULL ||
+	    add_integer(claims, "iat", now) == NULL ||
 	    cJSON_AddStringToObject(claims, "jti", jti) == NULL ||
-	    cJSON_AddNumberToObject(claims, "user_id", (double)user_id) == NULL ||
+	    add_integer(claims, "user_id", user_id) == NULL ||
 	    (payload = cJSON_PrintUnformatted(claims)) == NULL) {
 		fprintf(stderr, "jwt_sign: out of memory\n");
 		goto out;

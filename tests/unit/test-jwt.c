@@ -264,6 +264,31 @@ test_attacks(void)
 	    " \"scope\": [\"x\"] }") == JWT_OK);
 }
 
+/* fuzz-jwt found cJSON rounding ids from 2^52 up (tests/fuzz/regress/jwt). */
+static void
+test_large_ids(void)
+{
+	static const long long ids[] = { 4503599627370497LL,
+	    9007199254740991LL, -9007199254740991LL, 123456789012345678LL / 100 };
+	char		 tok[1024];
+	long long	 got;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, ids[i], NOW, 300,
+		    tok, sizeof(tok)) == 0);
+		got = 0;
+		ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY),
+		    JWT_ACCESS, NOW, &got) == JWT_OK);
+		ASSERT(got == ids[i]);
+	}
+	/* what verify refuses is never signed */
+	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 9007199254740992LL, NOW,
+	    300, tok, sizeof(tok)) == -1);
+	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 9007199254740993LL, NOW,
+	    300, tok, sizeof(tok)) == -1);
+}
+
 int
 main(void)
 {
@@ -271,5 +296,6 @@ main(void)
 	test_simplejwt_vectors();
 	test_sign();
 	test_attacks();
+	test_large_ids();
 	return unit_done("test-jwt");
 }
