@@ -55,12 +55,20 @@ static void
 hmac_init(struct hmac *h, const void *key, size_t keylen)
 {
 	unsigned char	 k[BLOCK], pad[BLOCK];
+	SHA256_CTX	 c;
 	size_t		 i;
 
 	memset(k, 0, sizeof(k));
-	if (keylen > BLOCK)
-		SHA256(key, keylen, k);
-	else if (keylen > 0)
+	/*
+	 * Not the one-shot SHA256(): it goes through EVP, which links all of
+	 * libcrypto's providers into every executable and costs each start.
+	 */
+	if (keylen > BLOCK) {
+		SHA256_Init(&c);
+		SHA256_Update(&c, key, keylen);
+		SHA256_Final(k, &c);
+		OPENSSL_cleanse(&c, sizeof(c));
+	} else if (keylen > 0)
 		memcpy(k, key, keylen);
 	for (i = 0; i < BLOCK; i++)
 		pad[i] = k[i] ^ 0x36;
