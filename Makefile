@@ -105,6 +105,12 @@ install:
 asan:
 	$(MAKE) SANITIZE=1 test
 
+# The benchmark (not part of make test): bench/run.sh, a few minutes; the
+# table goes to bench/results.md and the chart to bench/latency.png.
+# BENCH_SECONDS=N sets the length of each wrk run (default 5).
+bench: all
+	bash bench/run.sh
+
 # --- Fuzzing: clang's libFuzzer with ASan + UBSan (tests/fuzz/) -------------
 # make fuzz [FUZZ_TIME=60]: build the harnesses, run fuzz-regress, then each
 # harness for FUZZ_TIME seconds (new inputs go to the scratch corpus in
@@ -165,7 +171,7 @@ deps:
 	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
 	    libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
 	    busybox curl jq sqlite3 openssl ca-certificates \
-	    lighttpd apache2 libclang-rt-14-dev
+	    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox
 
 clean-objs:
 	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS)
@@ -174,4 +180,4 @@ clean: clean-objs
 	rm -f common/schema.inc $(FLAGS_STAMP)
 	rm -rf .run
 
-.PHONY: all test asan run install deps clean clean-objs
+.PHONY: all test asan bench run install deps clean clean-objs
