@@ -9,10 +9,11 @@
 #   4. scale: the same with 100,000 users and 100,000 clients counted.
 # Prints one table (every figure also as a ratio to hello of the same run),
 # writes it to bench/results.md and draws bench/latency.png (gnuplot).
-# BENCH_SECONDS (default 5) is the length of each wrk run.
+# BENCH_SECONDS (default 3) is the length of each wrk run, BENCH_ROUNDS
+# (default 3) the interleaved rounds of hello, me and refresh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-DUR=${BENCH_SECONDS:-5}
+DUR=${BENCH_SECONDS:-3}
 d=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-bench.XXXXXX")
 pids=()
 cleanup() {
@@ -127,6 +128,12 @@ stop() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pids=()
+	# FastCGI processes lighttpd started may outlive it by a moment.
+	pkill -f "^$d/.*/prefix/cgi-bin/" 2>/dev/null || true
+	for _ in $(seq 50); do
+		pgrep -f "^$d/.*/prefix/cgi-bin/" >/dev/null || break
+		sleep 0.1
+	done
 }
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.20s" in ms
@@ -138,26 +145,58 @@ to_ms() {
 	    else printf "%.3f", v }'
 }
 
-# run_wrk KIND NAME CONNS: "req_per_s p50_ms p99_ms non2xx" into W[KIND/NAME/CONNS]
-declare -A W
+# run_wrk KIND NAME CONNS [ROUND]: "req_per_s p50_ms p99_ms non2xx" into
+# W[KIND/NAME/CONNS] (and R[.../ROUND] when in rounds)
+declare -A W R
 run_wrk() {
-	local kind=$1 name=$2 c=$3 t=1 out rps p50 p99 bad
+	local kind=$1 name=$2 c=$3 round=${4:-0} t=1 out rps p50 p99 bad
 	[ "$c" -gt 1 ] && t=2
 	out=$(wrk -t"$t" -c"$c" -d"${DUR}s" --latency -s "$d/$name.lua" "$BASE/$name" \
-	    -- "${kind//-/_}_$c" 2>&1)
+	    -- "${kind//-/_}_${c}_$round" 2>&1)
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
 	bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
 	W[$kind/$name/$c]="$rps $p50 $p99 ${bad:-0}"
-	echo "  $kind $name c=$c: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx ${bad:-0}" >&2
+	R[$kind/$name/$c/$round]=${W[$kind/$name/$c]}
+	echo "  $kind $name c=$c round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx ${bad:-0}" >&2
 }
 
+# median_rounds KEY: W[KEY] = the per-field median of R[KEY/1..ROUNDS]
+median_rounds() {
+	local key=$1 r
+	W[$key]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$key/$r]}"; done |
+	    awk '{ for (i = 1; i <= 4; i++) v[i, NR] = $i }
+	    END { for (i = 1; i <= 4; i++) {
+		n = 0; for (j = 1; j <= NR; j++) a[++n] = v[i, j]
+		for (x = 1; x <= n; x++) for (y = x + 1; y <= n; y++)
+			if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
+		printf "%s%s", a[int((n + 1) / 2)], i < 4 ? " " : "\n" } }')
+}
+
+# hello, me and refresh in interleaved rounds (BENCH_ROUNDS, default 3),
+# each figure the median of its rounds, so that a disturbance of the
+# machine hits the baseline and the endpoints alike; login and register,
+# dominated by the hash, once.
+ROUNDS=${BENCH_ROUNDS:-3}
 for kind in lighttpd busybox lighttpd-fastcgi; do
 	echo "== $kind" >&2
 	serve "$kind"
-	for name in hello me refresh login register; do
+	for ((round = 1; round <= ROUNDS; round++)); do
+		for name in hello me refresh; do
+			[ "$kind" = lighttpd-fastcgi ] && [ "$name" = hello ] && continue
+			for c in 1 16; do
+				run_wrk "$kind" "$name" "$c" "$round"
+			done
+		done
+	done
+	for name in hello me refresh; do
 		[ "$kind" = lighttpd-fastcgi ] && [ "$name" = hello ] && continue
+		for c in 1 16; do
+			median_rounds "$kind/$name/$c"
+		done
+	done
+	for name in login register; do
 		for c in 1 16; do
 			run_wrk "$kind" "$name" "$c"
 		done
@@ -170,6 +209,7 @@ size0=$(stat -c %s "$AUTH_DB")
 users0=$(sqlite3 "$AUTH_DB" "SELECT count(*) FROM users")
 hash=$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username = 'bench'")
 sqlite3 "$AUTH_DB" <<SQL
+.timeout 10000
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 INSERT INTO users (username, username_key, email, email_key, password,
@@ -205,7 +245,8 @@ field() { awk -v n="$2" '{ print $n }' <<<"$1"; }
 	echo "# corners-auth benchmark"
 	echo
 	echo "$(date -u +%Y-%m-%d) on $(nproc) cores ($(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)),"
-	echo "made by \`make bench\` (bench/run.sh, wrk runs of ${DUR} s). Ratios are to the"
+	echo "made by \`make bench\` (bench/run.sh, wrk runs of ${DUR} s; hello, me and refresh"
+	echo "are medians of $ROUNDS interleaved rounds). Ratios are to the"
 	echo "static hello-world CGI of the same run and server (× hello); for req/s a"
 	echo "ratio above 1 is faster, for times below 1 is faster. Login and register"
 	echo "hash at the default 600000 PBKDF2 iterations."
