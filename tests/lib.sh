@@ -12,6 +12,8 @@
 #   cgi_run METHOD NAME [BODY] [VAR=value ...]
 #                                 runs cgi-bin/NAME directly with a hand-made
 #                                 environment: what no real server sends
+#   cgi NAME BODY [ENV-ARG...]    the same, POST (or $METHOD), stderr in $T/err
+#   parse_cgi [FILE]              $status, $hdrs, $body from CGI output
 #   check "description" COMMAND...    ok/FAIL, counted
 #   check_status CODE "description"
 #   check_json FILTER VALUE "description"   (jq -r FILTER on $body)
@@ -140,8 +142,30 @@ cgi_run() {
 	env REQUEST_METHOD="$method" CONTENT_LENGTH="${#data}" \
 	    REMOTE_ADDR=127.0.0.1 "$@" "$BIN/$name" <"$T/reqbody" \
 	    >"$T/cgiout" 2>>"$T/cgi.log"
-	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/cgiout" | tr -d '\r')
-	body=$(sed '1,/^\r\{0,1\}$/d' "$T/cgiout")
+	parse_cgi
+}
+
+# cgi NAME BODY [ENV-ARG...]: run cgi-bin/NAME directly.  The ENV-ARGs go to
+# env(1) first, so "-u VAR" (before any VAR=value) unsets an inherited
+# setting.  METHOD (default POST) is the request method.  The executable's
+# stderr of this run is in $T/err (and appended to $T/cgi.log).
+cgi() {
+	local name=$1 data=$2
+	shift 2
+	printf '%s' "$data" >"$T/reqbody"
+	env "$@" REQUEST_METHOD="${METHOD:-POST}" \
+	    CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" REMOTE_ADDR=127.0.0.1 \
+	    "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err"
+	cat "$T/err" >>"$T/cgi.log"
+	parse_cgi
+}
+
+# parse_cgi [FILE]: $status, $hdrs and $body from a CGI program's output
+# (default $T/cgiout).
+parse_cgi() {
+	local f=${1:-$T/cgiout}
+	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$f" | tr -d '\r')
+	body=$(sed '1,/^\r\{0,1\}$/d' "$f")
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
 }
 

@@ -15,28 +15,6 @@ trap '[ -z "$IMMUTABLE" ] || chattr -i $IMMUTABLE 2>/dev/null; cleanup' EXIT
 
 # --- helpers of this file -------------------------------------------------
 
-# parse_cgi: $status, $hdrs, $body from $T/cgiout (as cgi_run does).
-parse_cgi() {
-	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$T/cgiout" | tr -d '\r')
-	body=$(sed '1,/^\r\{0,1\}$/d' "$T/cgiout")
-	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
-}
-
-# cgi NAME BODY [ENV-ARG...]: run cgi-bin/NAME directly.  The ENV-ARGs go to
-# env(1) first, so "-u VAR" (before any VAR=value) unsets an inherited
-# setting.  METHOD (default POST) is the request method.  The executable's
-# stderr of this run is in $T/err (and appended to $T/cgi.log).
-cgi() {
-	local name=$1 data=$2
-	shift 2
-	printf '%s' "$data" >"$T/reqbody"
-	env "$@" REQUEST_METHOD="${METHOD:-POST}" \
-	    CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" REMOTE_ADDR=127.0.0.1 \
-	    "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err"
-	cat "$T/err" >>"$T/cgi.log"
-	parse_cgi
-}
-
 # me TOKEN [ENV-ARG...]: GET me with that bearer token, directly.
 me() {
 	local tok=$1

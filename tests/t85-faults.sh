@@ -29,28 +29,7 @@ trap '[ -z "$IMMUTABLE" ] || chattr -i $IMMUTABLE 2>/dev/null
 
 # --- helpers of this file -------------------------------------------------
 
-# parse_cgi [FILE]: $status, $hdrs, $body from a CGI output (as cgi_run).
-parse_cgi() {
-	local f=${1:-$T/cgiout}
-	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$f" | tr -d '\r')
-	body=$(sed '1,/^\r\{0,1\}$/d' "$f")
-	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
-}
-
-# cgi NAME BODY [ENV-ARG...]: run cgi-bin/NAME directly (POST unless
-# METHOD is set); its stderr of this run is in $T/err.
-cgi() {
-	local name=$1 data=$2
-	shift 2
-	printf '%s' "$data" >"$T/reqbody"
-	env REQUEST_METHOD="${METHOD:-POST}" \
-	    CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" REMOTE_ADDR=127.0.0.1 \
-	    "$@" "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err"
-	cat "$T/err" >>"$T/cgi.log"
-	parse_cgi
-}
-
-# limited LIMIT NAME BODY [ENV-ARG...]: the same under RLIMIT_FSIZE=LIMIT
+# limited LIMIT NAME BODY [ENV-ARG...]: as cgi (lib.sh), under RLIMIT_FSIZE=LIMIT
 # bytes, SIGXFSZ ignored, so a write past LIMIT fails with EFBIG as on a
 # full disk.
 limited() {

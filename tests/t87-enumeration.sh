@@ -22,24 +22,6 @@ ROUNDS=15
 
 # --- helpers of this file -------------------------------------------------
 
-parse_cgi() {
-	local f=${1:-$T/cgiout}
-	hdrs=$(sed -n '1,/^\r\{0,1\}$/p' "$f" | tr -d '\r')
-	body=$(sed '1,/^\r\{0,1\}$/d' "$f")
-	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
-}
-
-# cgi NAME BODY [ENV-ARG...]: run cgi-bin/NAME directly (POST).
-cgi() {
-	local name=$1 data=$2
-	shift 2
-	printf '%s' "$data" >"$T/reqbody"
-	env REQUEST_METHOD=POST CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" \
-	    REMOTE_ADDR=127.0.0.1 "$@" "$BIN/$name" <"$T/reqbody" \
-	    >"$T/cgiout" 2>>"$T/cgi.log"
-	parse_cgi
-}
-
 usec() {
 	local t=${EPOCHREALTIME/[.,]/}
 	echo $((10#$t))
