@@ -39,12 +39,12 @@ auth_vars() {
 	done
 }
 
-case "$server" in
-busybox)
-	exec busybox httpd -f -p "127.0.0.1:$port" -h "$dir/prefix"
-	;;
-lighttpd)
-	conf=$dir/lighttpd.conf
+# lighttpd_conf EXAMPLE [SED-ARG...]: EXAMPLE with only the lines marked
+# "(generated)" changed: this port and directory, no user switch, no log
+# file (errors to standard error); the SED-ARGs change anything else.
+lighttpd_conf() {
+	local example=$1
+	shift
 	sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$dir/prefix\"|" \
 	    -e "s|^server.port = .*|server.port = $port|" \
 	    -e "s|^server.bind = .*|server.bind = \"127.0.0.1\"|" \
@@ -53,7 +53,16 @@ lighttpd)
 	    -e "s|^server.errorlog = |#&|" \
 	    -e "s|^server.username = |#&|" \
 	    -e "s|^server.groupname = |#&|" \
-	    "$top/lighttpd.conf.example" >"$conf"
+	    "$@" "$top/$example"
+}
+
+case "$server" in
+busybox)
+	exec busybox httpd -f -p "127.0.0.1:$port" -h "$dir/prefix"
+	;;
+lighttpd)
+	conf=$dir/lighttpd.conf
+	lighttpd_conf lighttpd.conf.example >"$conf"
 	# env.NAME: lighttpd reads the value from its own environment, so
 	# no value is ever quoted into the configuration.
 	{
@@ -71,17 +80,9 @@ lighttpd-fastcgi)
 	conf=$dir/lighttpd-fastcgi.conf
 	procs=2
 	[ "$variant" = one-process ] && procs=1
-	sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$dir/prefix\"|" \
+	lighttpd_conf lighttpd-fastcgi.conf.example \
 	    -e "s|^var.corners_auth_run = .*|var.corners_auth_run = \"$dir\"|" \
-	    -e "s|^server.port = .*|server.port = $port|" \
-	    -e "s|^server.bind = .*|server.bind = \"127.0.0.1\"|" \
-	    -e "s|^server.document-root = .*|server.document-root = \"$dir/www\"|" \
-	    -e "s|^server.pid-file = .*|server.pid-file = \"$dir/lighttpd.pid\"|" \
-	    -e "s|^server.errorlog = |#&|" \
-	    -e "s|^server.username = |#&|" \
-	    -e "s|^server.groupname = |#&|" \
-	    -e "s|\"max-procs\" => 2,|\"max-procs\" => $procs,|" \
-	    "$top/lighttpd-fastcgi.conf.example" >"$conf"
+	    -e "s|\"max-procs\" => 2,|\"max-procs\" => $procs,|" >"$conf"
 	exec lighttpd -D -f "$conf"
 	;;
 apache)
