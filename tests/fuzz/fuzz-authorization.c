@@ -29,9 +29,6 @@
 	"{\"username\":\"fuzzuser\",\"email\":\"fuzz@example.com\"," \
 	"\"password\":\"s3cure!Pass\"}"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static struct app	 app;
 
 /* A request to ep with method and REMOTE_ADDR set; the caller adds. */

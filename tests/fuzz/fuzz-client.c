@@ -33,9 +33,6 @@
 #include "conf.h"
 #include "fuzz.h"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* Addresses outside 127.0.0.0/8 and ::1 (documentation ranges). */
 #define UNTRUSTED	"198.51.100.7"
 #define OTHER		"192.0.2.1"

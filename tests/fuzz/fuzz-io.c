@@ -115,6 +115,15 @@ fuzz_setup(struct app *app)
 		fuzz_fail("setup: conf_load refused the fuzz settings");
 }
 
+__attribute__((weak)) int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_setup(NULL);
+	return 0;
+}
+
 void
 fuzz_sign(char *out, enum jwt_type type, long long user_id, long long now,
     long long ttl)

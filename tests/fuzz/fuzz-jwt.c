@@ -36,23 +36,11 @@
 #define TTL_MAX		(3650LL * 86400)	/* conf.c's bound */
 #define ID_LIMIT	9007199254740992LL	/* 2^53: exact in a double */
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* Around the vectors' iat (1764000000) and exp (1764000300, 4102444800). */
 static const long long nows[] = {
 	0, 1, -1, 1764000000, 1764000299, 1764000300, 4102444799, 4102444800,
 	LLONG_MAX, LLONG_MIN,
 };
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_setup(NULL);
-	return 0;
-}
 
 static enum jwt_verdict
 verify(const char *tok, size_t len, const char *key, enum jwt_type type,

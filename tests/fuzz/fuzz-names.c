@@ -26,18 +26,6 @@
 
 #define ENTROPY		16.0	/* as AUTH_MIN_PASSWORD_ENTROPY in fuzz-io.c */
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_setup(NULL);
-	return 0;
-}
-
 /* A text function's result on valid UTF-8: never NULL, valid itself. */
 static char *
 must(char *s, const char *what, const char *in)

@@ -31,18 +31,6 @@
 #define ITER_CAP	1000UL		/* see above: at most ~1 ms a hash */
 #define ITER_BIG	4000000000UL	/* beyond pw.c's 100000000 */
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_setup(NULL);
-	return 0;
-}
-
 /*
  * The count field of s if it names more than ITER_CAP iterations (and no
  * more than pw.c accepts), rewritten into a new string; else a copy.

@@ -43,9 +43,6 @@
 #define REQS_MAX	6
 #define REQ_SEP		"\n@@@\n"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static struct app	 app;
 
 int

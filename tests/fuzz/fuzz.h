@@ -8,6 +8,7 @@
 #define FUZZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "jwt.h"
 #include "serve.h"
@@ -65,6 +66,10 @@ struct fuzz_tokens {
 	char		 refresh[FUZZ_TOKEN_MAX];
 };
 
+/* libFuzzer's entry points, which every harness defines. */
+int	LLVMFuzzerInitialize(int *argc, char ***argv);
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /*
  * Once, from LLVMFuzzerInitialize: keep a descriptor on stderr for
  * fuzz_fail() (libFuzzer's -close_fd_mask=2 silences the library's log
@@ -72,6 +77,11 @@ struct fuzz_tokens {
  * app_init() it.  Any failure aborts: the harness cannot run.
  */
 void	fuzz_setup(struct app *app);
+
+/*
+ * The LLVMFuzzerInitialize of a harness that needs no app: fuzz_setup(NULL).
+ * Weak, so a harness that needs more defines its own.
+ */
 
 /* Report a broken invariant on the saved stderr and abort(). */
 void	fuzz_fail(const char *fmt, ...)
