@@ -46,15 +46,6 @@ num(const char *name, long long def, long long min, long long max,
 	return 0;
 }
 
-/* The online processors, at least 1 and at most CONF_SLOTS_MAX. */
-static long long
-cores(void)
-{
-	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > CONF_SLOTS_MAX ? CONF_SLOTS_MAX : n;
-}
-
 /* AUTH_MIN_PASSWORD_ENTROPY: bits, digits with an optional fraction. */
 static int
 entropy(double *out)
@@ -190,8 +181,11 @@ conf_load(struct conf *cf)
 	    &cf->rate_max[RATE_REFRESH]) == -1)
 		return -1;
 	cf->rate_on = (int)v;
-	/* Password hashes at once on this machine: one per core by default. */
-	if (num("AUTH_HASH_SLOTS", cores(), 0, CONF_SLOTS_MAX, &v) == -1)
+	/*
+	 * Password hashes at once on this machine; unset means one per core,
+	 * counted by slot.c only when a hash is due, not at every start.
+	 */
+	if (num("AUTH_HASH_SLOTS", CONF_SLOTS_CORES, 0, CONF_SLOTS_MAX, &v) == -1)
 		return -1;
 	cf->hash_slots = (long)v;
 	if (proxies != NULL) {

@@ -14,6 +14,7 @@
 #define CONF_PROXIES_MAX 64
 #define CONF_PATH_MAX	4096
 #define CONF_SLOTS_MAX	1024
+#define CONF_SLOTS_CORES (-1)	/* AUTH_HASH_SLOTS unset: one per core */
 
 /* Attempt-counter scopes, indexing conf.rate_max. */
 enum rate_scope {
@@ -36,7 +37,8 @@ struct conf {
 	struct cidr	 proxies[CONF_PROXIES_MAX];	/* AUTH_TRUSTED_PROXIES */
 	size_t		 nproxies;
 	double		 min_entropy;	/* AUTH_MIN_PASSWORD_ENTROPY, bits */
-	long		 hash_slots;	/* AUTH_HASH_SLOTS, 0 = no cap */
+	long		 hash_slots;	/* AUTH_HASH_SLOTS, 0 = no cap, or
+					   CONF_SLOTS_CORES */
 };
 
 /*

@@ -46,11 +46,14 @@ slot_take(const struct conf *cf, struct slot *s)
 	char		 path[CONF_PATH_MAX + sizeof(SLOT_SUFFIX)];
 	struct timespec	 nap;
 	long long	 deadline;
-	long		 i, first;
+	long		 i, first, n = cf->hash_slots;
 
 	s->fd = -1;
-	if (cf->hash_slots == 0)
+	if (n == 0)
 		return 200;	/* no cap */
+	if (n == CONF_SLOTS_CORES &&
+	    ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1 || n > CONF_SLOTS_MAX))
+		n = n < 1 ? 1 : CONF_SLOTS_MAX;
 	snprintf(path, sizeof(path), "%s%s", cf->db_path, SLOT_SUFFIX);
 	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->fd == -1) {
@@ -58,11 +61,11 @@ slot_take(const struct conf *cf, struct slot *s)
 		return 503;
 	}
 	/* Start at a different slot per process, so takers rarely collide. */
-	first = (long)(getpid() % cf->hash_slots);
+	first = (long)(getpid() % n);
 	deadline = now_ms() + SLOT_WAIT_MS;
 	do {
-		for (i = 0; i < cf->hash_slots; i++)
-			if (lock_byte(s->fd, (first + i) % cf->hash_slots,
+		for (i = 0; i < n; i++)
+			if (lock_byte(s->fd, (first + i) % n,
 			    F_WRLCK) == 0)
 				return 200;
 		if (errno != EAGAIN && errno != EACCES) {
