@@ -32,12 +32,16 @@ COMMON	= common/auth.o common/cgi.o common/client.o common/conf.o \
 	  common/pw.o common/rate.o common/serve.o common/slot.o \
 	  common/text.o common/valid.o
 PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me
+# The operator's tool: not a CGI program, installed into PREFIX/bin.
+AUTHCTL	= authctl/authctl
+AUTHCTL_OBJS = authctl/authctl.o authctl/user.o authctl/ops.o \
+	  authctl/import.o
 UNITS	= tests/unit/test-crypto tests/unit/test-jwt tests/unit/test-pw \
 	  tests/unit/test-valid tests/unit/test-client tests/unit/test-policy \
 	  tests/unit/test-conf
-MIGRATIONS = db/001-schema.sql
+MIGRATIONS = db/001-schema.sql db/002-authctl.sql
 
-all: $(PROGS)
+all: $(PROGS) $(AUTHCTL)
 
 # Rebuild everything when the compiler or flags change (plain <-> sanitized).
 FLAGS_STAMP = common/.flags
@@ -62,6 +66,11 @@ common/db.o: common/schema.inc
 cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 
+$(AUTHCTL_OBJS): authctl/authctl.h common/*.h $(FLAGS_STAMP)
+$(AUTHCTL): $(AUTHCTL_OBJS) common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AUTHCTL_OBJS) common/libcommon.a \
+	    $(LDLIBS)
+
 tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 
@@ -83,12 +92,16 @@ run: all
 
 # make install PREFIX=/usr/local/corners-auth [DESTDIR=...] [DB_OWNER=www-data]
 # The executables are rebuilt to find their database at PREFIX/db/auth.db;
-# that directory is made writable by the web server's user only.
+# that directory is made writable by the web server's user only.  authctl
+# goes into PREFIX/bin and its manual into PREFIX/share/man/man1.
 DB_OWNER ?= www-data
 install:
 	$(MAKE) AUTH_DB_DEFAULT=$(PREFIX)/db/auth.db all
-	install -d -m 0755 $(DESTDIR)$(PREFIX)/cgi-bin
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/cgi-bin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -s -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/cgi-bin/
+	install -s -m 0755 $(AUTHCTL) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 authctl/authctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
 	if [ "$$(id -u)" = 0 ]; then \
@@ -175,7 +188,8 @@ deps:
 	    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox
 
 clean-objs:
-	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS)
+	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS) $(AUTHCTL) \
+	    $(AUTHCTL_OBJS)
 
 clean: clean-objs
 	rm -f common/schema.inc $(FLAGS_STAMP)

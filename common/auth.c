@@ -109,12 +109,8 @@ tokens(const struct key *k, const struct conf *cf, long long id,
 	return status;
 }
 
-/*
- * The key under which an email is unique and looked up: Python's lower()
- * as register stores it, then case-folded.  NULL without memory.
- */
-static char *
-email_key(const char *email, size_t len)
+char *
+auth_email_key(const char *email, size_t len)
 {
 	char	*lower, *key;
 
@@ -126,66 +122,88 @@ email_key(const char *email, size_t len)
 }
 
 /*
- * Verify a token of type under k and find its user, who must exist and be
- * active.  Returns 200 with u filled, 401 for any refusal, 503 on storage
- * failure.  The caller frees u.
+ * Verify token under the signing key that authctl secret rotate --grace
+ * replaced, while its grace lasts: sets *v.  Returns 200, or 503.
+ */
+static int
+verify_previous(struct db *db, const char *token, enum jwt_type type,
+    long long now, struct jwt_claims *c, enum jwt_verdict *v)
+{
+	unsigned char	 key[CONF_SECRET_MAX];
+	size_t		 len = sizeof(key);
+	long long	 until = 0;
+	int		 found;
+
+	if ((found = db_secret_previous(db, key, &len, &until)) == -1)
+		return 503;
+	if (found == 1 && now < until)
+		*v = jwt_verify(token, strlen(token), key, len, type, now, c);
+	crypto_cleanse(key, sizeof(key));
+	return 200;
+}
+
+/*
+ * Verify a token of type under k and find its user, who must exist, be
+ * active, and not have had the token revoked.  Returns 200 with u filled,
+ * 401 for any refusal, 503 on storage failure.  The caller frees u.
  */
 static int
 token_user(struct db *db, const struct key *k, const char *token,
     enum jwt_type type, long long now, struct user *u)
 {
-	long long	 id;
+	struct jwt_claims c;
+	enum jwt_verdict v;
 	int		 found;
 
 	memset(u, 0, sizeof(*u));
-	if (jwt_verify(token, strlen(token), k->key, k->len, type, now, &id) !=
-	    JWT_OK)
-		return 401;
-	if ((found = db_user_by_id(db, id, u)) == -1)
+	v = jwt_verify(token, strlen(token), k->key, k->len, type, now, &c);
+	if (v == JWT_BAD_SIG && k->key == k->stored &&
+	    verify_previous(db, token, type, now, &c, &v) != 200)
 		return 503;
-	return found == 1 && u->is_active ? 200 : 401;
+	if (v != JWT_OK)
+		return 401;
+	if ((found = db_user_by_id(db, c.user_id, u)) == -1)
+		return 503;
+	if (found == 0 || !u->is_active)
+		return 401;
+	/*
+	 * Revoked by authctl (revoke, or a new password): every token issued
+	 * at or before that second, and one that does not say when it was.
+	 */
+	if (u->tokens_valid_after > 0 &&
+	    (!c.has_iat || c.iat <= (double)u->tokens_valid_after))
+		return 401;
+	return 200;
 }
 
-int
-auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
+/*
+ * SPEC "POST register" 2-8 for the values v of the checked body: with k,
+ * signing the tokens of the new user into *out (201); without (authctl
+ * user add), only creating it (201, *out NULL).  *id is set on 201.
+ */
+static int
+create_user(struct db *db, const struct conf *cf, const char *const v[3],
+    long long now, struct key *k, long long *id, cJSON **out)
 {
-	const struct conf *cf = &app->cf;
-	static const struct field fields[] = {
-		{ "username", 3, 150 },
-		{ "email", 3, 254 },
-		{ "password", 8, 128 },
-	};
-	const char	*v[3], *msg;
-	struct db	*db = NULL;
-	struct key	 k;
 	struct slot	 slot = { -1 };
 	struct user	 u, other;
 	char		*username = NULL, *email = NULL;
 	char		*ukey = NULL, *ekey = NULL;
 	char		 hash[PW_HASH_MAX];
-	long long	 now = time(NULL), id;
+	const char	*msg;
 	size_t		 start, len;
-	int		 st, found;
+	int		 st = 500, found;
 
 	memset(&u, 0, sizeof(u));
-	memset(&k, 0, sizeof(k));
 	memset(hash, 0, sizeof(hash));
-	if ((st = valid_body(in, fields, 3, v, out)) != 200)
-		return st;
-	if ((db = app_db(app)) == NULL)
-		return 503;
-	if ((st = rate_hit(db, cf, RATE_REGISTER, rq, now, out)) != 200)
-		goto out;
-
 	/* 2: the stored forms, and the keys under which they are unique. */
 	len = text_strip(v[0], &start);
 	username = text_nfkc(v[0] + start, len);
 	len = text_strip(v[1], &start);
 	email = text_lower(v[1] + start, len);
-	st = 500;
 	if (username == NULL || email == NULL ||
 	    (ukey = text_fold(username, strlen(username))) == NULL ||
-	    (ekey = email_key(email, strlen(email))) == NULL) {
+	    (ekey = auth_email_key(email, strlen(email))) == NULL) {
 		fprintf(stderr, "register: out of memory\n");
 		goto out;
 	}
@@ -210,10 +228,8 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		st = found == 1 ? fail(400, "Email already exists.", out) : 503;
 		goto out;
 	}
-	if (policy_ready() == -1) {	/* libzxcvbn missing: logged */
-		st = 500;
+	if (policy_ready() == -1)	/* libzxcvbn missing: logged */
 		goto out;
-	}
 	if ((msg = policy_check(v[2], username, email,			/* 7 */
 	    cf->min_entropy)) != NULL) {
 		st = fail(400, msg, out);
@@ -223,7 +239,7 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	 * 8: the key first, so no account is created that could not be given
 	 * its tokens; the slow hash outside any transaction; then one INSERT.
 	 */
-	if ((st = load_key(db, cf, &k)) != 200 ||
+	if ((k != NULL && (st = load_key(db, cf, k)) != 200) ||
 	    (st = slot_take(cf, &slot)) != 200)
 		goto out;
 	st = 500;
@@ -233,9 +249,9 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	u.username = username;
 	u.email = email;
 	u.password = hash;
-	switch (db_user_add(db, &u, ukey, ekey, now, &id)) {
+	switch (db_user_add(db, &u, ukey, ekey, now, id)) {
 	case 0:
-		st = tokens(&k, cf, id, now, 1, 201, out);
+		st = k != NULL ? tokens(k, cf, *id, now, 1, 201, out) : 201;
 		break;
 	case DB_TAKEN_USERNAME:	/* a concurrent registration won */
 		st = fail(400, "Username already exists.", out);
@@ -250,11 +266,93 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 out:
 	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
-	key_free(&k);
 	free(username);
 	free(email);
 	free(ukey);
 	free(ekey);
+	return st;
+}
+
+/* The schema of POST register's body (SPEC "POST register"). */
+static const struct field register_fields[] = {
+	{ "username", 3, 150 },
+	{ "email", 3, 254 },
+	{ "password", 8, 128 },
+};
+
+int
+auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
+{
+	const char	*v[3];
+	struct db	*db;
+	struct key	 k;
+	long long	 now = time(NULL), id;
+	int		 st;
+
+	memset(&k, 0, sizeof(k));
+	if ((st = valid_body(in, register_fields, 3, v, out)) != 200)
+		return st;
+	if ((db = app_db(app)) == NULL)
+		return 503;
+	if ((st = rate_hit(db, &app->cf, RATE_REGISTER, rq, now, out)) == 200)
+		st = create_user(db, &app->cf, v, now, &k, &id, out);
+	key_free(&k);
+	return st;
+}
+
+int
+auth_add_user(struct app *app, const cJSON *in, long long *id, cJSON **out)
+{
+	const char	*v[3];
+	struct db	*db;
+	int		 st;
+
+	if ((st = valid_body(in, register_fields, 3, v, out)) != 200)
+		return st;
+	if ((db = app_db(app)) == NULL)
+		return 503;
+	return create_user(db, &app->cf, v, time(NULL), NULL, id, out);
+}
+
+int
+auth_set_password(struct app *app, const struct user *u, const cJSON *in,
+    cJSON **out)
+{
+	static const struct field fields[] = {
+		{ "password", 8, 128 },
+	};
+	const char	*v[1], *msg;
+	struct db	*db;
+	char		 hash[PW_HASH_MAX];
+	int		 st;
+
+	if ((st = valid_body(in, fields, 1, v, out)) != 200)
+		return st;
+	if ((db = app_db(app)) == NULL)
+		return 503;
+	if (policy_ready() == -1)
+		return 500;
+	if ((msg = policy_check(v[0], u->username, u->email,
+	    app->cf.min_entropy)) != NULL)
+		return fail(400, msg, out);
+	if (pw_hash(v[0], strlen(v[0]), app->cf.iterations, hash) == -1)
+		return 500;
+	/*
+	 * Revoking at the current second: authctl then waits for the next
+	 * one, so that tokens issued after it returns are not caught.
+	 */
+	switch (db_user_password(db, u->id, hash, time(NULL))) {
+	case 1:
+		st = 200;
+		break;
+	case 0:
+		st = fail(404, "No such user.", out);
+		break;
+	default:
+		st = 503;
+		break;
+	}
+	crypto_cleanse(hash, sizeof(hash));
 	return st;
 }
 
@@ -271,7 +369,6 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct key	 k;
 	struct slot	 slot = { -1 };
 	struct user	 u;
-	char		*key = NULL;
 	char		 hash[PW_HASH_MAX];
 	enum pw_verdict	 verdict = PW_MISMATCH;
 	unsigned long	 iterations = 0;
@@ -291,13 +388,7 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	/* With an "@" it is an email address, else a username. */
 	len = text_strip(v[0], &start);
 	is_email = memchr(v[0] + start, '@', len) != NULL;
-	key = is_email ? email_key(v[0] + start, len) :
-	    text_fold(v[0] + start, len);
-	if (key == NULL) {
-		st = 500;
-		goto out;
-	}
-	if ((found = db_user_by_key(db, is_email, key, &u)) == -1) {
+	if ((found = auth_find_user(db, v[0], is_email, &u)) == -1) {
 		st = 503;
 		goto out;
 	}
@@ -330,9 +421,28 @@ out:
 	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
 	key_free(&k);
-	free(key);
 	db_user_free(&u);
 	return st;
+}
+
+int
+auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
+{
+	size_t		 start, len;
+	char		*key;
+	int		 found;
+
+	memset(u, 0, sizeof(*u));
+	len = text_strip(name, &start);
+	key = by_email ? auth_email_key(name + start, len) :
+	    text_fold(name + start, len);
+	if (key == NULL) {
+		fprintf(stderr, "auth: a name that is not UTF-8, or no memory\n");
+		return -1;
+	}
+	found = db_user_by_key(db, by_email, key, u);
+	free(key);
+	return found;
 }
 
 int

@@ -24,6 +24,35 @@ int	auth_login(struct req *rq, struct app *app, const cJSON *in,
 int	auth_refresh(struct req *rq, struct app *app, const cJSON *in,
 	    cJSON **out);
 
+/*
+ * authctl's two operations on the endpoints' rules.  auth_add_user is
+ * register without the attempt counter and the tokens (201 with *id set,
+ * 400, 422, 500 or 503); auth_set_password judges and hashes the password
+ * of in ({"password"}) as register would for u, stores it and revokes u's
+ * tokens (200, 400, 404, 422, 500 or 503).  *out as above.
+ */
+int	auth_add_user(struct app *app, const cJSON *in, long long *id,
+	    cJSON **out);
+struct user;
+struct db;
+int	auth_set_password(struct app *app, const struct user *u,
+	    const cJSON *in, cJSON **out);
+
+/*
+ * Look a user up by name as login does: by_email, by the email's key, else
+ * by the username's (stripped, NFKC case-folded).  Returns 1 found (u
+ * filled, for db_user_free), 0 none, -1 error (logged).
+ */
+int	auth_find_user(struct db *db, const char *name, int by_email,
+	    struct user *u);
+
+/*
+ * The key under which an email (len bytes) is unique and looked up:
+ * Python's lower() as register stores it, then NFKC case-folded.  NULL on
+ * invalid UTF-8 or without memory; the caller frees it.
+ */
+char	*auth_email_key(const char *email, size_t len);
+
 /* GET me: 200, 401, 500 or 503 (SPEC "GET me"). */
 int	auth_me(struct req *rq, struct app *app, const cJSON *in,
 	    cJSON **out);

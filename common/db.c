@@ -4,8 +4,11 @@
  * than failing on a stale snapshot), and prepared statements from the one
  * table below, each prepared only when first used.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,20 +40,38 @@ enum stmt {
 	STMT_USER_BY_EMAIL,
 	STMT_USER_ADD,
 	STMT_USER_LOGIN,
+	STMT_USER_LIST,
+	STMT_USER_PASSWORD,
+	STMT_USER_REVOKE,
+	STMT_USER_ACTIVE,
+	STMT_USER_DELETE,
+	STMT_USER_IMPORT,
+	STMT_SETTING_PUT,
+	STMT_SETTING_DEL,
+	STMT_PREVIOUS_GET,
+	STMT_ATTEMPT_EXPIRED,
+	STMT_STATS,
 	STMT__MAX
 };
 
-#define USER_COLUMNS "id, username, email, password, is_active"
+#define USER_COLUMNS "id, username, email, password, is_active, " \
+	"date_joined, coalesce(last_login, 0), tokens_valid_after"
+
+/* The settings rows of the signing key and of the one it replaced. */
+#define SECRET		"'jwt_secret'"
+#define PREVIOUS	"jwt_secret_previous"
+#define PREVIOUS_UNTIL	"jwt_secret_previous_until"
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_SECRET_GET */
-	"SELECT value FROM settings WHERE name = 'jwt_secret'",
+	"SELECT value FROM settings WHERE name = " SECRET,
 	/* STMT_SECRET_PUT */
-	"INSERT OR IGNORE INTO settings (name, value) VALUES ('jwt_secret', ?)",
+	"INSERT OR IGNORE INTO settings (name, value) VALUES (" SECRET ", ?)",
 	/* STMT_ATTEMPT_PURGE */
 	"DELETE FROM attempts WHERE bucket < ?",
 	/* STMT_ATTEMPT_HIT */
-	"INSERT INTO attempts (scope, client, bucket, count) VALUES (?, ?, ?, 1) "
+	"INSERT INTO attempts (scope, client, bucket, count, expires) "
+	"VALUES (?, ?, ?, 1, ?) "
 	"ON CONFLICT (scope, client, bucket) DO UPDATE SET count = count + 1 "
 	"RETURNING count",
 	/* STMT_USER_BY_ID */
@@ -65,12 +86,45 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_USER_LOGIN */
 	"UPDATE users SET last_login = ?, password = coalesce(?, password) "
 	"WHERE id = ?",
+	/* STMT_USER_LIST */
+	"SELECT " USER_COLUMNS " FROM users ORDER BY id",
+	/* STMT_USER_PASSWORD */
+	"UPDATE users SET password = ?, "
+	"tokens_valid_after = max(tokens_valid_after, ?) WHERE id = ?",
+	/* STMT_USER_REVOKE */
+	"UPDATE users SET tokens_valid_after = max(tokens_valid_after, ?) "
+	"WHERE id = ?",
+	/* STMT_USER_ACTIVE */
+	"UPDATE users SET is_active = ? WHERE id = ?",
+	/* STMT_USER_DELETE */
+	"DELETE FROM users WHERE id = ?",
+	/* STMT_USER_IMPORT */
+	"INSERT INTO users (id, username, username_key, email, email_key, "
+	"password, is_active, date_joined, last_login) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))",
+	/* STMT_SETTING_PUT */
+	"INSERT INTO settings (name, value) VALUES (?, ?) "
+	"ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	/* STMT_SETTING_DEL */
+	"DELETE FROM settings WHERE name = ?",
+	/* STMT_PREVIOUS_GET */
+	"SELECT k.value, u.value FROM settings k, settings u "
+	"WHERE k.name = '" PREVIOUS "' AND u.name = '" PREVIOUS_UNTIL "'",
+	/* STMT_ATTEMPT_EXPIRED */
+	"DELETE FROM attempts WHERE expires <= ?",
+	/* STMT_STATS */
+	"SELECT (SELECT count(*) FROM users), "
+	"(SELECT count(*) FROM users WHERE is_active), "
+	"(SELECT count(*) FROM attempts), "
+	"(SELECT page_count * page_size FROM pragma_page_count(), "
+	"pragma_page_size())",
 };
 
 struct db {
 	sqlite3		*h;
 	sqlite3_stmt	*st[STMT__MAX];
 	int		 wal_frames;	/* in the WAL after our last commit */
+	int		 depth;		/* begin() calls not yet end()ed */
 };
 
 /*
@@ -127,21 +181,47 @@ exec(struct db *db, const char *sql, const char *what)
 	return 0;
 }
 
+/* BEGIN IMMEDIATE, unless a transaction of db_begin's is already open. */
 static int
 begin(struct db *db)
 {
-	return exec(db, "BEGIN IMMEDIATE", "begin");
+	if (db->depth > 0) {
+		db->depth++;
+		return 0;
+	}
+	if (exec(db, "BEGIN IMMEDIATE", "begin") == -1)
+		return -1;
+	db->depth = 1;
+	return 0;
 }
 
-/* COMMIT if ok is 0, else ROLLBACK; returns ok, or -1 if COMMIT failed. */
+/*
+ * The outermost end() does COMMIT if ok is 0, else ROLLBACK; returns ok, or
+ * -1 if COMMIT failed.  An inner end() leaves that to the outermost.
+ */
 static int
 end(struct db *db, int ok)
 {
+	if (--db->depth > 0)
+		return ok;
+	db->depth = 0;
 	if (ok == 0 && exec(db, "COMMIT", "commit") == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return ok == 0 ? -1 : ok;
+}
+
+int
+db_begin(struct db *db)
+{
+	return begin(db);
+}
+
+int
+db_end(struct db *db, int failed)
+{
+	return end(db, failed ? -1 : 0) == 0 ? 0 : -1;
 }
 
 static int
@@ -198,7 +278,7 @@ migrate(struct db *db)
 }
 
 struct db *
-db_open(const char *path)
+db_open(const char *path, int mode)
 {
 	struct db	*db;
 	int		 fd = -1, flags = SQLITE_OPEN_READWRITE;
@@ -218,8 +298,8 @@ db_open(const char *path)
 	if (path == NULL) {
 		path = ":memory:";
 		flags |= SQLITE_OPEN_MEMORY;
-	} else if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) == -1) {
+	} else if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
+	    (mode == DB_CREATE ? O_CREAT : 0), 0600)) == -1) {
 		fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
 		free(db);
 		return NULL;
@@ -318,7 +398,7 @@ db_secret_put(struct db *db, const unsigned char *key, size_t len)
 
 int
 db_attempt(struct db *db, int scope, const char *client, long long bucket,
-    long long *count)
+    long long expires, long long *count)
 {
 	sqlite3_stmt	*s;
 	int		 rc = -1;
@@ -335,7 +415,8 @@ db_attempt(struct db *db, int scope, const char *client, long long bucket,
 	if ((s = stmt(db, STMT_ATTEMPT_HIT)) != NULL &&
 	    sqlite3_bind_int(s, 1, scope) == SQLITE_OK &&
 	    sqlite3_bind_text(s, 2, client, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(s, 3, bucket) == SQLITE_OK) {
+	    sqlite3_bind_int64(s, 3, bucket) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 4, expires) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			*count = sqlite3_column_int64(s, 0);
 			if (sqlite3_step(s) == SQLITE_DONE)
@@ -356,9 +437,9 @@ column_dup(sqlite3_stmt *s, int col)
 	return strdup(t != NULL ? (const char *)t : "");
 }
 
-/* Run a user SELECT whose parameters are bound: 1, 0 or -1. */
+/* Step a user SELECT to its next row, filling u: 1, 0 (no more) or -1. */
 static int
-user_row(struct db *db, sqlite3_stmt *s, struct user *u)
+user_step(struct db *db, sqlite3_stmt *s, struct user *u)
 {
 	int	 rc;
 
@@ -375,6 +456,9 @@ user_row(struct db *db, sqlite3_stmt *s, struct user *u)
 		u->email = column_dup(s, 2);
 		u->password = column_dup(s, 3);
 		u->is_active = sqlite3_column_int(s, 4) != 0;
+		u->date_joined = sqlite3_column_int64(s, 5);
+		u->last_login = sqlite3_column_int64(s, 6);
+		u->tokens_valid_after = sqlite3_column_int64(s, 7);
 		rc = 1;
 		if (u->username == NULL || u->email == NULL ||
 		    u->password == NULL) {
@@ -383,6 +467,15 @@ user_row(struct db *db, sqlite3_stmt *s, struct user *u)
 			rc = -1;
 		}
 	}
+	return rc;
+}
+
+/* Run a user SELECT whose parameters are bound: 1, 0 or -1. */
+static int
+user_row(struct db *db, sqlite3_stmt *s, struct user *u)
+{
+	int	 rc = user_step(db, s, u);
+
 	sqlite3_reset(s);
 	return rc;
 }
@@ -483,4 +576,385 @@ db_user_login(struct db *db, long long id, long long now, const char *newhash)
 	if (s != NULL)
 		sqlite3_reset(s);
 	return end(db, rc);
+}
+
+int
+db_user_each(struct db *db, int (*fn)(const struct user *, void *), void *arg)
+{
+	sqlite3_stmt	*s;
+	struct user	 u;
+	int		 rc;
+
+	if ((s = stmt(db, STMT_USER_LIST)) == NULL)
+		return -1;
+	while ((rc = user_step(db, s, &u)) == 1) {
+		rc = fn(&u, arg);
+		db_user_free(&u);
+		if (rc != 0)
+			break;
+	}
+	sqlite3_reset(s);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Run the prepared statement s of what, whose parameters are bound, as
+ * one write to one user: 1 if it changed a row, 0 if none, -1 on error.
+ */
+static int
+user_write(struct db *db, sqlite3_stmt *s, const char *what)
+{
+	int	 rc = -1;
+
+	if (begin(db) == -1) {
+		sqlite3_reset(s);
+		return -1;
+	}
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = sqlite3_changes(db->h) > 0;
+	else
+		db_log(db, what);
+	sqlite3_reset(s);
+	return end(db, rc == -1 ? -1 : 0) == -1 ? -1 : rc;
+}
+
+int
+db_user_password(struct db *db, long long id, const char *hash,
+    long long now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt(db, STMT_USER_PASSWORD)) == NULL ||
+	    sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK)
+		return -1;
+	return user_write(db, s, "user_password");
+}
+
+int
+db_user_revoke(struct db *db, long long id, long long now)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt(db, STMT_USER_REVOKE)) == NULL ||
+	    sqlite3_bind_int64(s, 1, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
+		return -1;
+	return user_write(db, s, "user_revoke");
+}
+
+int
+db_user_active(struct db *db, long long id, int active)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt(db, STMT_USER_ACTIVE)) == NULL ||
+	    sqlite3_bind_int(s, 1, active != 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
+		return -1;
+	return user_write(db, s, "user_active");
+}
+
+int
+db_user_delete(struct db *db, long long id)
+{
+	sqlite3_stmt	*s;
+
+	if ((s = stmt(db, STMT_USER_DELETE)) == NULL ||
+	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK)
+		return -1;
+	return user_write(db, s, "user_delete");
+}
+
+/* 1 if a user with this id or key exists, 0 if not, -1 on error. */
+static int
+user_exists(struct db *db, long long id, int is_email, const char *key)
+{
+	struct user	 u;
+	int		 found;
+
+	found = key == NULL ? db_user_by_id(db, id, &u) :
+	    db_user_by_key(db, is_email, key, &u);
+	db_user_free(&u);
+	return found;
+}
+
+int
+db_user_import(struct db *db, const struct user *u, const char *username_key,
+    const char *email_key)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1, found;
+
+	if (begin(db) == -1)
+		return -1;
+	/* Which rule a duplicate breaks, for the report; the id first. */
+	if ((found = user_exists(db, u->id, 0, NULL)) != 0)
+		return end(db, found == 1 ? DB_TAKEN_ID : -1);
+	if ((found = user_exists(db, 0, 0, username_key)) != 0)
+		return end(db, found == 1 ? DB_TAKEN_USERNAME : -1);
+	if (*email_key != '\0' &&
+	    (found = user_exists(db, 0, 1, email_key)) != 0)
+		return end(db, found == 1 ? DB_TAKEN_EMAIL : -1);
+	if ((s = stmt(db, STMT_USER_IMPORT)) == NULL ||
+	    sqlite3_bind_int64(s, 1, u->id) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, username_key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 4, u->email, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 5, email_key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 6, u->password, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 7, u->is_active != 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 8, u->date_joined) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 9, u->last_login) != SQLITE_OK) {
+		db_log(db, "user_import");
+		return end(db, -1);
+	}
+	if (sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "user_import");
+	sqlite3_reset(s);
+	return end(db, rc);
+}
+
+/* Store (value non-NULL) or delete the setting name; 0 or -1. */
+static int
+setting(struct db *db, const char *name, const void *value, size_t len,
+    long long number)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1, bound;
+
+	if ((s = stmt(db, value != NULL || number != 0 ? STMT_SETTING_PUT :
+	    STMT_SETTING_DEL)) == NULL)
+		return -1;
+	bound = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (bound == SQLITE_OK && value != NULL)
+		bound = sqlite3_bind_blob(s, 2, value, (int)len, SQLITE_STATIC);
+	else if (bound == SQLITE_OK && number != 0)
+		bound = sqlite3_bind_int64(s, 2, number);
+	if (bound == SQLITE_OK && sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, name);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
+    long long until)
+{
+	unsigned char	 old[4096];
+	size_t		 oldlen = sizeof(old);
+	int		 rc, found;
+
+	if (begin(db) == -1)
+		return -1;
+	if ((found = db_secret_get(db, old, &oldlen)) == -1)
+		rc = -1;
+	else if (found == 1 && until > 0)
+		rc = setting(db, PREVIOUS, old, oldlen, 0) == -1 ||
+		    setting(db, PREVIOUS_UNTIL, NULL, 0, until) == -1 ? -1 : 0;
+	else
+		rc = setting(db, PREVIOUS, NULL, 0, 0) == -1 ||
+		    setting(db, PREVIOUS_UNTIL, NULL, 0, 0) == -1 ? -1 : 0;
+	if (rc == 0)
+		rc = setting(db, "jwt_secret", key, len, 0);
+	explicit_bzero(old, sizeof(old));
+	return end(db, rc);
+}
+
+int
+db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
+    long long *until)
+{
+	sqlite3_stmt	*s;
+	int		 rc, n;
+
+	if ((s = stmt(db, STMT_PREVIOUS_GET)) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc != SQLITE_ROW) {
+		db_log(db, "secret_previous");
+		rc = -1;
+	} else if ((n = sqlite3_column_bytes(s, 0)) <= 0 ||
+	    (size_t)n > *len) {
+		fprintf(stderr, "db: secret_previous: stored key of %d bytes\n",
+		    n);
+		rc = -1;
+	} else {
+		memcpy(buf, sqlite3_column_blob(s, 0), (size_t)n);
+		*len = (size_t)n;
+		*until = sqlite3_column_int64(s, 1);
+		rc = 1;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
+{
+	unsigned char	 key[4096];
+	size_t		 len = sizeof(key);
+	sqlite3_stmt	*s;
+	long long	 until = 0;
+	int		 rc = -1, found;
+
+	*attempts = 0;
+	*previous_key = 0;
+	if (begin(db) == -1)
+		return -1;
+	if ((s = stmt(db, STMT_ATTEMPT_EXPIRED)) != NULL &&
+	    sqlite3_bind_int64(s, 1, now) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE) {
+		*attempts = sqlite3_changes64(db->h);
+		rc = 0;
+	} else
+		db_log(db, "purge");
+	if (s != NULL)
+		sqlite3_reset(s);
+	if (rc == 0 && (found = db_secret_previous(db, key, &len, &until)) != 0) {
+		if (found == -1)
+			rc = -1;
+		else if (until <= now) {
+			rc = setting(db, PREVIOUS, NULL, 0, 0) == -1 ||
+			    setting(db, PREVIOUS_UNTIL, NULL, 0, 0) == -1 ?
+			    -1 : 0;
+			*previous_key = rc == 0;
+		}
+	}
+	explicit_bzero(key, sizeof(key));
+	if ((rc = end(db, rc)) == -1)
+		return -1;
+	/* As db_close does: only if no reader needs the log, never waiting. */
+	sqlite3_busy_timeout(db->h, 0);
+	sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	    NULL);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	return 0;
+}
+
+/* The size of path + suffix, 0 if it does not exist, -1 on error. */
+static long long
+file_size(const char *path, const char *suffix)
+{
+	char		 name[4200];
+	struct stat	 sb;
+
+	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
+	    (int)sizeof(name))
+		return -1;
+	if (stat(name, &sb) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return (long long)sb.st_size;
+}
+
+int
+db_stats(struct db *db, struct db_stats *st)
+{
+	sqlite3_stmt	*s;
+	const char	*path = sqlite3_db_filename(db->h, "main");
+	int		 rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	st->schema_latest = SCHEMA_VERSION;
+	if (user_version(db, &st->schema) == -1 ||
+	    (s = stmt(db, STMT_STATS)) == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		st->users = sqlite3_column_int64(s, 0);
+		st->active_users = sqlite3_column_int64(s, 1);
+		st->attempts = sqlite3_column_int64(s, 2);
+		st->db_bytes = sqlite3_column_int64(s, 3);
+		rc = 0;
+	} else
+		db_log(db, "stats");
+	sqlite3_reset(s);
+	if (rc == 0 && path != NULL && *path != '\0' &&
+	    (st->wal_bytes = file_size(path, "-wal")) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Report a finding made with printf's format; 1 for a problem, else 0. */
+static int
+found(void (*report)(void *, int, const char *), void *arg, int ok,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+found(void (*report)(void *, int, const char *), void *arg, int ok,
+    const char *fmt, ...)
+{
+	char	 line[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	report(arg, ok, line);
+	return !ok;
+}
+
+int
+db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	const char	*path = sqlite3_db_filename(db->h, "main");
+	const unsigned char *msg;
+	char		 name[4200];
+	sqlite3_stmt	*s = NULL;
+	struct stat	 sb;
+	uid_t		 owner = 0;
+	size_t		 i;
+	int		 problems = 0, v, rows = 0;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s,
+	    NULL) != SQLITE_OK) {
+		db_log(db, "integrity_check");
+		return -1;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW && rows++ < 20) {
+		msg = sqlite3_column_text(s, 0);
+		if (msg == NULL || strcmp((const char *)msg, "ok") != 0)
+			problems += found(report, arg, 0, "integrity: %s",
+			    msg != NULL ? (const char *)msg : "?");
+	}
+	if (sqlite3_finalize(s) != SQLITE_OK) {
+		db_log(db, "integrity_check");
+		return -1;
+	}
+	if (problems == 0)
+		found(report, arg, 1, "integrity: ok");
+	if (user_version(db, &v) == -1)
+		return -1;
+	problems += found(report, arg, v == SCHEMA_VERSION,
+	    "schema version %d (this program's is %d)", v, SCHEMA_VERSION);
+	if (path == NULL || *path == '\0')
+		return problems;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+		if (stat(name, &sb) == -1) {
+			if (errno != ENOENT)
+				problems += found(report, arg, 0, "%s: %s", name,
+				    strerror(errno));
+			continue;
+		}
+		if (i == 0)
+			owner = sb.st_uid;
+		problems += found(report, arg, (sb.st_mode & 077) == 0,
+		    "%s: mode %04o%s", name, (unsigned)(sb.st_mode & 07777),
+		    (sb.st_mode & 077) == 0 ? "" :
+		    " (others may read or write it: chmod 600)");
+		if (sb.st_uid != owner)
+			problems += found(report, arg, 0, "%s: owner uid %u, "
+			    "but the database's is %u (the web server may not "
+			    "open it: chown)", name, (unsigned)sb.st_uid,
+			    (unsigned)owner);
+	}
+	return problems;
 }

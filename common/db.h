@@ -18,19 +18,39 @@ struct user {
 	char		*email;
 	char		*password;	/* Django-format hash */
 	int		 is_active;
+	long long	 date_joined;	/* Unix seconds */
+	long long	 last_login;	/* Unix seconds, 0 if never */
+	long long	 tokens_valid_after;	/* tokens issued (iat) at or
+						   before this second are
+						   revoked; 0 if never */
 };
 
-/* What db_user_add reports besides success. */
+/* What db_user_add and db_user_import report besides success. */
 #define DB_TAKEN_USERNAME	1
 #define DB_TAKEN_EMAIL		2
+#define DB_TAKEN_ID		3
+
+/* db_open's mode. */
+#define DB_EXISTING	0	/* the file must exist (authctl) */
+#define DB_CREATE	1	/* create it if missing (the endpoints) */
 
 /*
- * Open (creating it mode 0600 if missing) the database at path, and bring
- * its schema up to date; a NULL path is a private in-memory database (for
- * the fuzzers).  Returns NULL (logged) if that fails.
+ * Open the database at path (with DB_CREATE, creating it mode 0600 if
+ * missing), and bring its schema up to date; a NULL path is a private
+ * in-memory database (for the fuzzers).  Returns NULL (logged) if that
+ * fails.
  */
-struct db *db_open(const char *path);
+struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);
+
+/*
+ * A transaction around several of the calls below (authctl import-django):
+ * db_begin, then db_end(db, 0) commits and db_end(db, non-zero) rolls
+ * back.  The calls that write open their own transaction only when none is
+ * open.  Both return 0 or -1.
+ */
+int	db_begin(struct db *db);
+int	db_end(struct db *db, int failed);
 
 /*
  * The signing key kept in the database.  db_secret_get copies it into buf
@@ -41,12 +61,23 @@ int	db_secret_get(struct db *db, unsigned char *buf, size_t *len);
 int	db_secret_put(struct db *db, const unsigned char *key, size_t len);
 
 /*
- * Count one attempt of client in scope during window bucket, dropping all
- * older windows, in one transaction.  Sets *count to the attempts so far
- * including this one.  Returns 0 or -1.
+ * Key rotation (authctl secret rotate): store key as the signing key; the
+ * one it replaces goes on verifying tokens until the Unix time until (0:
+ * not at all).  db_secret_previous copies that previous key into buf
+ * (size *len, updated) with its *until: 1 found, 0 none, -1 error.
+ */
+int	db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
+	    long long until);
+int	db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
+	    long long *until);
+
+/*
+ * Count one attempt of client in scope during window bucket (which ends at
+ * the Unix time expires), dropping all older windows, in one transaction.
+ * Sets *count to the attempts so far including this one.  Returns 0 or -1.
  */
 int	db_attempt(struct db *db, int scope, const char *client,
-	    long long bucket, long long *count);
+	    long long bucket, long long expires, long long *count);
 
 /*
  * Look a user up by id, or by the case-folded key of the username or (with
@@ -69,5 +100,60 @@ int	db_user_add(struct db *db, const struct user *u,
 /* Record a login at now, and store newhash if it is not NULL: 0 or -1. */
 int	db_user_login(struct db *db, long long id, long long now,
 	    const char *newhash);
+
+/*
+ * Call fn for each user in id order, until it returns non-zero.  Returns
+ * 0, or -1 on error.
+ */
+int	db_user_each(struct db *db, int (*fn)(const struct user *, void *),
+	    void *arg);
+
+/*
+ * Changes to user id, each one transaction; 1 done, 0 no such user, -1
+ * error.  db_user_password stores a new hash and revokes the user's tokens
+ * issued at or before now; db_user_revoke only revokes.
+ */
+int	db_user_password(struct db *db, long long id, const char *hash,
+	    long long now);
+int	db_user_revoke(struct db *db, long long id, long long now);
+int	db_user_active(struct db *db, long long id, int active);
+int	db_user_delete(struct db *db, long long id);
+
+/*
+ * Insert a user as another system had it: u's id, hash, is_active,
+ * date_joined and last_login kept.  Returns 0, DB_TAKEN_ID,
+ * DB_TAKEN_USERNAME or DB_TAKEN_EMAIL (nothing inserted), or -1.
+ */
+int	db_user_import(struct db *db, const struct user *u,
+	    const char *username_key, const char *email_key);
+
+/*
+ * Housekeeping (authctl purge): delete the attempt-counter windows ended
+ * by now and a previous signing key whose grace is over, then truncate the
+ * WAL if no reader is using it.  Sets what was deleted.  Returns 0 or -1.
+ */
+int	db_purge(struct db *db, long long now, long long *attempts,
+	    int *previous_key);
+
+struct db_stats {
+	long long	 users;
+	long long	 active_users;
+	long long	 attempts;	/* attempt-counter rows */
+	long long	 db_bytes;	/* the database file */
+	long long	 wal_bytes;	/* its write-ahead log (0: none) */
+	int		 schema;	/* the file's schema version */
+	int		 schema_latest;	/* this program's */
+};
+int	db_stats(struct db *db, struct db_stats *st);
+
+/*
+ * Check the database (authctl check): SQLite's integrity check, the schema
+ * version, and that the file and its -wal and -shm are neither readable
+ * nor writable by others and belong to one user.  report is called once
+ * per finding (ok non-zero for a pass).  Returns the number of problems,
+ * or -1 if the checks could not run.
+ */
+int	db_check(struct db *db, void (*report)(void *arg, int ok,
+	    const char *what), void *arg);
 
 #endif

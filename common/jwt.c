@@ -138,7 +138,7 @@ not_future(const cJSON *payload, const char *name, long long now)
 
 enum jwt_verdict
 jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
-    enum jwt_type type, long long now, long long *user_id)
+    enum jwt_type type, long long now, struct jwt_claims *claims)
 {
 	const char	*dot1, *dot2;
 	const cJSON	*c;
@@ -199,7 +199,10 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 		v = JWT_BAD_USER;
 		goto out;
 	}
-	*user_id = (long long)id;
+	claims->user_id = (long long)id;
+	c = valid_member(payload, "iat");
+	claims->has_iat = c != NULL;	/* a number: not_future() saw to it */
+	claims->iat = c != NULL ? c->valuedouble : 0;
 	v = JWT_OK;
 out:
 	crypto_cleanse(mac, sizeof(mac));

@@ -36,13 +36,20 @@ int	jwt_sign(const void *key, size_t keylen, enum jwt_type type,
 	    long long user_id, long long now, long long ttl, char *out,
 	    size_t outsz);
 
+/* What a verified token says that its user's checks need. */
+struct jwt_claims {
+	long long	 user_id;
+	int		 has_iat;
+	double		 iat;		/* issued at, when has_iat */
+};
+
 /*
  * Verify token (len bytes) as a token of type at time now, under key.  On
- * JWT_OK *user_id is set.  The signature is checked before the payload is
+ * JWT_OK *claims is set.  The signature is checked before the payload is
  * parsed, in constant time.
  */
 enum jwt_verdict jwt_verify(const char *token, size_t len, const void *key,
 	    size_t keylen, enum jwt_type type, long long now,
-	    long long *user_id);
+	    struct jwt_claims *claims);
 
 #endif

@@ -62,43 +62,72 @@ pw_hash(const char *pass, size_t len, unsigned long iterations,
 	return 0;
 }
 
+/*
+ * Parse a stored hash: its iterations, salt (saltlen bytes) and the key it
+ * encodes into want.  Returns 0, or -1 if it is no pbkdf2_sha256 hash.
+ */
+static int
+parse(const char *encoded, unsigned long *iterations, const char **salt,
+    size_t *saltlen, unsigned char want[CRYPTO_SHA256_LEN + 2])
+{
+	const char	*p, *hash;
+	unsigned long	 iter = 0;
+
+	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
+		return -1;
+	p = encoded + sizeof(ALGORITHM);
+	/* Iterations: decimal digits, no sign, no leading zero, in range. */
+	if (*p < '1' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9' && iter <= ITER_MAX; p++)
+		iter = iter * 10 + (unsigned long)(*p - '0');
+	if (*p != '$' || iter > ITER_MAX)
+		return -1;
+	*salt = p + 1;
+	if ((hash = strchr(*salt, '$')) == NULL)
+		return -1;
+	*saltlen = (size_t)(hash - *salt);
+	hash++;
+	if (*saltlen == 0 || *saltlen > SALT_MAX ||
+	    strlen(hash) != KEY_B64_LEN ||
+	    crypto_b64_decode(hash, KEY_B64_LEN, want, CRYPTO_SHA256_LEN + 2,
+	    0) != CRYPTO_SHA256_LEN)
+		return -1;
+	*iterations = iter;
+	return 0;
+}
+
 enum pw_verdict
 pw_verify(const char *pass, size_t len, const char *encoded,
     unsigned long *iterations)
 {
-	const char	*p, *salt, *hash;
+	const char	*salt;
 	unsigned char	 want[CRYPTO_SHA256_LEN + 2], got[CRYPTO_SHA256_LEN];
-	unsigned long	 iter = 0;
 	size_t		 saltlen;
 	int		 ok;
 
 	*iterations = 0;
-	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
+	if (parse(encoded, iterations, &salt, &saltlen, want) == -1) {
+		*iterations = 0;
 		return PW_UNUSABLE;
-	p = encoded + sizeof(ALGORITHM);
-	/* Iterations: decimal digits, no sign, no leading zero, in range. */
-	if (*p < '1' || *p > '9')
-		return PW_UNUSABLE;
-	for (; *p >= '0' && *p <= '9' && iter <= ITER_MAX; p++)
-		iter = iter * 10 + (unsigned long)(*p - '0');
-	if (*p != '$' || iter > ITER_MAX)
-		return PW_UNUSABLE;
-	salt = p + 1;
-	if ((hash = strchr(salt, '$')) == NULL)
-		return PW_UNUSABLE;
-	saltlen = (size_t)(hash - salt);
-	hash++;
-	if (saltlen == 0 || saltlen > SALT_MAX ||
-	    strlen(hash) != KEY_B64_LEN ||
-	    crypto_b64_decode(hash, KEY_B64_LEN, want, sizeof(want), 0) !=
-	    CRYPTO_SHA256_LEN)
-		return PW_UNUSABLE;
-	*iterations = iter;
-	crypto_pbkdf2_sha256(pass, len, salt, saltlen, iter, got, sizeof(got));
+	}
+	crypto_pbkdf2_sha256(pass, len, salt, saltlen, *iterations, got,
+	    sizeof(got));
 	ok = crypto_equal(got, want, sizeof(got));
 	crypto_cleanse(got, sizeof(got));
 	crypto_cleanse(want, sizeof(want));
 	return ok ? PW_OK : PW_MISMATCH;
+}
+
+int
+pw_usable(const char *encoded)
+{
+	const char	*salt;
+	unsigned char	 want[CRYPTO_SHA256_LEN + 2];
+	unsigned long	 iterations;
+	size_t		 saltlen;
+
+	return parse(encoded, &iterations, &salt, &saltlen, want) == 0;
 }
 
 void

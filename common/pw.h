@@ -30,6 +30,9 @@ int	pw_hash(const char *pass, size_t len, unsigned long iterations,
 enum pw_verdict pw_verify(const char *pass, size_t len, const char *encoded,
 	    unsigned long *iterations);
 
+/* Non-zero if encoded is a hash pw_verify can check (authctl's import). */
+int	pw_usable(const char *encoded);
+
 /*
  * Spend the time of one verification at the given cost without a hash to
  * check: what login does for an unknown user, so timing tells nothing.

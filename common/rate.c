@@ -30,7 +30,8 @@ rate_hit(struct db *db, const struct conf *cf, enum rate_scope scope,
 	client_key(cf->proxies, cf->nproxies, rq->remote_addr,
 	    rq->forwarded_for, client);
 	bucket = now / cf->rate_window;
-	if (db_attempt(db, (int)scope, client, bucket, &count) == -1)
+	if (db_attempt(db, (int)scope, client, bucket,
+	    (bucket + 1) * cf->rate_window, &count) == -1)
 		return 503;
 	if (count <= cf->rate_max[scope])
 		return 200;

@@ -32,7 +32,7 @@ struct db *
 app_db(struct app *app)
 {
 	if (app->db == NULL)
-		app->db = db_open(app->cf.db_path);
+		app->db = db_open(app->cf.db_path, DB_CREATE);
 	return app->db;
 }
 

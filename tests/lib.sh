@@ -20,16 +20,22 @@
 #   check_header NAME VALUE "description"   (exact, case-insensitive name)
 #   check_same JSON "description"           ($body equals JSON, keys sorted)
 #   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
+#   ctl [ARG...]                  runs authctl (with this test's settings;
+#                                 standard input passed on): $ctl_rc, and
+#                                 its stdout in $ctl_out, stderr in $ctl_err
 #   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY]: JWT pieces
 #   finish                        prints "N passed, N failed"; exit status
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
-# apache; BIN=dir of the executables.
+# apache; BIN=dir of the executables; AUTHCTL=the authctl executable.
 
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/cgi-bin}
+AUTHCTL=${AUTHCTL:-$TOP/authctl/authctl}
+# The schema version a database is brought to: one per migration in db/.
+SCHEMA_VERSION=$(ls "$TOP"/db/[0-9][0-9][0-9]-*.sql | wc -l)
 SERVER=${SERVER:-busybox}
 T=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-test.XXXXXX")
 PASS=0
@@ -158,6 +164,15 @@ cgi() {
 	    "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err"
 	cat "$T/err" >>"$T/cgi.log"
 	parse_cgi
+}
+
+# ctl [ARG...]: run authctl as the operator would, with the test's AUTH_*
+# settings; sets $ctl_rc, $ctl_out and $ctl_err.
+ctl() {
+	"$AUTHCTL" "$@" >"$T/ctl.out" 2>"$T/ctl.err"
+	ctl_rc=$?
+	ctl_out=$(cat "$T/ctl.out")
+	ctl_err=$(cat "$T/ctl.err")
 }
 
 # parse_cgi [FILE]: $status, $hdrs and $body from a CGI program's output

@@ -21,8 +21,10 @@ if [ "$(id -u)" = 0 ] && [ -z "${AUTH_TESTS_AS_ROOT:-}" ]; then
 	for p in register login refresh me; do
 		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
 	done
+	mkdir -p "$stage/authctl"
+	cp "${AUTHCTL:-$top/authctl/authctl}" "$stage/authctl/"
 	chmod -R a+rX "$stage"
-	export BIN=$stage/cgi-bin
+	export BIN=$stage/cgi-bin AUTHCTL=$stage/authctl/authctl
 	top=$stage
 	drop=(setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/tmp)
 fi

@@ -381,7 +381,7 @@ check_status 201 "storage: once the lock is released, registering works again"
 # --- a schema that is not what it claims: 503, never a crash -------------------
 
 BROKEN="$T/broken.db"
-sqlite3 "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=1;" >/dev/null
+sqlite3 "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=$SCHEMA_VERSION;" >/dev/null
 fresh
 cgi register "$REG" AUTH_DB="$BROKEN"
 check_status 503 "register: a database without its tables is a storage failure (503)"

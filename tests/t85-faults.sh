@@ -298,7 +298,7 @@ for i in $(seq 0 $((M - 1))); do
 	fi
 	cgi register "$(regbody "second$i")" AUTH_DB="$db"
 	[ "$status" = 201 ] || bad_new="$bad_new [$i: next register $status]"
-	[ "$(sqlite3 -batch "$db" 'PRAGMA user_version')" = 1 ] ||
+	[ "$(sqlite3 -batch "$db" 'PRAGMA user_version')" = "$SCHEMA_VERSION" ] ||
 	    bad_new="$bad_new [$i: user_version $(sqlite3 -batch "$db" 'PRAGMA user_version')]"
 	st=$(user_state "$db" "first$i" "$KIT")
 	case $st in absent|complete) ;; *) bad_new="$bad_new [$i: first$i $st]" ;; esac
@@ -507,8 +507,8 @@ check_status 201 "missing file: register on a database file that does not exist 
 check "missing file: the database, its -wal and -shm are created 0600 (umask 000) ($modes)" \
     test "$modes" = "600 600 600"
 check "missing file: the database is 0600 afterwards ($(mode "$DDB"))" test "$(mode "$DDB")" = 600
-check "missing file: the schema is there (user_version 1; users, attempts, settings)" \
-    test "$(sqlite3 -batch "$DDB" "PRAGMA user_version; SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'attempts', 'settings') ORDER BY name)" | tr '\n' ' ')" = "1 attempts,settings,users "
+check "missing file: the schema is there (user_version $SCHEMA_VERSION; users, attempts, settings)" \
+    test "$(sqlite3 -batch "$DDB" "PRAGMA user_version; SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'attempts', 'settings') ORDER BY name)" | tr '\n' ' ')" = "$SCHEMA_VERSION attempts,settings,users "
 check "missing file: the user is complete" \
     test "$(user_state "$DDB" freshuser 200000)" = complete
 cgi login "$(logbody freshuser)" AUTH_DB="$DDB" AUTH_PBKDF2_ITERATIONS=200000
@@ -516,7 +516,7 @@ check_status 200 "missing file: the new user logs in"
 cgi login "$(logbody nobodyhere)" AUTH_DB="$T/fresh/second.db"
 check_status 401 "missing file: login on a missing file creates it and answers 401 for an unknown user"
 check "missing file: ...the file made by login is 0600 with the schema" \
-    test "$(mode "$T/fresh/second.db") $(sqlite3 -batch "$T/fresh/second.db" 'PRAGMA user_version')" = "600 1"
+    test "$(mode "$T/fresh/second.db") $(sqlite3 -batch "$T/fresh/second.db" 'PRAGMA user_version')" = "600 $SCHEMA_VERSION"
 
 NODIR=$T/no-such-dir/auth.db
 cgi register "$(regbody nodiruser)" AUTH_DB="$NODIR"

@@ -54,7 +54,7 @@ ensure_user(void)
 
 	if (app.db != NULL)
 		return;
-	if ((app.db = db_open(NULL)) == NULL)
+	if ((app.db = db_open(NULL, DB_CREATE)) == NULL)
 		fuzz_fail("db_open(NULL) failed");
 	memset(&t, 0, sizeof(t));
 	request(&r, FUZZ_REGISTER, "POST");
@@ -83,13 +83,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 expected(const char *h, long long now)
 {
-	long long	 id = 0;
+	struct jwt_claims c = { 0, 0, 0 };
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
 	    strchr(h + 7, ' ') != NULL)
 		return 401;
 	if (jwt_verify(h + 7, strlen(h + 7), FUZZ_KEY, strlen(FUZZ_KEY),
-	    JWT_ACCESS, now, &id) != JWT_OK || id != 1)
+	    JWT_ACCESS, now, &c) != JWT_OK || c.user_id != 1)
 		return 401;
 	return 200;
 }

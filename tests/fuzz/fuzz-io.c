@@ -326,7 +326,7 @@ check_token(const cJSON *body, const char *name, enum jwt_type type,
     char *keep)
 {
 	const cJSON	*c = valid_member(body, name);
-	long long	 id = 0;
+	struct jwt_claims claims = { 0, 0, 0 };
 	enum jwt_verdict v;
 
 	if (!cJSON_IsString(c))
@@ -342,10 +342,10 @@ check_token(const cJSON *body, const char *name, enum jwt_type type,
 		return;
 	}
 	v = jwt_verify(c->valuestring, strlen(c->valuestring), FUZZ_KEY,
-	    strlen(FUZZ_KEY), type, time(NULL), &id);
-	if (v != JWT_OK || id < 1)
+	    strlen(FUZZ_KEY), type, time(NULL), &claims);
+	if (v != JWT_OK || claims.user_id < 1)
 		fuzz_fail("response: the %s token handed out does not verify "
-		    "(verdict %d, user %lld): %s", name, (int)v, id,
+		    "(verdict %d, user %lld): %s", name, (int)v, claims.user_id,
 		    c->valuestring);
 	if (keep != NULL) {
 		if (strlen(c->valuestring) >= FUZZ_TOKEN_MAX)
@@ -420,7 +420,7 @@ fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t)
 	size_t		 hlen, vlen;
 	int		 st;
 
-	if (app->db == NULL && (app->db = db_open(NULL)) == NULL)
+	if (app->db == NULL && (app->db = db_open(NULL, DB_CREATE)) == NULL)
 		fuzz_fail("db_open(NULL) failed");
 	r->pos = 0;
 	r->outlen = 0;

@@ -112,7 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 i;
 
 	memset(&t, 0, sizeof(t));
-	if ((app.db = db_open(NULL)) == NULL)
+	if ((app.db = db_open(NULL, DB_CREATE)) == NULL)
 		fuzz_fail("db_open(NULL) failed");
 	for (i = 0; i < REQS_MAX; i++) {
 		next = memmem(p, (size_t)(end - p), REQ_SEP, strlen(REQ_SEP));

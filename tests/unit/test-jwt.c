@@ -25,7 +25,12 @@ static enum jwt_verdict
 verify(const char *tok, const char *key, enum jwt_type type, long long now,
     long long *id)
 {
-	return jwt_verify(tok, strlen(tok), key, strlen(key), type, now, id);
+	struct jwt_claims c = { 0, 0, 0 };
+	enum jwt_verdict v;
+
+	v = jwt_verify(tok, strlen(tok), key, strlen(key), type, now, &c);
+	*id = c.user_id;
+	return v;
 }
 
 /* A token over arbitrary header and payload JSON, signed with key. */
@@ -57,7 +62,7 @@ test_rfc7515_a1(void)
 	    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 	unsigned char	 key[64], mac[32];
 	char		 sig[64], bad[sizeof(tok)];
-	long long	 id;
+	struct jwt_claims id;
 	int		 klen;
 
 	klen = crypto_b64_decode(k, strlen(k), key, sizeof(key), 1);
@@ -278,8 +283,7 @@ test_large_ids(void)
 		ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, ids[i], NOW, 300,
 		    tok, sizeof(tok)) == 0);
 		got = 0;
-		ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY),
-		    JWT_ACCESS, NOW, &got) == JWT_OK);
+		ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &got) == JWT_OK);
 		ASSERT(got == ids[i]);
 	}
 	/* what verify refuses is never signed */
@@ -287,6 +291,29 @@ test_large_ids(void)
 	    300, tok, sizeof(tok)) == -1);
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 9007199254740993LL, NOW,
 	    300, tok, sizeof(tok)) == -1);
+}
+
+/* The claims revocation needs: iat when present, as a number. */
+static void
+test_claims(void)
+{
+	char			 tok[4096];
+	struct jwt_claims	 c;
+
+	memset(&c, 0, sizeof(c));
+	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok,
+	    sizeof(tok)) == 0);
+	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
+	    &c) == JWT_OK && c.user_id == 7 && c.has_iat && c.iat == NOW);
+	forge(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
+	    "\"user_id\":5}", KEY, tok, sizeof(tok));
+	c.has_iat = 1;
+	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
+	    &c) == JWT_OK && c.user_id == 5 && !c.has_iat);
+	forge(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
+	    "\"iat\":1764000000.5,\"user_id\":5}", KEY, tok, sizeof(tok));
+	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
+	    &c) == JWT_OK && c.has_iat && c.iat == 1764000000.5);
 }
 
 int
@@ -297,5 +324,6 @@ main(void)
 	test_sign();
 	test_attacks();
 	test_large_ids();
+	test_claims();
 	return unit_done("test-jwt");
 }

@@ -81,6 +81,26 @@ test_unusable(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		n += pw_verify("x", 1, bad[i], &it) == PW_UNUSABLE && it == 0;
 	ASSERT(n == (int)(sizeof(bad) / sizeof(bad[0])));
+	/* pw_usable (authctl's import) draws the same line, without hashing. */
+	for (i = n = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		n += !pw_usable(bad[i]);
+	ASSERT(n == (int)(sizeof(bad) / sizeof(bad[0])));
+}
+
+/* Hashes Django made in other eras verify, and pw_usable says so. */
+static void
+test_usable(void)
+{
+	char		 h[PW_HASH_MAX];
+	unsigned long	 it;
+
+	ASSERT(pw_hash("s3cure!Pass", 11, 1000, h) == 0 && pw_usable(h));
+	/* A 12-character salt, as Django 1.4 made them. */
+	ASSERT(pw_usable("pbkdf2_sha256$10000$abcdefghijkl$"
+	    "RnqztJbiGFkG+MQTB5q2JTugWjOS0YOPLrnZaE0aI/E="));
+	ASSERT(pw_verify("x", 1, "pbkdf2_sha256$10000$abcdefghijkl$"
+	    "RnqztJbiGFkG+MQTB5q2JTugWjOS0YOPLrnZaE0aI/E=", &it) ==
+	    PW_MISMATCH && it == 10000);
 }
 
 int
@@ -89,5 +109,6 @@ main(void)
 	test_django_vectors();
 	test_hash();
 	test_unusable();
+	test_usable();
 	return unit_done("test-pw");
 }
