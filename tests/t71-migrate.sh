@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Schema migrations: a database made by an earlier version (schema 1, as
+# db/001-schema.sql alone makes it) is brought up to date by the first
+# endpoint or authctl that opens it, keeping its users, key and counters;
+# a database newer than the program is refused, not touched.
+. "$(dirname "$0")/lib.sh"
+
+FIX=$TOP/tests/fixtures/django
+# A user with a hash Django made (tests/fixtures/django/users.json, id 3).
+HASH=$(jq -r '.[] | select(.pk == 3) | .fields.password' "$FIX/users.json")
+PW=$(awk -F'\t' '$1 == "alice" { print $2 }' "$FIX/passwords.txt")
+
+# old_db FILE: a schema-1 database with alice (id 3) and one counter row.
+old_db() {
+	sqlite3 -batch "$1" "PRAGMA journal_mode = WAL;" >/dev/null
+	sqlite3 -batch "$1" <"$TOP/db/001-schema.sql"
+	sqlite3 -batch "$1" "PRAGMA user_version = 1;
+	    INSERT INTO users (id, username, username_key, email, email_key,
+	        password, is_active, date_joined)
+	    VALUES (3, 'alice', 'alice', 'alice@example.com',
+	        'alice@example.com', '$HASH', 1, 1547544612);
+	    INSERT INTO attempts VALUES (1, '127.0.0.9', $(( $(date +%s) / 300 )), 4);"
+	chmod 600 "$1"
+}
+version() {
+	sqlite3 -batch "$1" 'PRAGMA user_version'
+}
+
+check "setup: the fixture's hash and password are there" \
+    test -n "$HASH" -a -n "$PW"
+old_db "$AUTH_DB"
+check "setup: the old database says schema 1" test "$(version "$AUTH_DB")" = 1
+
+start_server
+req POST login "{\"username\":\"alice\",\"password\":\"$PW\"}"
+check_status 200 "an old database: alice logs in with her password"
+check "...as user 3, her id from before" test "$(claim "$(printf '%s' "$body" | jq -r .access)" .user_id)" = 3
+tok=$(printf '%s' "$body" | jq -r .access)
+check "...and the database is now at schema $SCHEMA_VERSION" \
+    test "$(version "$AUTH_DB")" = "$SCHEMA_VERSION"
+check "...with nobody revoked (tokens_valid_after 0)" \
+    test "$(sqlite3 -batch "$AUTH_DB" 'SELECT tokens_valid_after FROM users WHERE id = 3')" = 0
+check "...and the old counter row kept (count 4)" \
+    test "$(sqlite3 -batch "$AUTH_DB" "SELECT count FROM attempts WHERE client = '127.0.0.9'")" = 4
+req GET me - -H "Authorization: Bearer $tok"
+check_status 200 "me: the migrated user's token works"
+check_json .id 3 "me: ...and names user 3"
+register newbie newbie@example.com 's3cure!Pass'
+check_status 201 "register: works on the migrated database"
+check "register: ...and the new user's id follows 3" \
+    test "$(claim "$access" .user_id)" = 4
+check "the file is still mode 600" test "$(stat -c %a "$AUTH_DB")" = 600
+
+# authctl migrates too, and reports the new version.
+OLD2=$T/old2.db
+old_db "$OLD2"
+AUTH_DB=$OLD2 ctl stats --json
+check "authctl stats on an old database: exit 0" test "$ctl_rc" = 0
+check "authctl stats: ...reports schema $SCHEMA_VERSION and 1 user" \
+    test "$(printf '%s' "$ctl_out" | jq -c '[.schema_version, .users]')" = "[$SCHEMA_VERSION,1]"
+AUTH_DB=$OLD2 ctl check
+check "authctl check on the migrated database: exit 0" test "$ctl_rc" = 0
+
+# A database from a newer program: refused, left as it is.
+NEW=$T/newer.db
+old_db "$NEW"
+sqlite3 -batch "$NEW" 'PRAGMA user_version = 99'
+sum=$(md5sum <"$NEW")
+cgi_run POST login "{\"username\":\"alice\",\"password\":\"$PW\"}" AUTH_DB="$NEW"
+check_status 503 "a database newer than the program: login is 503"
+AUTH_DB=$NEW ctl stats
+check "authctl on it: exit 1" test "$ctl_rc" = 1
+check "authctl: ...saying the schema is newer" \
+    eval 'printf "%s" "$ctl_err" | grep -q "newer than this program"'
+check "...and the file is untouched" test "$(md5sum <"$NEW")" = "$sum"
+check "...still at version 99" test "$(version "$NEW")" = 99
+
+finish
