@@ -1,0 +1,470 @@
+/*
+ * authctl: the command table, the command line, --help, and the helpers
+ * the commands share.  It reads the same AUTH_* settings as the endpoints,
+ * so run it with the environment the web server gives them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "auth.h"
+#include "authctl.h"
+#include "crypto.h"
+#include "db.h"
+#include "text.h"
+
+#define PASSWORD_MAX	4096	/* bytes of a password read from stdin */
+
+/* The options a command takes. */
+#define OPT_JSON	0x01
+#define OPT_GRACE	0x02
+#define OPT_DRY_RUN	0x04
+#define OPT_SKIP	0x08
+
+struct command {
+	const char	*group;		/* "user", "secret", or NULL */
+	const char	*name;
+	const char	*operands;	/* for the usage line */
+	int		 nargs;		/* how many operands */
+	int		 opts;		/* OPT_* */
+	int		 mode;		/* DB_CREATE, DB_EXISTING */
+	int		(*run)(struct ctl *);
+	const char	*help;
+};
+
+static const struct command commands[] = {
+	{ "user", "add", "USERNAME EMAIL", 2, 0, DB_CREATE, cmd_user_add,
+	  "Create an active user, under register's rules (name, email and\n"
+	  "password policy).  The password is read from standard input (one\n"
+	  "line), or prompted for twice without echo on a terminal.\n" },
+	{ "user", "list", "[--json]", 0, OPT_JSON, DB_EXISTING, cmd_user_list,
+	  "List every user, by id: id, username, email, active (yes/no),\n"
+	  "date joined and last login (UTC, \"-\" if never), tab-separated\n"
+	  "under a header line; --json prints one JSON array instead.\n" },
+	{ "user", "show", "USER [--json]", 1, OPT_JSON, DB_EXISTING,
+	  cmd_user_show,
+	  "Show one user.  USER is a username, an email address (it has an\n"
+	  "\"@\"), or id:N; names match case-insensitively, as login does.\n" },
+	{ "user", "passwd", "USER", 1, 0, DB_EXISTING, cmd_user_passwd,
+	  "Set a new password (read as for user add, judged by register's\n"
+	  "policy) and revoke every token issued to the user until now.\n" },
+	{ "user", "disable", "USER", 1, 0, DB_EXISTING, cmd_user_disable,
+	  "Make the user inactive: login, refresh and me refuse them.\n" },
+	{ "user", "enable", "USER", 1, 0, DB_EXISTING, cmd_user_enable,
+	  "Make the user active again.\n" },
+	{ "user", "delete", "USER", 1, 0, DB_EXISTING, cmd_user_delete,
+	  "Delete the user.  Their id is never given to anybody else, so\n"
+	  "their tokens stop working and never name a new user.\n" },
+	{ NULL, "revoke", "USER", 1, 0, DB_EXISTING, cmd_revoke,
+	  "Revoke every access and refresh token issued to the user until\n"
+	  "now (logout everywhere); they log in again for new ones.  Takes\n"
+	  "up to a second: token times are whole seconds, and authctl waits\n"
+	  "for the next one so that tokens issued after it returns work.\n" },
+	{ NULL, "import-django", "[--dry-run] [--skip-unsupported] FILE", 1,
+	  OPT_DRY_RUN | OPT_SKIP, DB_CREATE, cmd_import_django,
+	  "Import users from a Django auth_user export: the JSON of\n"
+	  "\"manage.py dumpdata auth.user\", or CSV with a header line (as\n"
+	  "sqlite3 -csv -header or psql's \\copy ... CSV HEADER write it).\n"
+	  "Ids, usernames, emails, password hashes (verbatim), is_active,\n"
+	  "date_joined and last_login are kept.  All or nothing, in one\n"
+	  "transaction: a user whose id, username or email (case-insensitively)\n"
+	  "is taken, in the database or earlier in the file, stops the import\n"
+	  "and every such user is listed; so do password hashes of another\n"
+	  "algorithm than pbkdf2_sha256, unless --skip-unsupported leaves\n"
+	  "those users out.  Unusable passwords (\"!...\") are imported as\n"
+	  "they are: those users cannot log in until user passwd.  --dry-run\n"
+	  "checks and counts everything and imports nothing.\n" },
+	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, DB_CREATE,
+	  cmd_secret_rotate,
+	  "Replace the signing key kept in the database with a new random\n"
+	  "one.  Tokens signed with the old key stop working at once, or,\n"
+	  "with --grace, when SECONDS have passed.  Refused when the key is\n"
+	  "set by AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE: change it there.\n" },
+	{ "secret", "show-source", "", 0, 0, DB_EXISTING,
+	  cmd_secret_show_source,
+	  "Say where the signing key comes from (environment, file or\n"
+	  "database) and its length, without printing it.\n" },
+	{ NULL, "purge", "", 0, 0, DB_EXISTING, cmd_purge,
+	  "Delete the attempt-counter windows that have ended and a previous\n"
+	  "signing key whose grace is over, then truncate the write-ahead log\n"
+	  "if no reader is using it.  Safe to run from cron while serving.\n" },
+	{ NULL, "stats", "[--json]", 0, OPT_JSON, DB_EXISTING, cmd_stats,
+	  "Users, active users, attempt-counter rows, database and WAL size\n"
+	  "in bytes, schema version.\n" },
+	{ NULL, "check", "", 0, 0, DB_EXISTING, cmd_check,
+	  "Check the settings, SQLite's integrity, the schema version, the\n"
+	  "files' modes and owner, and the signing key's length.  Exits 1 if\n"
+	  "anything is wrong.\n" },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage_line(FILE *f, const struct command *cmd)
+{
+	fprintf(f, "  authctl %s%s%s%s%s\n", cmd->group != NULL ? cmd->group : "",
+	    cmd->group != NULL ? " " : "", cmd->name,
+	    *cmd->operands != '\0' ? " " : "", cmd->operands);
+}
+
+/* The list of commands (of group, or all): to stdout for --help. */
+static int
+usage(FILE *f, const char *group)
+{
+	size_t	 i;
+
+	fprintf(f, "usage:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		if (group == NULL || (commands[i].group != NULL &&
+		    strcmp(commands[i].group, group) == 0))
+			usage_line(f, &commands[i]);
+	if (f == stdout)
+		fprintf(f, "\n"
+		    "authctl COMMAND --help says more about each.  The settings\n"
+		    "are the endpoints' AUTH_* environment variables (AUTH_DB is\n"
+		    "the database); give authctl the web server's.\n"
+		    "Exit status: 0 done, 1 failed, 2 bad usage.\n");
+	return f == stdout ? CTL_OK : CTL_USAGE;
+}
+
+static int
+help(const struct command *cmd)
+{
+	printf("usage:\n");
+	usage_line(stdout, cmd);
+	printf("\n%s", cmd->help);
+	return CTL_OK;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* --grace's value: whole seconds, at most a year. */
+static int
+parse_grace(const char *s, long long *grace)
+{
+	char		*end;
+	long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 366LL * 86400)
+		return -1;
+	*grace = v;
+	return 0;
+}
+
+/* Sort argv (from the command's words on) into options and operands. */
+static int
+parse(const struct command *cmd, int argc, char **argv, struct ctl *c)
+{
+	int	 i, opts_done = 0;
+
+	c->args = argv;
+	c->nargs = 0;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (opts_done || a[0] != '-' || a[1] == '\0') {
+			argv[c->nargs++] = argv[i];	/* operands to the front */
+			continue;
+		}
+		if (strcmp(a, "--") == 0)
+			opts_done = 1;
+		else if ((cmd->opts & OPT_JSON) && strcmp(a, "--json") == 0)
+			c->json = 1;
+		else if ((cmd->opts & OPT_DRY_RUN) && strcmp(a, "--dry-run") == 0)
+			c->dry_run = 1;
+		else if ((cmd->opts & OPT_SKIP) &&
+		    strcmp(a, "--skip-unsupported") == 0)
+			c->skip_unsupported = 1;
+		else if ((cmd->opts & OPT_GRACE) && strcmp(a, "--grace") == 0) {
+			if (i + 1 == argc || parse_grace(argv[++i], &c->grace)) {
+				fprintf(stderr, "authctl: --grace takes whole "
+				    "seconds, at most a year\n");
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "authctl: unknown option %s\n", a);
+			return -1;
+		}
+	}
+	if (c->nargs != cmd->nargs) {
+		fprintf(stderr, "authctl: %s takes %d operand%s\n", cmd->name,
+		    cmd->nargs, cmd->nargs == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct command *
+lookup(const char *group, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if ((commands[i].group == NULL) == (group == NULL) &&
+		    (group == NULL || strcmp(commands[i].group, group) == 0) &&
+		    strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *cmd;
+	struct ctl	 c;
+	const char	*group = NULL;
+	int		 i, word = 1, rc;
+
+	if (argc < 2)
+		return usage(stderr, NULL);
+	if (is_help(argv[1]))
+		return usage(stdout, NULL);
+	if (strcmp(argv[1], "user") == 0 || strcmp(argv[1], "secret") == 0) {
+		group = argv[1];
+		if (argc < 3)
+			return usage(stderr, group);
+		if (is_help(argv[2]))
+			return usage(stdout, group);
+		word = 2;
+	}
+	if ((cmd = lookup(group, argv[word])) == NULL) {
+		fprintf(stderr, "authctl: no command %s%s%s\n",
+		    group != NULL ? group : "", group != NULL ? " " : "",
+		    argv[word]);
+		return usage(stderr, group);
+	}
+	for (i = word + 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (is_help(argv[i]))
+			return help(cmd);
+	memset(&c, 0, sizeof(c));
+	if (parse(cmd, argc - word - 1, argv + word + 1, &c) == -1) {
+		fprintf(stderr, "usage:\n");
+		usage_line(stderr, cmd);
+		return CTL_USAGE;
+	}
+	/* What the endpoints read; a bad setting is said on stderr. */
+	app_init(&c.app);
+	if (!c.app.conf_ok) {
+		app_free(&c.app);
+		return ctl_fail("the settings are wrong (see above)");
+	}
+	if ((c.app.db = db_open(c.app.cf.db_path, cmd->mode)) == NULL)
+		rc = ctl_fail("cannot open the database %s (AUTH_DB)",
+		    c.app.cf.db_path);
+	else
+		rc = cmd->run(&c);
+	app_free(&c.app);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		rc = ctl_fail("writing the output: %s", strerror(errno));
+	return rc;
+}
+
+int
+ctl_fail(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fflush(stdout);
+	fputs("authctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_FAILED;
+}
+
+int
+ctl_refused(int status, const cJSON *out)
+{
+	const cJSON	*m = out != NULL ? cJSON_GetObjectItem(out, "message") :
+			    NULL, *errs, *e, *loc, *msg;
+
+	if (status == 503)
+		return ctl_fail("the database failed or stayed busy (see above)");
+	if (status == 500 || !cJSON_IsString(m))
+		return ctl_fail("failed (see above)");
+	errs = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "details"),
+	    "errors");
+	if (!cJSON_IsArray(errs))
+		return ctl_fail("%s", m->valuestring);
+	/* A 422: one line per field, named by the last part of its loc. */
+	cJSON_ArrayForEach(e, errs) {
+		loc = cJSON_GetObjectItem(e, "loc");
+		msg = cJSON_GetObjectItem(e, "msg");
+		loc = cJSON_IsArray(loc) ? cJSON_GetArrayItem(loc,
+		    cJSON_GetArraySize(loc) - 1) : NULL;
+		ctl_fail("%s: %s", cJSON_IsString(loc) ? loc->valuestring :
+		    "?", cJSON_IsString(msg) ? msg->valuestring : "?");
+	}
+	return CTL_FAILED;
+}
+
+const char *
+ctl_time(long long t, char buf[32])
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", t);
+	return buf;
+}
+
+int
+ctl_print_json(cJSON *doc)
+{
+	char	*text = doc != NULL ? cJSON_Print(doc) : NULL;
+	int	 rc = text != NULL && puts(text) != EOF ? 0 : -1;
+
+	cJSON_free(text);
+	cJSON_Delete(doc);
+	if (rc == -1)
+		ctl_fail("out of memory, or output failed");
+	return rc;
+}
+
+int
+ctl_find_user(struct ctl *c, const char *arg, struct user *u)
+{
+	char		*end;
+	long long	 id;
+	int		 found;
+
+	if (text_length(arg, strlen(arg)) < 0)
+		return ctl_fail("%s: not UTF-8", arg);
+	if (strncmp(arg, "id:", 3) == 0) {
+		errno = 0;
+		id = strtoll(arg + 3, &end, 10);
+		if (arg[3] < '0' || arg[3] > '9' || errno != 0 || *end != '\0')
+			return ctl_fail("%s: not an id", arg);
+		found = db_user_by_id(c->app.db, id, u);
+	} else {
+		/* An "@" means an email, unless it is a username's. */
+		found = auth_find_user(c->app.db, arg, strchr(arg, '@') != NULL,
+		    u);
+		if (found == 0 && strchr(arg, '@') != NULL)
+			found = auth_find_user(c->app.db, arg, 0, u);
+	}
+	if (found == -1)
+		return ctl_fail("looking up %s failed (see above)", arg);
+	if (found == 0)
+		return ctl_fail("no user %s", arg);
+	return CTL_OK;
+}
+
+void
+ctl_next_second(long long t)
+{
+	struct timespec	 now, nap;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		if ((long long)now.tv_sec > t)
+			return;
+		nap.tv_sec = 0;
+		nap.tv_nsec = 1000000000L - now.tv_nsec + 1000000L;
+		if (nap.tv_nsec >= 1000000000L)
+			nap.tv_nsec = 999999999L;
+		nanosleep(&nap, NULL);
+	}
+}
+
+/*
+ * One line of f into buf (size n), without its newline (or CR LF): 0, or
+ * -1 if there is none, it holds a NUL, or it does not fit.
+ */
+static int
+read_line(FILE *f, char *buf, size_t n)
+{
+	size_t	 len = 0;
+	int	 ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0' || len + 1 >= n)
+			return -1;
+		buf[len++] = (char)ch;
+	}
+	if (ch == EOF && (len == 0 || ferror(f)))
+		return -1;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Prompt on the terminal f with echo off, into buf: 0 or -1. */
+static int
+prompt(FILE *f, const char *what, char *buf, size_t n)
+{
+	struct termios	 old, quiet;
+	int		 rc, fd = fileno(f);
+
+	fputs(what, stderr);
+	fflush(stderr);
+	if (tcgetattr(fd, &old) == -1)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1)
+		return -1;
+	rc = read_line(f, buf, n);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	return rc;
+}
+
+char *
+ctl_password(void)
+{
+	const char	*why = NULL;
+	char		*pw, *again = NULL;
+
+	if ((pw = calloc(1, PASSWORD_MAX + 2)) == NULL) {
+		ctl_fail("out of memory");
+		return NULL;
+	}
+	if (isatty(STDIN_FILENO)) {
+		if ((again = calloc(1, PASSWORD_MAX + 2)) == NULL ||
+		    prompt(stdin, "Password: ", pw, PASSWORD_MAX + 2) == -1 ||
+		    prompt(stdin, "Password (again): ", again,
+		    PASSWORD_MAX + 2) == -1)
+			why = "no password read";
+		else if (strcmp(pw, again) != 0)
+			why = "the two passwords differ";
+		ctl_password_free(again);
+	} else if (read_line(stdin, pw, PASSWORD_MAX + 2) == -1)
+		why = "no password on standard input (one line of at most "
+		    "4096 bytes, no NUL)";
+	if (why == NULL && text_length(pw, strlen(pw)) < 0)
+		why = "the password is not UTF-8";
+	if (why != NULL) {
+		ctl_fail("%s", why);
+		ctl_password_free(pw);
+		return NULL;
+	}
+	return pw;
+}
+
+void
+ctl_password_free(char *pw)
+{
+	if (pw != NULL) {
+		crypto_cleanse(pw, PASSWORD_MAX + 2);
+		free(pw);
+	}
+}

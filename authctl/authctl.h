@@ -1,0 +1,80 @@
+/*
+ * authctl: the operator's command-line tool, on the same library as the
+ * endpoints.  One file per group of commands; this header is what they
+ * share.  Exit codes: CTL_OK, CTL_FAILED, CTL_USAGE.
+ */
+#ifndef AUTHCTL_H
+#define AUTHCTL_H
+
+#include <cJSON.h>
+
+#include "serve.h"
+
+#define CTL_OK		0
+#define CTL_FAILED	1	/* the operation failed (said on stderr) */
+#define CTL_USAGE	2	/* bad command line */
+
+struct user;
+
+/* One run of authctl: the settings, the database and the command line. */
+struct ctl {
+	struct app	 app;		/* app.cf the settings, app.db open */
+	char		**args;		/* the command's operands */
+	int		 nargs;
+	int		 json;		/* --json */
+	int		 dry_run;	/* --dry-run */
+	int		 skip_unsupported;	/* --skip-unsupported */
+	long long	 grace;		/* --grace SECONDS, else 0 */
+};
+
+/* The commands (user.c, ops.c, import.c); each returns an exit code. */
+int	cmd_user_add(struct ctl *c);
+int	cmd_user_list(struct ctl *c);
+int	cmd_user_show(struct ctl *c);
+int	cmd_user_passwd(struct ctl *c);
+int	cmd_user_disable(struct ctl *c);
+int	cmd_user_enable(struct ctl *c);
+int	cmd_user_delete(struct ctl *c);
+int	cmd_revoke(struct ctl *c);
+int	cmd_import_django(struct ctl *c);
+int	cmd_secret_rotate(struct ctl *c);
+int	cmd_secret_show_source(struct ctl *c);
+int	cmd_purge(struct ctl *c);
+int	cmd_stats(struct ctl *c);
+int	cmd_check(struct ctl *c);
+
+/* Print "authctl: " and the message to stderr; returns CTL_FAILED. */
+int	ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Say on stderr why an endpoint-rule operation (auth_add_user,
+ * auth_set_password) answered status with body out; returns CTL_FAILED.
+ */
+int	ctl_refused(int status, const cJSON *out);
+
+/* A Unix time as ISO 8601 UTC ("2026-11-26T01:02:03Z") into buf[32]. */
+const char *ctl_time(long long t, char buf[32]);
+
+/* Print a cJSON document made by the caller, then delete it: 0 or -1. */
+int	ctl_print_json(cJSON *doc);
+
+/*
+ * Find the user named by arg, as login does (an "@" means an email,
+ * else a username, case-insensitively).  Returns CTL_OK with u filled, or
+ * CTL_FAILED (said).  The caller frees u with db_user_free.
+ */
+int	ctl_find_user(struct ctl *c, const char *arg, struct user *u);
+
+/*
+ * Wait until the clock has passed second t, so that a token issued after
+ * authctl returns carries an iat later than a revocation made at t.
+ */
+void	ctl_next_second(long long t);
+
+/* Read a password: prompted twice without echo on a terminal, else one
+ * line of stdin.  Returns a string to free with ctl_password_free, or
+ * NULL (said). */
+char	*ctl_password(void);
+void	ctl_password_free(char *pw);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * authctl user ... and authctl revoke: one user at a time, each change one
+ * transaction, on the endpoints' own rules (common/auth.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "auth.h"
+#include "authctl.h"
+#include "crypto.h"
+#include "db.h"
+#include "text.h"
+
+/* A body for the endpoints' schema check: {name: value, ...}, n pairs. */
+static cJSON *
+body(const char *const *names, const char *const *values, int n)
+{
+	cJSON	*o = cJSON_CreateObject();
+	int	 i;
+
+	for (i = 0; o != NULL && i < n; i++)
+		if (cJSON_AddStringToObject(o, names[i], values[i]) == NULL) {
+			cJSON_Delete(o);
+			o = NULL;
+		}
+	if (o == NULL)
+		ctl_fail("out of memory");
+	return o;
+}
+
+/* Wipe the password in a body of body()'s, then free it. */
+static void
+body_free(cJSON *in)
+{
+	cJSON	*pw = cJSON_GetObjectItem(in, "password");
+
+	if (cJSON_IsString(pw))
+		crypto_cleanse(pw->valuestring, strlen(pw->valuestring));
+	cJSON_Delete(in);
+}
+
+int
+cmd_user_add(struct ctl *c)
+{
+	static const char *const names[] = { "username", "email", "password" };
+	const char	*values[3];
+	cJSON		*in, *out = NULL;
+	char		*pw;
+	long long	 id = 0;
+	int		 st, i;
+
+	for (i = 0; i < 2; i++)
+		if (text_length(c->args[i], strlen(c->args[i])) < 0)
+			return ctl_fail("%s: not UTF-8", c->args[i]);
+	if ((pw = ctl_password()) == NULL)
+		return CTL_FAILED;
+	values[0] = c->args[0];
+	values[1] = c->args[1];
+	values[2] = pw;
+	if ((in = body(names, values, 3)) == NULL) {
+		ctl_password_free(pw);
+		return CTL_FAILED;
+	}
+	st = auth_add_user(&c->app, in, &id, &out);
+	body_free(in);
+	ctl_password_free(pw);
+	if (st != 201) {
+		st = ctl_refused(st, out);
+		cJSON_Delete(out);
+		return st;
+	}
+	printf("user %lld created: %s\n", id, c->args[0]);
+	return CTL_OK;
+}
+
+/* A user as JSON, as user list --json and user show --json print it. */
+static cJSON *
+user_json(const struct user *u)
+{
+	char	 t[32];
+	cJSON	*o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    cJSON_AddNumberToObject(o, "id", (double)u->id) == NULL ||
+	    cJSON_AddStringToObject(o, "username", u->username) == NULL ||
+	    cJSON_AddStringToObject(o, "email", u->email) == NULL ||
+	    cJSON_AddBoolToObject(o, "is_active", u->is_active) == NULL ||
+	    cJSON_AddStringToObject(o, "date_joined",
+	    ctl_time(u->date_joined, t)) == NULL ||
+	    (u->last_login != 0 ? cJSON_AddStringToObject(o, "last_login",
+	    ctl_time(u->last_login, t)) : cJSON_AddNullToObject(o,
+	    "last_login")) == NULL ||
+	    (u->tokens_valid_after != 0 ? cJSON_AddStringToObject(o,
+	    "tokens_revoked_until", ctl_time(u->tokens_valid_after, t)) :
+	    cJSON_AddNullToObject(o, "tokens_revoked_until")) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct listing {
+	int	 json;
+	int	 n;	/* users printed */
+};
+
+/*
+ * One user of user list.  --json is one array, printed element by
+ * element (each by cJSON) so that a large table needs no large memory.
+ */
+static int
+list_one(const struct user *u, void *arg)
+{
+	struct listing	*l = arg;
+	char		 t1[32], t2[32], *text;
+	cJSON		*o;
+
+	if (!l->json) {
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", u->id, u->username,
+		    u->email, u->is_active ? "yes" : "no",
+		    ctl_time(u->date_joined, t1),
+		    u->last_login != 0 ? ctl_time(u->last_login, t2) : "-");
+		l->n++;
+		return 0;
+	}
+	if ((o = user_json(u)) == NULL ||
+	    (text = cJSON_PrintUnformatted(o)) == NULL) {
+		cJSON_Delete(o);
+		ctl_fail("out of memory");
+		return -1;
+	}
+	printf("%s%s", l->n++ == 0 ? "[\n" : ",\n", text);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+cmd_user_list(struct ctl *c)
+{
+	struct listing	 l = { c->json, 0 };
+
+	if (!c->json)
+		printf("id\tusername\temail\tactive\tdate_joined\tlast_login\n");
+	if (db_user_each(c->app.db, list_one, &l) == -1) {
+		if (l.json && l.n > 0)
+			printf("\n");
+		return ctl_fail("listing the users failed (see above)");
+	}
+	if (c->json)
+		printf("%s", l.n == 0 ? "[]\n" : "\n]\n");
+	return CTL_OK;
+}
+
+int
+cmd_user_show(struct ctl *c)
+{
+	struct user	 u;
+	char		 t[32];
+	int		 rc;
+
+	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
+		return rc;
+	if (c->json)
+		rc = ctl_print_json(user_json(&u)) == 0 ? CTL_OK : CTL_FAILED;
+	else {
+		printf("id: %lld\nusername: %s\nemail: %s\nactive: %s\n",
+		    u.id, u.username, u.email, u.is_active ? "yes" : "no");
+		printf("date_joined: %s\n", ctl_time(u.date_joined, t));
+		printf("last_login: %s\n", u.last_login != 0 ?
+		    ctl_time(u.last_login, t) : "-");
+		printf("tokens_revoked_until: %s\n", u.tokens_valid_after != 0 ?
+		    ctl_time(u.tokens_valid_after, t) : "-");
+	}
+	db_user_free(&u);
+	return rc;
+}
+
+int
+cmd_user_passwd(struct ctl *c)
+{
+	static const char *const names[] = { "password" };
+	struct user	 u;
+	cJSON		*in = NULL, *out = NULL;
+	char		*pw = NULL;
+	int		 rc, st;
+
+	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
+		return rc;
+	rc = CTL_FAILED;
+	if ((pw = ctl_password()) != NULL &&
+	    (in = body(names, (const char *const *)&pw, 1)) != NULL) {
+		st = auth_set_password(&c->app, &u, in, &out);
+		if (st != 200)
+			rc = ctl_refused(st, out);
+		else {
+			ctl_next_second(time(NULL));
+			printf("password of %s (id %lld) changed; tokens issued "
+			    "before now are revoked\n", u.username, u.id);
+			rc = CTL_OK;
+		}
+	}
+	ctl_password_free(pw);
+	body_free(in);
+	cJSON_Delete(out);
+	db_user_free(&u);
+	return rc;
+}
+
+/* The user of c->args[0], changed by op: exit code; said what happened. */
+static int
+change(struct ctl *c, const char *done, int (*op)(struct db *, long long,
+    long long), long long arg)
+{
+	struct user	 u;
+	int		 rc;
+
+	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
+		return rc;
+	switch (op(c->app.db, u.id, arg)) {
+	case 1:
+		printf("%s (id %lld) %s\n", u.username, u.id, done);
+		break;
+	case 0:		/* gone between the lookup and the change */
+		rc = ctl_fail("no user %s", c->args[0]);
+		break;
+	default:
+		rc = ctl_fail("failed (see above)");
+		break;
+	}
+	db_user_free(&u);
+	return rc;
+}
+
+static int
+set_active(struct db *db, long long id, long long active)
+{
+	return db_user_active(db, id, active != 0);
+}
+
+static int
+delete(struct db *db, long long id, long long unused)
+{
+	(void)unused;
+	return db_user_delete(db, id);
+}
+
+int
+cmd_user_disable(struct ctl *c)
+{
+	return change(c, "disabled", set_active, 0);
+}
+
+int
+cmd_user_enable(struct ctl *c)
+{
+	return change(c, "enabled", set_active, 1);
+}
+
+int
+cmd_user_delete(struct ctl *c)
+{
+	return change(c, "deleted", delete, 0);
+}
+
+int
+cmd_revoke(struct ctl *c)
+{
+	long long	 now = time(NULL);
+	int		 rc;
+
+	rc = change(c, "has had every token issued until now revoked",
+	    db_user_revoke, now);
+	if (rc == CTL_OK)
+		ctl_next_second(now);
+	return rc;
+}
