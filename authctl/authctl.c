@@ -262,6 +262,11 @@ main(int argc, char **argv)
 		app_free(&c.app);
 		return ctl_fail("the settings are wrong (see above)");
 	}
+	/*
+	 * No hashing slots: the operator's own hashes need no cap, and a
+	 * slot file created by root would lock the web server out of it.
+	 */
+	c.app.cf.hash_slots = 0;
 	if ((c.app.db = db_open(c.app.cf.db_path, cmd->mode)) == NULL)
 		rc = ctl_fail("cannot open the database %s (AUTH_DB)",
 		    c.app.cf.db_path);

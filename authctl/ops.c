@@ -156,9 +156,10 @@ cmd_check(struct ctl *c)
 		snprintf(line, sizeof(line), "signing key from %s: %zu bytes",
 		    var, c->app.cf.secretlen);
 		report(NULL, 1, line);
-	} else if ((found = db_secret_get(c->app.db, key, &len)) == -1)
+	} else if ((found = db_secret_get(c->app.db, key, &len)) == -1) {
+		report(NULL, 0, "signing key: cannot be read (see above)");
 		problems++;
-	else if (found == 0)
+	} else if (found == 0)
 		report(NULL, 1, "signing key: none yet (the first request "
 		    "that needs one generates it)");
 	else {

@@ -909,7 +909,8 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	char		 name[4200];
 	sqlite3_stmt	*s = NULL;
 	struct stat	 sb;
-	uid_t		 owner = 0;
+	uid_t		 owner = 0, dir_owner = (uid_t)-1;
+	char		*slash;
 	size_t		 i;
 	int		 problems = 0, v, rows = 0;
 
@@ -936,6 +937,23 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	    "schema version %d (this program's is %d)", v, SCHEMA_VERSION);
 	if (path == NULL || *path == '\0')
 		return problems;
+	/* The directory: the web server's, and nobody else may write in it. */
+	snprintf(name, sizeof(name), "%s", path);
+	if ((slash = strrchr(name, '/')) != NULL)
+		*(slash == name ? slash + 1 : slash) = '\0';
+	else
+		snprintf(name, sizeof(name), ".");
+	if (stat(name, &sb) == -1)
+		problems += found(report, arg, 0, "%s: %s", name,
+		    strerror(errno));
+	else {
+		dir_owner = sb.st_uid;
+		problems += found(report, arg, (sb.st_mode & 002) == 0 ||
+		    (sb.st_mode & S_ISVTX), "%s: directory mode %04o%s", name,
+		    (unsigned)(sb.st_mode & 07777), (sb.st_mode & 002) == 0 ||
+		    (sb.st_mode & S_ISVTX) ? "" : " (anybody may replace the "
+		    "database: chmod o-w)");
+	}
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
 		if (stat(name, &sb) == -1) {
@@ -944,8 +962,14 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 				    strerror(errno));
 			continue;
 		}
-		if (i == 0)
+		if (i == 0) {
 			owner = sb.st_uid;
+			if (dir_owner != (uid_t)-1 && owner != dir_owner)
+				problems += found(report, arg, 0, "%s: owner uid "
+				    "%u, but its directory's is %u (made by "
+				    "another user than the web server's?)", name,
+				    (unsigned)owner, (unsigned)dir_owner);
+		}
 		problems += found(report, arg, (sb.st_mode & 077) == 0,
 		    "%s: mode %04o%s", name, (unsigned)(sb.st_mode & 07777),
 		    (sb.st_mode & 077) == 0 ? "" :
