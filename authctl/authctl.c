@@ -28,6 +28,8 @@
 #define OPT_DRY_RUN	0x04
 #define OPT_SKIP	0x08
 
+#define DB_LATER	(-1)	/* the command opens the database itself */
+
 struct command {
 	const char	*group;		/* "user", "secret", or NULL */
 	const char	*name;
@@ -56,19 +58,23 @@ static const struct command commands[] = {
 	  "Set a new password (read as for user add, judged by register's\n"
 	  "policy) and revoke every token issued to the user until now.\n" },
 	{ "user", "disable", "USER", 1, 0, DB_EXISTING, cmd_user_disable,
-	  "Make the user inactive: login, refresh and me refuse them.\n" },
+	  "Make the user inactive: login refuses them, and refresh and me\n"
+	  "refuse their tokens while they stay inactive.  It revokes nothing:\n"
+	  "after user enable, unexpired tokens work again (revoke for that).\n" },
 	{ "user", "enable", "USER", 1, 0, DB_EXISTING, cmd_user_enable,
 	  "Make the user active again.\n" },
 	{ "user", "delete", "USER", 1, 0, DB_EXISTING, cmd_user_delete,
-	  "Delete the user.  Their id is never given to anybody else, so\n"
-	  "their tokens stop working and never name a new user.\n" },
+	  "Delete the user.  register never gives their id to anybody\n"
+	  "else, so their tokens stop working and never name a new user\n"
+	  "(import-django keeps the ids in its file: do not import one\n"
+	  "that was deleted).\n" },
 	{ NULL, "revoke", "USER", 1, 0, DB_EXISTING, cmd_revoke,
 	  "Revoke every access and refresh token issued to the user until\n"
 	  "now (logout everywhere); they log in again for new ones.  Takes\n"
 	  "up to a second: token times are whole seconds, and authctl waits\n"
 	  "for the next one so that tokens issued after it returns work.\n" },
 	{ NULL, "import-django", "[--dry-run] [--skip-unsupported] FILE", 1,
-	  OPT_DRY_RUN | OPT_SKIP, DB_CREATE, cmd_import_django,
+	  OPT_DRY_RUN | OPT_SKIP, DB_LATER, cmd_import_django,
 	  "Import users from a Django auth_user export: the JSON of\n"
 	  "\"manage.py dumpdata auth.user\", or CSV with a header line (as\n"
 	  "sqlite3 -csv -header or psql's \\copy ... CSV HEADER write it).\n"
@@ -80,13 +86,15 @@ static const struct command commands[] = {
 	  "algorithm than pbkdf2_sha256, unless --skip-unsupported leaves\n"
 	  "those users out.  Unusable passwords (\"!...\") are imported as\n"
 	  "they are: those users cannot log in until user passwd.  --dry-run\n"
-	  "checks and counts everything and imports nothing.\n" },
+	  "checks and counts everything and imports nothing (against an\n"
+	  "empty database when there is none yet, which it does not create).\n" },
 	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, DB_CREATE,
 	  cmd_secret_rotate,
 	  "Replace the signing key kept in the database with a new random\n"
 	  "one.  Tokens signed with the old key stop working at once, or,\n"
-	  "with --grace, when SECONDS have passed.  Refused when the key is\n"
-	  "set by AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE: change it there.\n" },
+	  "with --grace, once SECONDS (at most 366 days) have passed.\n"
+	  "Refused when AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE sets the\n"
+	  "key: change it there.\n" },
 	{ "secret", "show-source", "", 0, 0, DB_EXISTING,
 	  cmd_secret_show_source,
 	  "Say where the signing key comes from (environment, file or\n"
@@ -128,7 +136,8 @@ usage(FILE *f, const char *group)
 		fprintf(f, "\n"
 		    "authctl COMMAND --help says more about each.  The settings\n"
 		    "are the endpoints' AUTH_* environment variables (AUTH_DB is\n"
-		    "the database); give authctl the web server's.\n"
+		    "the database): give authctl the web server's, and run it as\n"
+		    "the database's owner (sudo -u www-data ...).\n"
 		    "Exit status: 0 done, 1 failed, 2 bad usage.\n");
 	return f == stdout ? CTL_OK : CTL_USAGE;
 }
@@ -267,15 +276,25 @@ main(int argc, char **argv)
 	 * slot file created by root would lock the web server out of it.
 	 */
 	c.app.cf.hash_slots = 0;
-	if ((c.app.db = db_open(c.app.cf.db_path, cmd->mode)) == NULL)
-		rc = ctl_fail("cannot open the database %s (AUTH_DB)",
-		    c.app.cf.db_path);
+	if (cmd->mode != DB_LATER &&
+	    (rc = ctl_open(&c, cmd->mode, 0)) != CTL_OK)
+		;
 	else
 		rc = cmd->run(&c);
 	app_free(&c.app);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = ctl_fail("writing the output: %s", strerror(errno));
 	return rc;
+}
+
+int
+ctl_open(struct ctl *c, int mode, int memory)
+{
+	if ((c->app.db = db_open(memory ? NULL : c->app.cf.db_path, mode)) ==
+	    NULL)
+		return ctl_fail("cannot open the database %s (AUTH_DB)",
+		    c->app.cf.db_path);
+	return CTL_OK;
 }
 
 int

@@ -43,6 +43,14 @@ int	cmd_purge(struct ctl *c);
 int	cmd_stats(struct ctl *c);
 int	cmd_check(struct ctl *c);
 
+/*
+ * Open the database of the settings (AUTH_DB) with db_open's mode, or a
+ * private empty one in memory when memory is non-zero.  Returns CTL_OK or
+ * CTL_FAILED (said).  main does it for every command but import-django,
+ * which reads its file first.
+ */
+int	ctl_open(struct ctl *c, int mode, int memory);
+
 /* Print "authctl: " and the message to stderr; returns CTL_FAILED. */
 int	ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -320,8 +321,8 @@ read_json(struct import *im, const char *text, size_t len)
 {
 	static const char *const names[] = { "username", "email", "password",
 	    "is_active", "date_joined", "last_login" };
-	const cJSON	*rec, *fields;
-	const char	*v[6], *id;
+	const cJSON	*rec, *fields, *model;
+	const char	*v[6], *id, *dot;
 	cJSON		*doc;
 	char		 num[7][32];
 	long		 i = 0;
@@ -337,6 +338,15 @@ read_json(struct import *im, const char *text, size_t len)
 	cJSON_ArrayForEach(rec, doc) {
 		i++;
 		before = im->errors;
+		/* auth.user, or a custom user model ("accounts.user"). */
+		model = cJSON_GetObjectItemCaseSensitive(rec, "model");
+		if (cJSON_IsString(model) && ((dot = strrchr(model->valuestring,
+		    '.')) == NULL || strlen(dot) < 5 ||
+		    strcmp(dot + strlen(dot) - 4, "user") != 0)) {
+			row_error(im, i, "a %s, not a user (dumpdata auth.user)",
+			    model->valuestring);
+			continue;
+		}
 		fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
 		if (!cJSON_IsObject(fields)) {
 			row_error(im, i, "no \"fields\" object");
@@ -585,6 +595,13 @@ cmd_import_django(struct ctl *c)
 		    im.unsupported == 1 ? "" : "s");
 		goto out;
 	}
+	/*
+	 * Only now the database, so that a bad file creates none; a dry
+	 * run creates none either, checking against an empty one instead.
+	 */
+	if (ctl_open(c, c->dry_run ? DB_EXISTING : DB_CREATE, c->dry_run &&
+	    access(c->app.cf.db_path, F_OK) == -1 && errno == ENOENT) != CTL_OK)
+		goto out;
 	if (db_begin(c->app.db) == -1) {
 		ctl_fail("the database failed (see above)");
 		goto out;

@@ -45,7 +45,9 @@ cmd_secret_rotate(struct ctl *c)
 	crypto_cleanse(key, sizeof(key));
 	if (rc == -1)
 		return ctl_fail("rotating the key failed (see above)");
-	if (c->grace > 0)
+	if (rc == 0)
+		printf("signing key made (there was none yet)\n");
+	else if (c->grace > 0)
 		printf("signing key rotated; the previous key verifies tokens "
 		    "until %s\n", ctl_time(now + c->grace, t));
 	else

@@ -277,6 +277,49 @@ migrate(struct db *db)
 	return end(db, rc);
 }
 
+/* The directory path is in, into buf. */
+static void
+dir_of(const char *path, char *buf, size_t n)
+{
+	char	*slash;
+
+	snprintf(buf, n, "%s", path);
+	if ((slash = strrchr(buf, '/')) == NULL)
+		snprintf(buf, n, ".");
+	else
+		*(slash == buf ? slash + 1 : slash) = '\0';
+}
+
+/*
+ * Create the database file, 0600.  Made by root (authctl), it is given to
+ * the owner of its directory, the web server's user: a root-owned file
+ * would lock the endpoints out (SQLite gives its -wal and -shm files the
+ * database's owner in turn).  Returns the descriptor, or -1 with errno.
+ */
+static int
+create(const char *path)
+{
+	char		 dir[4200];
+	struct stat	 sb;
+	int		 fd, saved;
+
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno == EEXIST)	/* a concurrent first request */
+		return open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 || geteuid() != 0)
+		return fd;
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &sb) == 0 && sb.st_uid != 0 &&
+	    fchown(fd, sb.st_uid, sb.st_gid) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 struct db *
 db_open(const char *path, int mode)
 {
@@ -298,8 +341,8 @@ db_open(const char *path, int mode)
 	if (path == NULL) {
 		path = ":memory:";
 		flags |= SQLITE_OPEN_MEMORY;
-	} else if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
-	    (mode == DB_CREATE ? O_CREAT : 0), 0600)) == -1) {
+	} else if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    (errno != ENOENT || mode != DB_CREATE || (fd = create(path)) == -1)) {
 		fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
 		free(db);
 		return NULL;
@@ -763,7 +806,7 @@ db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
 	if (rc == 0)
 		rc = setting(db, "jwt_secret", key, len, 0);
 	explicit_bzero(old, sizeof(old));
-	return end(db, rc);
+	return end(db, rc) == -1 ? -1 : found;
 }
 
 int
@@ -910,7 +953,6 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	sqlite3_stmt	*s = NULL;
 	struct stat	 sb;
 	uid_t		 owner = 0, dir_owner = (uid_t)-1;
-	char		*slash;
 	size_t		 i;
 	int		 problems = 0, v, rows = 0;
 
@@ -938,11 +980,7 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	if (path == NULL || *path == '\0')
 		return problems;
 	/* The directory: the web server's, and nobody else may write in it. */
-	snprintf(name, sizeof(name), "%s", path);
-	if ((slash = strrchr(name, '/')) != NULL)
-		*(slash == name ? slash + 1 : slash) = '\0';
-	else
-		snprintf(name, sizeof(name), ".");
+	dir_of(path, name, sizeof(name));
 	if (stat(name, &sb) == -1)
 		problems += found(report, arg, 0, "%s: %s", name,
 		    strerror(errno));
