@@ -185,7 +185,7 @@ deps:
 	    libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
 	    libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
 	    busybox curl jq sqlite3 openssl ca-certificates \
-	    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox
+	    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox mandoc
 
 clean-objs:
 	rm -f $(COMMON) common/libcommon.a $(PROGS) $(UNITS) $(AUTHCTL) \
