@@ -64,10 +64,9 @@ static const struct command commands[] = {
 	{ "user", "enable", "USER", 1, 0, DB_EXISTING, cmd_user_enable,
 	  "Make the user active again.\n" },
 	{ "user", "delete", "USER", 1, 0, DB_EXISTING, cmd_user_delete,
-	  "Delete the user.  register never gives their id to anybody\n"
-	  "else, so their tokens stop working and never name a new user\n"
-	  "(import-django keeps the ids in its file: do not import one\n"
-	  "that was deleted).\n" },
+	  "Delete the user.  Their id is never given to anybody else\n"
+	  "(register never reuses one, and import-django refuses it), so\n"
+	  "their tokens stop working and never name a new user.\n" },
 	{ NULL, "revoke", "USER", 1, 0, DB_EXISTING, cmd_revoke,
 	  "Revoke every access and refresh token issued to the user until\n"
 	  "now (logout everywhere); they log in again for new ones.  Takes\n"

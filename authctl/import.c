@@ -111,62 +111,78 @@ fail:
 	return -1;
 }
 
-/* "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH|+HH:MM|+HHMM]": 0 with *t, or -1. */
+/* n decimal digits at *s into *v, advancing *s: 0, or -1. */
+static int
+digits(const char **s, int n, int *v)
+{
+	*v = 0;
+	for (; n > 0; n--, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -1;
+		*v = *v * 10 + (**s - '0');
+	}
+	return 0;
+}
+
+/*
+ * "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH|+HH:MM|+HHMM]", as dumpdata,
+ * sqlite3 and psql write Django's times: 0 with *t, or -1.  A time
+ * without an offset is UTC (Django's USE_TZ); a fraction is dropped.
+ */
 static int
 parse_time(const char *s, long long *t)
 {
-	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec = 0, n = 0, oh = 0, om = 0, sign;
+	struct tm	 tm, back;
+	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign;
 	time_t		 tt;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	if (digits(&s, 4, &y) == -1 || *s++ != '-' ||
+	    digits(&s, 2, &mo) == -1 || *s++ != '-' ||
+	    digits(&s, 2, &d) == -1)
 		return -1;
-	s += n;
 	if (*s == 'T' || *s == ' ') {
-		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+		s++;
+		if (digits(&s, 2, &h) == -1 || *s++ != ':' ||
+		    digits(&s, 2, &mi) == -1)
 			return -1;
-		s += 1 + n;
-		if (*s == ':') {
-			if (sscanf(s + 1, "%2d%n", &sec, &n) != 1 || n != 2)
+		if (*s == ':' && (s++, digits(&s, 2, &sec) == -1))
+			return -1;
+		if (*s == '.') {
+			if (*++s < '0' || *s > '9')
 				return -1;
-			s += 3;
-			if (*s == '.' && s[1] >= '0' && s[1] <= '9')
-				for (s++; *s >= '0' && *s <= '9'; s++)
-					;	/* a fraction: whole seconds kept */
+			while (*s >= '0' && *s <= '9')
+				s++;
 		}
-	} else
-		h = mi = 0;
+	}
 	if (*s == 'Z')
 		s++;
 	else if (*s == '+' || *s == '-') {
-		sign = *s == '-' ? -1 : 1;
-		if (sscanf(s + 1, "%2d%n", &oh, &n) != 1 || n != 2)
+		sign = *s++ == '-' ? -1 : 1;
+		if (digits(&s, 2, &oh) == -1)
 			return -1;
-		s += 3;
 		if (*s == ':')
 			s++;
-		if (*s >= '0' && *s <= '9') {
-			if (sscanf(s, "%2d%n", &om, &n) != 1 || n != 2)
-				return -1;
-			s += 2;
-		}
+		if (*s != '\0' && digits(&s, 2, &om) == -1)
+			return -1;
 		if (oh > 23 || om > 59)
 			return -1;
 		oh *= sign;
 		om *= sign;
 	}
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0 || y < 1)
+	if (*s != '\0' || y < 1)
 		return -1;
+	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	/* A time without an offset is taken as UTC (Django's USE_TZ). */
-	if ((tt = timegm(&tm)) == (time_t)-1)
+	/* timegm() would roll 30 February over into March: not a date. */
+	if ((tt = timegm(&tm)) == (time_t)-1 || gmtime_r(&tt, &back) == NULL ||
+	    back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+	    back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
+	    back.tm_sec != sec)
 		return -1;
 	*t = (long long)tt - oh * 3600LL - om * 60LL;
 	return 0;
@@ -382,6 +398,7 @@ csv_field(struct import *im, struct csv *c, int *last)
 {
 	char	*f = malloc(FIELD_MAX + 1);
 	size_t	 n = 0;
+	long	 line = c->line;	/* where the field starts, for errors */
 	int	 quoted = c->p < c->end && *c->p == '"';
 
 	if (f == NULL)
@@ -401,8 +418,8 @@ csv_field(struct import *im, struct csv *c, int *last)
 		} else if (!quoted && (ch == ',' || ch == '\n' ||
 		    (ch == '\r' && c->p + 1 < c->end && c->p[1] == '\n')))
 			break;
-		else if (ch == '\0')
-			goto bad;
+		else if (ch == '\0' || (!quoted && ch == '"'))
+			goto bad;	/* RFC 4180: quotes only around a field */
 		if (ch == '\n')
 			c->line++;
 		if (n == FIELD_MAX)
@@ -422,7 +439,7 @@ csv_field(struct import *im, struct csv *c, int *last)
 	}
 	return f;
 bad:
-	row_error(im, c->line, "a malformed CSV field (an unclosed or stray "
+	row_error(im, line, "a malformed CSV field (an unclosed or stray "
 	    "quote, a NUL, or longer than %d bytes)", FIELD_MAX);
 	free(f);
 	return NULL;
@@ -478,11 +495,13 @@ read_csv(struct import *im, const char *text, size_t len)
 				col[i] = j;
 	}
 	csv_free(head, nh);
-	if (col[ID] == -1 || col[USERNAME] == -1 || col[PASSWORD] == -1) {
-		ctl_fail("%s: the header line (the first) lacks an id, a "
-		    "username or a password column", im->file);
-		return -1;
-	}
+	for (i = 0; i < NCOLS; i++)
+		if (col[i] == -1 && (i == ID || i == USERNAME ||
+		    i == PASSWORD)) {
+			ctl_fail("%s: the header line (the first) has no %s "
+			    "column", im->file, names[i]);
+			return -1;
+		}
 	while (c.p < c.end) {
 		where = c.line;
 		if ((n = csv_record(im, &c, f)) == -1)
@@ -524,7 +543,14 @@ algorithm(const char *hash, char *buf, size_t n)
 static int
 insert(struct ctl *c, struct import *im, int *failed)
 {
-	static const char *const taken[] = { NULL, "username", "email", "id" };
+	static const char *const why[] = { NULL,
+	    "the username is taken (case-insensitively), in the database or "
+	    "earlier in the file",
+	    "the email is taken (case-insensitively), in the database or "
+	    "earlier in the file",
+	    "the id is taken, in the database or earlier in the file",
+	    "the id was a deleted user's (whose tokens must not come to name "
+	    "somebody else)" };
 	struct row	*r;
 	size_t		 i;
 	int		 dups = 0, rc;
@@ -540,10 +566,10 @@ insert(struct ctl *c, struct import *im, int *failed)
 		case DB_TAKEN_USERNAME:
 		case DB_TAKEN_EMAIL:
 		case DB_TAKEN_ID:
+		case DB_DELETED_ID:
 			fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): "
-			    "the %s is taken, in the database or earlier in "
-			    "the file\n", im->file, im->csv ? "line" : "record",
-			    r->where, r->u.username, r->u.id, taken[rc]);
+			    "%s\n", im->file, im->csv ? "line" : "record",
+			    r->where, r->u.username, r->u.id, why[rc]);
 			dups++;
 			break;
 		default:
@@ -571,7 +597,8 @@ cmd_import_django(struct ctl *c)
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;		/* a UTF-8 byte-order mark */
 	p += strspn(p, " \t\r\n");
-	im.csv = *p != '[';
+	/* dumpdata writes an array; an object is JSON too, and refused. */
+	im.csv = *p != '[' && *p != '{';
 	if ((im.csv ? read_csv(&im, p, len - (size_t)(p - text)) :
 	    read_json(&im, p, len - (size_t)(p - text))) == -1)
 		goto out;

@@ -45,6 +45,8 @@ enum stmt {
 	STMT_USER_REVOKE,
 	STMT_USER_ACTIVE,
 	STMT_USER_DELETE,
+	STMT_USER_DELETED,
+	STMT_USER_WAS_DELETED,
 	STMT_USER_IMPORT,
 	STMT_SETTING_PUT,
 	STMT_SETTING_DEL,
@@ -98,6 +100,10 @@ static const char *const stmts[STMT__MAX] = {
 	"UPDATE users SET is_active = ? WHERE id = ?",
 	/* STMT_USER_DELETE */
 	"DELETE FROM users WHERE id = ?",
+	/* STMT_USER_DELETED */
+	"INSERT OR IGNORE INTO deleted_users (id) VALUES (?)",
+	/* STMT_USER_WAS_DELETED */
+	"SELECT 1 FROM deleted_users WHERE id = ?",
 	/* STMT_USER_IMPORT */
 	"INSERT INTO users (id, username, username_key, email, email_key, "
 	"password, is_active, date_joined, last_login) "
@@ -703,11 +709,24 @@ int
 db_user_delete(struct db *db, long long id)
 {
 	sqlite3_stmt	*s;
+	int		 rc = -1;
 
-	if ((s = stmt(db, STMT_USER_DELETE)) == NULL ||
-	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK)
+	if (begin(db) == -1)
 		return -1;
-	return user_write(db, s, "user_delete");
+	if ((s = stmt(db, STMT_USER_DELETED)) != NULL &&
+	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE &&
+	    (s = stmt(db, STMT_USER_DELETE)) != NULL &&
+	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK)
+		rc = user_write(db, s, "user_delete");
+	else
+		db_log(db, "user_delete");
+	if (s != NULL)
+		sqlite3_reset(s);
+	if (rc == 1)
+		return end(db, 0) == 0 ? 1 : -1;
+	end(db, -1);	/* no such user: nothing to remember either */
+	return rc;
 }
 
 /* 1 if a user with this id or key exists, 0 if not, -1 on error. */
@@ -735,6 +754,13 @@ db_user_import(struct db *db, const struct user *u, const char *username_key,
 	/* Which rule a duplicate breaks, for the report; the id first. */
 	if ((found = user_exists(db, u->id, 0, NULL)) != 0)
 		return end(db, found == 1 ? DB_TAKEN_ID : -1);
+	if ((s = stmt(db, STMT_USER_WAS_DELETED)) == NULL ||
+	    sqlite3_bind_int64(s, 1, u->id) != SQLITE_OK)
+		return end(db, -1);
+	found = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (found != SQLITE_DONE)
+		return end(db, found == SQLITE_ROW ? DB_DELETED_ID : -1);
 	if ((found = user_exists(db, 0, 0, username_key)) != 0)
 		return end(db, found == 1 ? DB_TAKEN_USERNAME : -1);
 	if (*email_key != '\0' &&

@@ -29,6 +29,7 @@ struct user {
 #define DB_TAKEN_USERNAME	1
 #define DB_TAKEN_EMAIL		2
 #define DB_TAKEN_ID		3
+#define DB_DELETED_ID		4	/* the id of a deleted user */
 
 /* db_open's mode. */
 #define DB_EXISTING	0	/* the file must exist (authctl) */
@@ -111,7 +112,8 @@ int	db_user_each(struct db *db, int (*fn)(const struct user *, void *),
 /*
  * Changes to user id, each one transaction; 1 done, 0 no such user, -1
  * error.  db_user_password stores a new hash and revokes the user's tokens
- * issued at or before now; db_user_revoke only revokes.
+ * issued at or before now; db_user_revoke only revokes; db_user_delete
+ * remembers the id, never to be imported again.
  */
 int	db_user_password(struct db *db, long long id, const char *hash,
 	    long long now);
@@ -121,7 +123,7 @@ int	db_user_delete(struct db *db, long long id);
 
 /*
  * Insert a user as another system had it: u's id, hash, is_active,
- * date_joined and last_login kept.  Returns 0, DB_TAKEN_ID,
+ * date_joined and last_login kept.  Returns 0, DB_TAKEN_ID, DB_DELETED_ID,
  * DB_TAKEN_USERNAME or DB_TAKEN_EMAIL (nothing inserted), or -1.
  */
 int	db_user_import(struct db *db, const struct user *u,

@@ -1,0 +1,531 @@
+#!/usr/bin/env bash
+# authctl import-django: real Django 3.2 exports (tests/fixtures/django) in
+# JSON, SQLite CSV and PostgreSQL CSV; the users log in over HTTP with their
+# Django passwords under their Django ids; duplicates, unsupported hashes,
+# malformed files and --dry-run import nothing; an import while the server
+# takes registrations.
+. "$(dirname "$0")/lib.sh"
+
+FIX=$TOP/tests/fixtures/django
+BAD401='{"details":null,"message":"Invalid credentials."}'
+MAIN_DB=$AUTH_DB
+
+# sql QUERY: a query on the current database ($AUTH_DB).
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$AUTH_DB" "$1"
+}
+
+# users_in DB: how many users DB holds ("no database" if it was never made).
+users_in() {
+	if [ -e "$1" ]; then
+		sqlite3 -cmd '.timeout 5000' "$1" 'SELECT count(*) FROM users' 2>&1
+	else
+		echo "no database"
+	fi
+}
+
+# use_db NAME: a fresh database $T/NAME.db for authctl and the next server.
+use_db() {
+	export AUTH_DB=$T/$1.db
+	rm -f "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
+}
+
+# login USER PASSWORD: POST login; on a 200 sets $access.
+login() {
+	req POST login "$(jq -cn --arg u "$1" --arg p "$2" \
+	    '{username: $u, password: $p}')"
+	access=''
+	if [ "$status" = 200 ]; then
+		access=$(printf '%s' "$body" | jq -r '.access // ""' 2>/dev/null)
+	fi
+}
+
+check_401() {
+	check_status 401 "$1: 401"
+	check_same "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
+}
+
+# check_ctl RC "desc": authctl exited RC.
+check_ctl() {
+	if [ "$ctl_rc" = "$1" ]; then
+		ok "$2"
+	else
+		not_ok "$2" "want exit $1, got $ctl_rc; stdout '${ctl_out:0:300}', stderr '${ctl_err:0:600}'"
+	fi
+}
+
+# check_out TEXT "desc": authctl's stdout is exactly TEXT.
+check_out() {
+	if [ "$ctl_out" = "$1" ]; then
+		ok "$2"
+	else
+		not_ok "$2" "want stdout '$1', got '${ctl_out:0:300}', stderr '${ctl_err:0:600}'"
+	fi
+}
+
+# check_err ERE "desc": a line of authctl's stderr matches ERE.
+check_err() {
+	if printf '%s\n' "$ctl_err" | grep -Eq -- "$1"; then
+		ok "$2"
+	else
+		not_ok "$2" "want a stderr line matching /$1/, got '${ctl_err:0:800}'"
+	fi
+}
+
+# check_count DB N "desc": DB holds N users.
+check_count() {
+	local got
+	got=$(users_in "$1")
+	if [ "$got" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want $2 users, got $got"
+	fi
+}
+
+# check_eq WANT GOT "desc"
+check_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want '${1:0:900}', got '${2:0:900}'"
+	fi
+}
+
+# The users as the fixture says they must come out of user list --json:
+# Django's values, times cut to whole seconds (UTC), null = never.
+secs='if . == null then null else sub("\\.[0-9]+Z$"; "Z") end'
+EXPECT=$(jq -c "[.[] | {id: .pk, username: .fields.username,
+    email: .fields.email, is_active: .fields.is_active,
+    date_joined: (.fields.date_joined | $secs),
+    last_login: (.fields.last_login | $secs)}] | sort_by(.id)" \
+    "$FIX/users.json")
+# id<TAB>hash of every user of the fixture, by id.
+HASHES=$(jq -r 'sort_by(.pk)[] | "\(.pk)\t\(.fields.password)"' "$FIX/users.json")
+IMPORTED8='imported 8 users (1 inactive, 0 with an unusable password)'
+
+# listed: user list --json, compacted, without tokens_revoked_until.
+listed() {
+	ctl user list --json
+	printf '%s' "$ctl_out" | jq -c 'map(del(.tokens_revoked_until)) | sort_by(.id)' 2>&1
+}
+
+# stored_hashes: id<TAB>password of every user of $AUTH_DB, by id.
+stored_hashes() {
+	sqlite3 -cmd '.timeout 5000' -separator $'\t' "$AUTH_DB" \
+	    'SELECT id, password FROM users ORDER BY id'
+}
+
+# fixture FILTER: jq FILTER over the users.json record of the user $u.
+fixture() {
+	jq -r --arg u "$u" ".[] | select(.fields.username == \$u) | $1" \
+	    "$FIX/users.json"
+}
+
+check "setup: the fixture has the 8 documented users" \
+    test "$(printf '%s' "$EXPECT" | jq -c 'map(.id)')" = '[3,7,42,58,123,1000,1001,4096]'
+
+## users.json into an empty database.
+
+start_server
+ctl import-django "$FIX/users.json"
+check_ctl 0 "import users.json into an empty database: exit 0"
+check_out "$IMPORTED8" "import users.json: says 'imported 8 users (1 inactive, 0 with an unusable password)'"
+check_eq "" "$ctl_err" "import users.json: nothing on stderr"
+check_count "$AUTH_DB" 8 "import users.json: 8 users in the database"
+check_eq "$EXPECT" "$(listed)" \
+    "import users.json: user list --json has the Django ids, usernames, emails, is_active, date_joined and last_login (to the second, UTC)"
+check_eq "$HASHES" "$(stored_hashes)" "import users.json: every hash is stored verbatim"
+check_eq "$(date -u -d '2019-01-15 09:30:12' +%s) $(date -u -d '2024-06-01 08:00:00' +%s)" \
+    "$(sql 'SELECT date_joined, last_login FROM users WHERE id = 3' | tr '|' ' ')" \
+    "import users.json: alice's times are stored as the Unix seconds of the UTC times (fraction dropped)"
+check_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+    "import users.json: frank's null last_login is stored as NULL (never)"
+
+for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
+	ctl user show "id:$id" --json
+	check_eq "$(printf '%s' "$EXPECT" | jq -c ".[] | select(.id == $id)")" \
+	    "$(printf '%s' "$ctl_out" | jq -c 'del(.tokens_revoked_until)' 2>&1)" \
+	    "user show id:$id --json matches the fixture (date_joined, last_login to the second)"
+done
+ctl user show ZOË --json
+check_eq "1001 2018-08-08T08:08:08Z 2019-09-09T09:09:09Z" \
+    "$(printf '%s' "$ctl_out" | jq -r '"\(.id) \(.date_joined) \(.last_login)"' 2>&1)" \
+    "user show ZOË --json: the non-ASCII username found case-insensitively, its times cut to seconds"
+
+# Every user of passwords.txt logs in over HTTP with the Django password,
+# as their Django id, except the inactive one.
+n=0
+while IFS=$'\t' read -r -u 3 u pw; do
+	n=$((n + 1))
+	id=$(fixture .pk)
+	email=$(fixture .fields.email)
+	iter=$(fixture .fields.password | cut -d'$' -f2)
+	login "$u" "$pw"
+	if [ "$(fixture .fields.is_active)" = false ]; then
+		check_401 "login: the inactive imported user $u, right password"
+		check_eq "2022-01-01T00:00:00Z" \
+		    "$(ctl user show "id:$id" --json; printf '%s' "$ctl_out" | jq -r .last_login)" \
+		    "login: the refused inactive user's last_login is kept as imported"
+		continue
+	fi
+	check_status 200 "login: imported $u ($iter iterations) logs in with the Django password"
+	check_eq "$id" "$(claim "$access" .user_id)" \
+	    "login: $u's access token has user_id $id, the Django id"
+	req GET me - -H "Authorization: Bearer $access"
+	check_same "$(jq -cn --argjson i "$id" --arg u "$u" --arg e "$email" \
+	    '{id: $i, username: $u, email: $e}')" \
+	    "me: $u's token gives the Django id, username and email"
+done 3<"$FIX/passwords.txt"
+check "login: all 8 users of passwords.txt were tried" test "$n" = 8
+
+login alice 'correct horse battery staple!'
+check_401 "login: imported alice with a wrong password"
+
+u=dave_legacy
+check "login: setup: dave_legacy's hash has the legacy 12-character salt" \
+    test "$(fixture .fields.password | cut -d'$' -f3 | tr -d '\n' | wc -c)" = 12
+login dave_legacy oldpassword
+check_status 200 "login: dave_legacy (legacy 12-character salt, 10000 iterations) logs in again"
+
+login 'ZOE.MARTIN@example.com' 'contraseña-🔑'
+check_status 200 "login: Zoë by email in another case (ZOE.MARTIN@example.com)"
+check_eq 1001 "$(claim "$access" .user_id)" "login: Zoë by email: user_id 1001"
+login 'ZOË' 'contraseña-🔑'
+check_status 200 "login: Zoë by username in capitals (ZOË)"
+check_eq 1001 "$(claim "$access" .user_id)" "login: ZOË: user_id 1001"
+login 'Zoë' 'contrasena-🔑'
+check_401 "login: Zoë with the password's ñ written as n"
+
+## Re-hash on login: only a hash weaker than AUTH_PBKDF2_ITERATIONS.
+
+# lib.sh configures 1000 iterations: carol's 20000 and Zoë's 1000 stay.
+u=carol.w-smith
+carol_hash=$(fixture .fields.password)
+check_eq "$carol_hash" "$(sql 'SELECT password FROM users WHERE id = 42')" \
+    "re-hash: carol's 20000-iteration hash is kept after a login with 1000 configured (not weaker)"
+u=Zoë
+check_eq "$(fixture .fields.password)" "$(sql 'SELECT password FROM users WHERE id = 1001')" \
+    "re-hash: Zoë's 1000-iteration hash is kept after logins with 1000 configured (equal)"
+
+start_server AUTH_PBKDF2_ITERATIONS=30000
+login carol.w-smith s3cret-carol
+check_status 200 "re-hash: carol logs in with 30000 configured"
+h=$(sql 'SELECT password FROM users WHERE id = 42')
+check "re-hash: carol's 20000-iteration hash is replaced by pbkdf2_sha256\$30000\$ (weaker than configured)" \
+    eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$30000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
+login carol.w-smith s3cret-carol
+check_status 200 "re-hash: carol logs in with the re-hashed password"
+check_eq "$h" "$(sql 'SELECT password FROM users WHERE id = 42')" \
+    "re-hash: a hash at the configured cost is not re-hashed again"
+login carol.w-smith s3cret-caro1
+check_401 "re-hash: carol's re-hashed password refuses a wrong one"
+start_server
+
+## A registration after the import gets an id above every imported one.
+
+register newcomer newcomer@example.com 's3cure!Pass'
+check_status 201 "register after the import: 201"
+newid=$(claim "$access" .user_id)
+check "register after the import: the new id ($newid) is above the largest imported id (4096)" \
+    test "${newid:-0}" -gt 4096
+check_eq 9 "$(users_in "$AUTH_DB")" "register after the import: 9 users"
+
+## Importing users.json again: every user a duplicate, nothing imported.
+
+ctl import-django "$FIX/users.json"
+check_ctl 1 "import users.json twice: the second is exit 1"
+check_out "" "import users.json twice: nothing on stdout"
+for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
+	u=$(printf '%s' "$EXPECT" | jq -r ".[] | select(.id == $id) | .username")
+	check_err "^authctl: .*users\\.json: record [0-9]+: $u \\(id $id\\): the (id|username|email) is taken" \
+	    "import users.json twice: $u (id $id) is listed as a duplicate"
+done
+check_err "^authctl: .*users\\.json: 8 duplicates; nothing was imported$" \
+    "import users.json twice: '8 duplicates; nothing was imported'"
+check_count "$AUTH_DB" 9 "import users.json twice: still 9 users"
+
+## users.csv (SQLite) and users-pg.csv (PostgreSQL): the same users.
+
+for f in users.csv users-pg.csv; do
+	use_db "${f%.csv}"
+	ctl import-django "$FIX/$f"
+	check_ctl 0 "import $f into an empty database: exit 0"
+	check_out "$IMPORTED8" "import $f: says '$IMPORTED8'"
+	check_eq "$EXPECT" "$(listed)" \
+	    "import $f: the same ids, usernames, emails, is_active, date_joined and last_login as users.json (to the second)"
+	check_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
+	check_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+	    "import $f: frank's empty last_login is stored as NULL (never)"
+	start_server
+	login zoe.martin@EXAMPLE.COM 'contraseña-🔑'
+	check_status 200 "import $f: Zoë (a quoted non-ASCII field) logs in by email"
+	check_eq 1001 "$(claim "$access" .user_id)" "import $f: Zoë's token has user_id 1001"
+	req GET me - -H "Authorization: Bearer $access"
+	check_same '{"id":1001,"username":"Zoë","email":"Zoe.Martin@Example.COM"}' \
+	    "import $f: me gives Zoë's Django username and email"
+	login erin erin-was-here
+	check_401 "import $f: erin (is_active false) cannot log in"
+done
+
+## Duplicates within a file, case-insensitively: nothing imported.
+
+use_db dup
+ctl import-django "$FIX/duplicate.json"
+check_ctl 1 "import duplicate.json (Alice and alice): exit 1"
+check_err '^authctl: .*duplicate\.json: record 2: alice \(id 6\): the username is taken' \
+    "import duplicate.json: alice (id 6) is named, her username taken case-insensitively"
+check_err 'duplicate\.json: 1 duplicate; nothing was imported$' \
+    "import duplicate.json: '1 duplicate; nothing was imported'"
+check_count "$AUTH_DB" 0 "import duplicate.json: nothing imported (not even Alice)"
+
+use_db dupemail
+ctl import-django "$FIX/duplicate-email.csv"
+check_ctl 1 "import duplicate-email.csv (Henry@Example.com, henry@example.com): exit 1"
+check_err '^authctl: .*duplicate-email\.csv: line 3: henry2 \(id 9\): the email is taken' \
+    "import duplicate-email.csv: henry2 (line 3) is named, the email taken case-insensitively"
+check_count "$AUTH_DB" 0 "import duplicate-email.csv: nothing imported (not even henry)"
+
+## Hashes of other algorithms.
+
+use_db unsup
+ctl import-django "$FIX/unsupported.json"
+check_ctl 1 "import unsupported.json: exit 1"
+check_out "" "import unsupported.json: nothing on stdout"
+for ua in user_argon2:argon2 user_bcrypt_sha256:bcrypt_sha256 user_bcrypt:bcrypt \
+    user_crypt:crypt user_md5:md5 user_sha1:sha1 user_pbkdf2_sha1:pbkdf2_sha1 \
+    user_unsalted_sha1:sha1 user_md5_empty_salt:md5; do
+	check_err "^authctl: .*unsupported\\.json: record [0-9]+: ${ua%%:*} \\(id [0-9]+\\): unsupported password hash ${ua#*:}\$" \
+	    "import unsupported.json: ${ua%%:*} listed with 'unsupported password hash ${ua#*:}'"
+done
+check_err '^authctl: .*record [0-9]+: user_unsalted_md5 \(id 21\): unsupported password hash ' \
+    "import unsupported.json: user_unsalted_md5 (a bare hex digest) listed as unsupported"
+check "import unsupported.json: the good, unusable and empty-password users are not listed" \
+    eval '! printf "%s\n" "$ctl_err" | grep -Eq "good_|user_unusable|user_empty_password"'
+check_err 'unsupported\.json: 10 users with password hashes other than pbkdf2_sha256; nothing was imported' \
+    "import unsupported.json: the refusal counts the 10 and says nothing was imported"
+check_count "$AUTH_DB" "no database" "import unsupported.json: nothing imported (the file is checked before a database is made)"
+
+ctl import-django --skip-unsupported "$FIX/unsupported.json"
+check_ctl 0 "import --skip-unsupported unsupported.json: exit 0"
+check_out "imported 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes" \
+    "import --skip-unsupported: says 5 imported, 2 with an unusable password, 10 left out"
+check_eq "10 11 12 90 91" "$(sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
+    "import --skip-unsupported: only the pbkdf2_sha256 and unusable-password users (ids 10 11 12 90 91)"
+UNUSABLE=$(jq -r '.[] | select(.pk == 90) | .fields.password' "$FIX/unsupported.json")
+check "import --skip-unsupported: setup: user_unusable's password in the fixture starts with '!'" \
+    test "${UNUSABLE:0:1}" = '!'
+check_eq "$UNUSABLE|" \
+    "$(sql 'SELECT group_concat(password, "|") FROM (SELECT password FROM users WHERE id IN (90, 91) ORDER BY id)')" \
+    "import --skip-unsupported: the unusable passwords ('!...' and '') are stored as they were"
+start_server
+while IFS=$'\t' read -r -u 3 file u pw; do
+	[ "$file" = unsupported.json ] || continue
+	id=$(jq -r --arg u "$u" '.[] | select(.fields.username == $u) | .pk' "$FIX/unsupported.json")
+	login "$u" "$pw"
+	case $u in
+	good_*)
+		check_status 200 "login: imported $u logs in with the Django password"
+		check_eq "$id" "$(claim "$access" .user_id)" "login: $u's token has user_id $id"
+		;;
+	*)
+		check_401 "login: $u (unsupported hash, left out) cannot log in"
+		;;
+	esac
+done 3<"$FIX/extra-passwords.txt"
+login user_unusable 'any-password'
+check_401 "login: user_unusable ('!...' password) cannot log in"
+login user_unusable "$UNUSABLE"
+check_401 "login: user_unusable cannot log in with the stored '!...' string itself"
+login unusable@example.com 'any-password'
+check_401 "login: user_unusable cannot log in by email"
+login user_empty_password 'any-password'
+check_401 "login: user_empty_password ('' password) cannot log in"
+
+## --dry-run: everything checked and counted, nothing imported.
+
+use_db dry
+ctl import-django --dry-run "$FIX/users.json"
+check_ctl 0 "import --dry-run users.json: exit 0"
+check_out 'would import 8 users (1 inactive, 0 with an unusable password)' \
+    "import --dry-run users.json: says 'would import 8 users (1 inactive, 0 with an unusable password)'"
+check_count "$AUTH_DB" "no database" "import --dry-run users.json: nothing imported, and no database made"
+ctl import-django --dry-run --skip-unsupported "$FIX/unsupported.json"
+check_out 'would import 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes' \
+    "import --dry-run --skip-unsupported unsupported.json: says 'would import 5 users ...; left out 10'"
+check_count "$AUTH_DB" "no database" "import --dry-run --skip-unsupported: nothing imported, and no database made"
+ctl import-django --dry-run "$FIX/duplicate.json"
+check_ctl 1 "import --dry-run duplicate.json: exit 1 (the duplicate is found)"
+check_err 'record 2: alice \(id 6\): the username is taken' \
+    "import --dry-run duplicate.json: alice named"
+ctl import-django "$FIX/users.json"
+check_ctl 0 "import users.json after the dry runs: exit 0"
+check_count "$AUTH_DB" 8 "import users.json after the dry runs: 8 users"
+
+## Malformed files: exit 1, the problem (and its line or record) named,
+## nothing imported.
+
+use_db bad
+HASH='pbkdf2_sha256$1000$713P6a4S8qgiEX0W6mX8QM$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ='
+GOODROW="1,ann,ann@example.com,$HASH,t,2020-01-01 00:00:00+00,"
+HEAD='id,username,email,password,is_active,date_joined,last_login'
+
+# bad NAME ERE "desc": import $T/NAME (written by the caller): exit 1, a
+# stderr line matching ERE, nothing on stdout, nothing imported (and, the
+# file being read before the database is opened, no database made).
+bad() {
+	ctl import-django "$T/$1"
+	check_ctl 1 "malformed: $3: exit 1"
+	check_err "^authctl: .*$1: $2" "malformed: $3: the message says so"
+	check_out "" "malformed: $3: nothing on stdout"
+	check_count "$AUTH_DB" "no database" "malformed: $3: nothing imported, no database made"
+}
+
+printf 'id,username,email,is_active\n1,ann,ann@example.com,t\n' >"$T/nopass.csv"
+bad nopass.csv 'the header line .*password column' "a CSV without a password column"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,t,yesterday," >"$T/baddate.csv"
+bad baddate.csv 'line 3: date_joined: "yesterday" is no date and time' "a bad date_joined (line 3)"
+
+printf '%s\n%s\n%s\n' "$HEAD" \
+    "2,bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00,2020-13-01 00:00:00+00" \
+    "$GOODROW" >"$T/badlogin.csv"
+bad badlogin.csv 'line 2: last_login: "2020-13-01 00:00:00\+00" is no date and time' "a bad last_login (month 13, line 2)"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,yes,2020-01-01 00:00:00+00," >"$T/badbool.csv"
+bad badbool.csv 'line 3: is_active: "yes" is no boolean' "is_active 'yes' (line 3)"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "0,bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/id0.csv"
+bad id0.csv 'line 3: id: not a whole number from 1' "an id of 0 (line 3)"
+
+printf '%s\n%s\n%s\n' "$HEAD" \
+    "two,bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," "$GOODROW" >"$T/idtext.csv"
+bad idtext.csv 'line 2: id: not a whole number from 1' "an id 'two' (line 2)"
+
+jq -c '.[0:2] | .[1].pk = "seven"' "$FIX/users.json" >"$T/idtext.json"
+bad idtext.json 'record 2: id: not a whole number from 1' "a JSON pk \"seven\" (record 2)"
+
+printf '%s\n%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,\"bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," \
+    "3,cid,cid@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/unclosed.csv"
+# The quote opens on line 3, and that is the line named.
+bad unclosed.csv 'line 3: a malformed CSV field \(an unclosed or stray quote' "an unclosed quote (line 3)"
+
+jq '.[0]' "$FIX/users.json" >"$T/object.json"
+# One dumpdata record, not in an array.
+bad object.json 'neither a JSON array \(as dumpdata writes it\) nor CSV' "a JSON object instead of an array"
+
+head -c 300 "$FIX/users.json" >"$T/cut.json"
+bad cut.json 'neither a JSON array \(as dumpdata writes it\) nor CSV' "a JSON array cut short"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,t,2019-02-30 10:00:00+00," >"$T/feb30.csv"
+bad feb30.csv 'line 3: date_joined: "2019-02-30 10:00:00\+00" is no date and time' "30 February (line 3), not 2 March"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,t, 201-02-03 10:00:00+00," >"$T/year.csv"
+bad year.csv 'line 3: date_joined: " 201-02-03 10:00:00\+00" is no date and time' "a three-digit year (line 3)"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,be\"a,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/stray.csv"
+bad stray.csv 'line 3: a malformed CSV field' "a quote inside an unquoted field (line 3)"
+
+printf '[1, 2]\n' >"$T/numbers.json"
+bad numbers.json 'record 1: no "fields" object' "a JSON array of numbers"
+
+ctl import-django "$T/no-such-file.json"
+check_ctl 1 "malformed: a nonexistent file: exit 1"
+check_err "^authctl: .*no-such-file\\.json: No such file or directory" \
+    "malformed: a nonexistent file: named, 'No such file or directory'"
+check_count "$AUTH_DB" "no database" "malformed: a nonexistent file: nothing imported, no database made"
+
+ctl import-django
+check_ctl 2 "import-django without FILE: exit 2 (usage)"
+
+## All or nothing: the last row duplicates the first row's username.
+
+printf '%s\n%s\n%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," \
+    "3,cid,cid@example.com,$HASH,f,2020-01-01 00:00:00+00,2021-01-01 00:00:00+00" \
+    "4,ANN,ann2@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/lastdup.csv"
+ctl import-django "$T/lastdup.csv"
+check_ctl 1 "all or nothing: the last row duplicates ann as ANN: exit 1"
+check_err '^authctl: .*lastdup\.csv: line 5: ANN \(id 4\): the username is taken' \
+    "all or nothing: line 5, ANN (id 4), named"
+check_count "$AUTH_DB" 0 "all or nothing: the three good rows before it are not imported either"
+
+## A deleted user's id is never imported again (their tokens would name
+## the newcomer).
+
+use_db deleted
+printf '%s\n%s\n' "$HEAD" "$GOODROW" >"$T/one.csv"
+ctl import-django "$T/one.csv"
+check_ctl 0 "deleted id: setup: ann (id 1) imported"
+ctl user delete ann
+check_ctl 0 "deleted id: setup: ann deleted"
+printf '%s\n%s\n' "$HEAD" "1,mallory,mallory@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/reuse.csv"
+ctl import-django "$T/reuse.csv"
+check_ctl 1 "deleted id: importing another user with ann's id 1: exit 1"
+check_err "line 2: mallory \\(id 1\\): the id was a deleted user's" \
+    "deleted id: ...saying the id was a deleted user's"
+check_count "$AUTH_DB" 0 "deleted id: ...and nothing imported"
+
+## An import while the server takes registrations.
+
+use_db live
+{
+	echo "$HEAD"
+	for i in 5001 5002 5003; do
+		echo "$i,seed$i,seed$i@example.com,$HASH,t,2020-01-01 00:00:00+00,"
+	done
+} >"$T/seed.csv"
+ctl import-django "$T/seed.csv"
+check_ctl 0 "live: setup: 3 users (ids 5001-5003) imported"
+start_server
+register early1 early1@example.com 's3cure!Pass'
+check_status 201 "live: setup: early1 registers"
+register early2 early2@example.com 's3cure!Pass'
+check_status 201 "live: setup: early2 registers"
+{
+	echo "$HEAD"
+	for i in $(seq 20001 22000); do
+		echo "$i,bulk$i,bulk$i@example.com,$HASH,t,2020-01-01 00:00:00+00,"
+	done
+} >"$T/bulk.csv"
+
+(
+	for i in $(seq 20); do
+		printf '{"username":"live%d","email":"live%d@example.com","password":"s3cure!Pass"}' \
+		    "$i" "$i" >"$T/live.body"
+		curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+		    --data-binary "@$T/live.body" "http://127.0.0.1:$PORT$(path register)"
+	done >"$T/live.codes"
+) &
+loop=$!
+# The import starts once the first of the 20 registrations is in.
+for _ in $(seq 200); do
+	[ "$(users_in "$AUTH_DB")" -gt 5 ] 2>/dev/null && break
+	sleep 0.02
+done
+ctl import-django "$FIX/users.json"
+check_ctl 0 "live: import users.json while registrations run: exit 0"
+check_out "$IMPORTED8" "live: import users.json: '$IMPORTED8'"
+ctl import-django "$T/bulk.csv"
+check_ctl 0 "live: import 2000 more users while registrations run: exit 0"
+wait "$loop"
+check_eq "$(printf '201\n%.0s' $(seq 20))" "$(cat "$T/live.codes")" \
+    "live: all 20 registrations during the imports answered 201"
+check_count "$AUTH_DB" $((3 + 2 + 20 + 8 + 2000)) "live: exactly 2033 users (3 + 2 + 20 + 8 + 2000)"
+check_eq 20 "$(sql "SELECT count(*) FROM users WHERE username LIKE 'live%'")" \
+    "live: the 20 registered users are all there"
+check_eq "$EXPECT" "$(listed | jq -c 'map(select(.id < 5000))')" \
+    "live: the imported users are there as in the fixture"
+login Zoë 'contraseña-🔑'
+check_status 200 "live: Zoë logs in after the import"
+check_eq 1001 "$(claim "$access" .user_id)" "live: Zoë is id 1001"
+
+export AUTH_DB=$MAIN_DB
+finish
