@@ -87,7 +87,7 @@ static const struct command commands[] = {
 	  "they are: those users cannot log in until user passwd.  --dry-run\n"
 	  "checks and counts everything and imports nothing (against an\n"
 	  "empty database when there is none yet, which it does not create).\n" },
-	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, DB_CREATE,
+	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, DB_LATER,
 	  cmd_secret_rotate,
 	  "Replace the signing key kept in the database with a new random\n"
 	  "one.  Tokens signed with the old key stop working at once, or,\n"

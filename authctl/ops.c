@@ -38,6 +38,9 @@ cmd_secret_rotate(struct ctl *c)
 	if (var != NULL)
 		return ctl_fail("the signing key is set by %s, not kept in the "
 		    "database: change it there", var);
+	/* Opened only now, so that a refusal creates no database. */
+	if (ctl_open(c, DB_CREATE, 0) != CTL_OK)
+		return CTL_FAILED;
 	if (crypto_random(key, sizeof(key)) == -1)
 		return ctl_fail("no random bytes (see above)");
 	rc = db_secret_rotate(c->app.db, key, sizeof(key),
