@@ -470,7 +470,8 @@ ctl_password(void)
 		else if (strcmp(pw, again) != 0)
 			why = "the two passwords differ";
 		ctl_password_free(again);
-	} else if (read_line(stdin, pw, PASSWORD_MAX + 2) == -1)
+	} else if (read_line(stdin, pw, PASSWORD_MAX + 2) == -1 ||
+	    strlen(pw) > PASSWORD_MAX)
 		why = "no password on standard input (one line of at most "
 		    "4096 bytes, no NUL)";
 	if (why == NULL && text_length(pw, strlen(pw)) < 0)

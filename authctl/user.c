@@ -47,6 +47,7 @@ cmd_user_add(struct ctl *c)
 {
 	static const char *const names[] = { "username", "email", "password" };
 	const char	*values[3];
+	struct user	 u;
 	cJSON		*in, *out = NULL;
 	char		*pw;
 	long long	 id = 0;
@@ -72,7 +73,12 @@ cmd_user_add(struct ctl *c)
 		cJSON_Delete(out);
 		return st;
 	}
-	printf("user %lld created: %s\n", id, c->args[0]);
+	/* The name as stored (stripped, NFKC), which is the one to log in with. */
+	if (db_user_by_id(c->app.db, id, &u) == 1)
+		printf("user %lld created: %s\n", id, u.username);
+	else
+		printf("user %lld created\n", id);
+	db_user_free(&u);
 	return CTL_OK;
 }
 
