@@ -138,7 +138,7 @@ FUZZ_CC		= clang
 FUZZ_TIME	?= 60
 FUZZ_DIR	= tests/fuzz
 FUZZ_BUILD	= $(FUZZ_DIR)/build
-FUZZERS		= request jwt authorization client names pwhash
+FUZZERS		= request jwt authorization client names pwhash import
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	= -g -O1 -fno-omit-frame-pointer -std=c11 -Wall -Wextra \
 		  -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -150,6 +150,8 @@ FUZZ_LDLIBS	= -lsqlite3 -lcrypto -lutf8proc -lidn2 -lunistring -lfcgi \
 FUZZ_OBJS	= $(COMMON:common/%.o=$(FUZZ_BUILD)/%.o) \
 		  $(FUZZ_BUILD)/fuzz-io.o
 FUZZ_BINS	= $(FUZZERS:%=$(FUZZ_BUILD)/fuzz-%)
+# authctl's objects, for fuzz-import; its main renamed out of libFuzzer's way.
+FUZZ_CTL_OBJS	= $(AUTHCTL_OBJS:authctl/%.o=$(FUZZ_BUILD)/ctl-%.o)
 
 $(FUZZ_BUILD)/%.o: common/%.c common/*.h common/schema.inc
 	@mkdir -p $(FUZZ_BUILD)
@@ -160,6 +162,17 @@ $(FUZZ_BUILD)/fuzz-io.o: $(FUZZ_DIR)/fuzz-io.c $(FUZZ_DIR)/fuzz.h common/*.h
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
 	    -c -o $@ $(FUZZ_DIR)/fuzz-io.c
+
+$(FUZZ_BUILD)/ctl-%.o: authctl/%.c authctl/authctl.h common/*.h
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iauthctl -Dmain=authctl_main \
+	    -Wno-missing-prototypes -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz-import: $(FUZZ_DIR)/fuzz-import.c $(FUZZ_DIR)/fuzz.h \
+    $(FUZZ_OBJS) $(FUZZ_CTL_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iauthctl -fsanitize=fuzzer $(FUZZ_SAN) \
+	    -o $@ $< $(FUZZ_OBJS) $(FUZZ_CTL_OBJS) $(FUZZ_LDLIBS)
 
 # Named here, the objects are no intermediate files for make to delete.
 $(FUZZ_BINS): $(FUZZ_OBJS)

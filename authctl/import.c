@@ -447,6 +447,13 @@ bad:
 
 #define CSV_COLUMNS	64
 
+static void
+csv_free(char **fields, int n)
+{
+	while (n > 0)
+		free(fields[--n]);
+}
+
 /* One record into fields (at most CSV_COLUMNS): its count, or -1. */
 static int
 csv_record(struct import *im, struct csv *c, char **fields)
@@ -457,20 +464,16 @@ csv_record(struct import *im, struct csv *c, char **fields)
 		if (n == CSV_COLUMNS) {
 			row_error(im, c->line, "more than %d columns",
 			    CSV_COLUMNS);
+			csv_free(fields, n);
 			return -1;
 		}
-		if ((fields[n] = csv_field(im, c, &last)) == NULL)
+		if ((fields[n] = csv_field(im, c, &last)) == NULL) {
+			csv_free(fields, n);	/* found by fuzz-import */
 			return -1;
+		}
 		n++;
 	}
 	return n;
-}
-
-static void
-csv_free(char **fields, int n)
-{
-	while (n > 0)
-		free(fields[--n]);
 }
 
 static int
