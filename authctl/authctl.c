@@ -4,6 +4,7 @@
  * so run it with the environment the web server gives them.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 #define OPT_DRY_RUN	0x04
 #define OPT_SKIP	0x08
 
-#define DB_LATER	(-1)	/* the command opens the database itself */
+#define OPEN_LATER	(-1)	/* the command opens the database itself */
 
 struct command {
 	const char	*group;		/* "user", "secret", or NULL */
@@ -73,7 +74,7 @@ static const struct command commands[] = {
 	  "up to a second: token times are whole seconds, and authctl waits\n"
 	  "for the next one so that tokens issued after it returns work.\n" },
 	{ NULL, "import-django", "[--dry-run] [--skip-unsupported] FILE", 1,
-	  OPT_DRY_RUN | OPT_SKIP, DB_LATER, cmd_import_django,
+	  OPT_DRY_RUN | OPT_SKIP, OPEN_LATER, cmd_import_django,
 	  "Import users from a Django auth_user export: the JSON of\n"
 	  "\"manage.py dumpdata auth.user\", or CSV with a header line (as\n"
 	  "sqlite3 -csv -header or psql's \\copy ... CSV HEADER write it).\n"
@@ -87,14 +88,14 @@ static const struct command commands[] = {
 	  "they are: those users cannot log in until user passwd.  --dry-run\n"
 	  "checks and counts everything and imports nothing (against an\n"
 	  "empty database when there is none yet, which it does not create).\n" },
-	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, DB_LATER,
+	{ "secret", "rotate", "[--grace SECONDS]", 0, OPT_GRACE, OPEN_LATER,
 	  cmd_secret_rotate,
 	  "Replace the signing key kept in the database with a new random\n"
 	  "one.  Tokens signed with the old key stop working at once, or,\n"
 	  "with --grace, once SECONDS (at most 366 days) have passed.\n"
 	  "Refused when AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE sets the\n"
 	  "key: change it there.\n" },
-	{ "secret", "show-source", "", 0, 0, DB_EXISTING,
+	{ "secret", "show-source", "", 0, 0, OPEN_LATER,
 	  cmd_secret_show_source,
 	  "Say where the signing key comes from (environment, file or\n"
 	  "database) and its length, without printing it.\n" },
@@ -102,10 +103,10 @@ static const struct command commands[] = {
 	  "Delete the attempt-counter windows that have ended and a previous\n"
 	  "signing key whose grace is over, then truncate the write-ahead log\n"
 	  "if no reader is using it.  Safe to run from cron while serving.\n" },
-	{ NULL, "stats", "[--json]", 0, OPT_JSON, DB_EXISTING, cmd_stats,
+	{ NULL, "stats", "[--json]", 0, OPT_JSON, DB_INSPECT, cmd_stats,
 	  "Users, active users, attempt-counter rows, database and WAL size\n"
 	  "in bytes, schema version.\n" },
-	{ NULL, "check", "", 0, 0, DB_EXISTING, cmd_check,
+	{ NULL, "check", "", 0, 0, DB_INSPECT, cmd_check,
 	  "Check the settings, SQLite's integrity, the schema version, the\n"
 	  "files' modes and owner, and the signing key's length.  Exits 1 if\n"
 	  "anything is wrong.\n" },
@@ -275,10 +276,8 @@ main(int argc, char **argv)
 	 * slot file created by root would lock the web server out of it.
 	 */
 	c.app.cf.hash_slots = 0;
-	if (cmd->mode != DB_LATER &&
-	    (rc = ctl_open(&c, cmd->mode, 0)) != CTL_OK)
-		;
-	else
+	rc = cmd->mode == OPEN_LATER ? CTL_OK : ctl_open(&c, cmd->mode, 0);
+	if (rc == CTL_OK)
 		rc = cmd->run(&c);
 	app_free(&c.app);
 	if (fflush(stdout) == EOF || ferror(stdout))
@@ -383,7 +382,7 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 		if (found == 0 && strchr(arg, '@') != NULL)
 			found = auth_find_user(c->app.db, arg, 0, u);
 	}
-	if (found == -1)
+	if (found < 0)
 		return ctl_fail("looking up %s failed (see above)", arg);
 	if (found == 0)
 		return ctl_fail("no user %s", arg);
@@ -393,11 +392,16 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 void
 ctl_next_second(long long t)
 {
-	struct timespec	 now, nap;
+	struct timespec	 now, nap, start, mono;
 
+	/* A clock stepped back would keep us here: two seconds at most. */
+	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
+		return;
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		if ((long long)now.tv_sec > t)
+		if (clock_gettime(CLOCK_REALTIME, &now) == -1 ||
+		    (long long)now.tv_sec > t ||
+		    clock_gettime(CLOCK_MONOTONIC, &mono) == -1 ||
+		    mono.tv_sec - start.tv_sec >= 2)
 			return;
 		nap.tv_sec = 0;
 		nap.tv_nsec = 1000000000L - now.tv_nsec + 1000000L;
@@ -430,24 +434,47 @@ read_line(FILE *f, char *buf, size_t n)
 	return 0;
 }
 
-/* Prompt on the terminal f with echo off, into buf: 0 or -1. */
-static int
-prompt(FILE *f, const char *what, char *buf, size_t n)
+/* The terminal's settings while echo is off, for the signal handler. */
+static struct termios	 saved_tty;
+static volatile sig_atomic_t tty_quiet;
+
+/* Interrupted at the prompt: echo back on, then die of the signal. */
+static void
+restore_tty(int sig)
 {
-	struct termios	 old, quiet;
-	int		 rc, fd = fileno(f);
+	if (tty_quiet)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Prompt on the terminal (standard input) with echo off, into buf. */
+static int
+prompt(const char *what, char *buf, size_t n)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct termios	 quiet;
+	size_t		 i;
+	int		 rc;
 
 	fputs(what, stderr);
 	fflush(stderr);
-	if (tcgetattr(fd, &old) == -1)
+	if (tcgetattr(STDIN_FILENO, &saved_tty) == -1)
 		return -1;
-	quiet = old;
+	quiet = saved_tty;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1)
-		return -1;
-	rc = read_line(f, buf, n);
-	tcsetattr(fd, TCSAFLUSH, &old);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], restore_tty);
+	tty_quiet = 1;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1)
+		rc = -1;
+	else
+		rc = read_line(stdin, buf, n);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	tty_quiet = 0;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
 	return rc;
 }
 
@@ -461,11 +488,13 @@ ctl_password(void)
 		ctl_fail("out of memory");
 		return NULL;
 	}
+	/* Unbuffered: no copy of the password left in stdio's buffer. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	if (isatty(STDIN_FILENO)) {
 		if ((again = calloc(1, PASSWORD_MAX + 2)) == NULL ||
-		    prompt(stdin, "Password: ", pw, PASSWORD_MAX + 2) == -1 ||
-		    prompt(stdin, "Password (again): ", again,
-		    PASSWORD_MAX + 2) == -1)
+		    prompt("Password: ", pw, PASSWORD_MAX + 2) == -1 ||
+		    prompt("Password (again): ", again, PASSWORD_MAX + 2) ==
+		    -1)
 			why = "no password read";
 		else if (strcmp(pw, again) != 0)
 			why = "the two passwords differ";

@@ -21,10 +21,10 @@
 #include "db.h"
 #include "pw.h"
 #include "text.h"
+#include "valid.h"
 
 #define FILE_MAX	(1L << 30)	/* bytes of an export */
 #define FIELD_MAX	65536		/* bytes of one CSV field */
-#define ID_LIMIT	9007199254740992LL	/* 2^53: what a token can name */
 #define USERNAME_MAX	150		/* code points, Django's max_length */
 #define EMAIL_MAX	254
 #define PASSWORD_MAX	4096		/* bytes of a stored hash */
@@ -215,9 +215,19 @@ parse_id(const char *s, long long *id)
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v >= ID_LIMIT)
+	if (errno != 0 || *end != '\0' || v >= DB_IMPORT_ID_LIMIT)
 		return -1;
 	*id = v;
+	return 0;
+}
+
+/* Non-zero if s holds a control character (a tab would break user list). */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
 	return 0;
 }
 
@@ -248,11 +258,13 @@ add_row(struct import *im, long where, const char *id, const char *username,
 	memset(r, 0, sizeof(*r));
 	r->where = where;
 	if (id == NULL || parse_id(id, &r->u.id) == -1)
-		row_error(im, where, "id: not a whole number from 1 to 2^53-1");
+		row_error(im, where, "id: not a whole number from 1 to 2^52-1");
 	if (username == NULL || (ulen = text_length(username,
-	    strlen(username))) < 0 || ulen > USERNAME_MAX)
-		row_error(im, where, "username: missing, not UTF-8 or longer "
-		    "than %d characters", USERNAME_MAX);
+	    strlen(username))) < 0 || ulen > USERNAME_MAX ||
+	    has_control(username))
+		row_error(im, where, "username: missing, not UTF-8, longer "
+		    "than %d characters or with a control character",
+		    USERNAME_MAX);
 	else {
 		len = text_strip(username, &start);
 		if ((r->u.username = text_nfkc(username + start, len)) == NULL ||
@@ -262,9 +274,10 @@ add_row(struct import *im, long where, const char *id, const char *username,
 	}
 	if (email == NULL)
 		email = "";
-	if ((elen = text_length(email, strlen(email))) < 0 || elen > EMAIL_MAX)
-		row_error(im, where, "email: not UTF-8 or longer than %d "
-		    "characters", EMAIL_MAX);
+	if ((elen = text_length(email, strlen(email))) < 0 ||
+	    elen > EMAIL_MAX || has_control(email))
+		row_error(im, where, "email: not UTF-8, longer than %d "
+		    "characters or with a control character", EMAIL_MAX);
 	else {
 		len = text_strip(email, &start);
 		if ((r->u.email = strndup(email + start, len)) == NULL ||
@@ -317,14 +330,20 @@ json_text(struct import *im, long i, const cJSON *o, const char *name,
 
 	if (v == NULL)
 		return NULL;
-	if (cJSON_IsString(v))
-		return v->valuestring;
+	if (cJSON_IsString(v)) {
+		/* valid_json_text() marked each \u0000: cJSON would cut there. */
+		if (strchr(v->valuestring, VALID_NUL_MARK) == NULL)
+			return v->valuestring;
+		row_error(im, i, "%s: holds a NUL (\\u0000)", name);
+		return NULL;
+	}
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v) ? "true" : "false";
 	if (cJSON_IsNull(v))
 		return "";
-	if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)
-	    v->valuedouble) {
+	if (cJSON_IsNumber(v) && v->valuedouble > -(double)DB_ID_LIMIT &&
+	    v->valuedouble < (double)DB_ID_LIMIT &&
+	    v->valuedouble == (double)(long long)v->valuedouble) {
 		snprintf(buf, n, "%lld", (long long)v->valuedouble);
 		return buf;
 	}
@@ -333,18 +352,19 @@ json_text(struct import *im, long i, const cJSON *o, const char *name,
 }
 
 static int
-read_json(struct import *im, const char *text, size_t len)
+read_json(struct import *im, char *text, size_t len)
 {
 	static const char *const names[] = { "username", "email", "password",
 	    "is_active", "date_joined", "last_login" };
 	const cJSON	*rec, *fields, *model;
 	const char	*v[6], *id, *dot;
-	cJSON		*doc;
+	cJSON		*doc = NULL;
 	char		 num[7][32];
 	long		 i = 0;
 	int		 before, j;
 
-	if ((doc = cJSON_ParseWithLength(text, len)) == NULL ||
+	if (valid_json_text(text, len) == -1 ||
+	    (doc = cJSON_ParseWithLength(text, len)) == NULL ||
 	    !cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
 		ctl_fail("%s: neither a JSON array (as dumpdata writes it) "
@@ -587,8 +607,7 @@ int
 cmd_import_django(struct ctl *c)
 {
 	struct import	 im;
-	char		*text = NULL, alg[64];
-	const char	*p;
+	char		*text = NULL, *p, alg[64];
 	size_t		 len, i, imported;
 	int		 rc = CTL_FAILED, failed = 0, dups = 0;
 

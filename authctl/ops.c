@@ -2,6 +2,8 @@
  * authctl secret ..., purge, stats and check: the signing key and the
  * database as a whole.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,12 @@
 
 #include <cJSON.h>
 
+#include "auth.h"
 #include "authctl.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
 
-#define KEY_BYTES	32	/* as the endpoints generate it: 256 bits */
 
 /* Where the endpoints take the key from: a variable's name, or NULL. */
 static const char *
@@ -29,9 +31,10 @@ key_variable(const struct conf *cf)
 int
 cmd_secret_rotate(struct ctl *c)
 {
-	unsigned char	 key[KEY_BYTES];
+	unsigned char	 key[CONF_SECRET_MAX];
 	const char	*var = key_variable(&c->app.cf);
-	long long	 now = time(NULL);
+	size_t		 len = sizeof(key);
+	long long	 now = time(NULL), until = 0;
 	char		 t[32];
 	int		 rc;
 
@@ -41,9 +44,16 @@ cmd_secret_rotate(struct ctl *c)
 	/* Opened only now, so that a refusal creates no database. */
 	if (ctl_open(c, DB_CREATE, 0) != CTL_OK)
 		return CTL_FAILED;
-	if (crypto_random(key, sizeof(key)) == -1)
+	/* One previous key is kept: one still in its grace is dropped. */
+	if (db_secret_previous(c->app.db, key, &len, &until) == 1 &&
+	    until > now)
+		printf("the key in its grace until %s no longer verifies\n",
+		    ctl_time(until, t));
+	if (crypto_random(key, AUTH_KEY_BYTES) == -1) {
+		crypto_cleanse(key, sizeof(key));
 		return ctl_fail("no random bytes (see above)");
-	rc = db_secret_rotate(c->app.db, key, sizeof(key),
+	}
+	rc = db_secret_rotate(c->app.db, key, AUTH_KEY_BYTES,
 	    c->grace > 0 ? now + c->grace : 0);
 	crypto_cleanse(key, sizeof(key));
 	if (rc == -1)
@@ -76,7 +86,9 @@ cmd_secret_show_source(struct ctl *c)
 		printf("file %s (AUTH_JWT_SECRET_FILE), %zu bytes\n",
 		    getenv("AUTH_JWT_SECRET_FILE"), c->app.cf.secretlen);
 	if (var != NULL)
-		return CTL_OK;
+		return CTL_OK;	/* no database needed */
+	if (ctl_open(c, DB_INSPECT, 0) != CTL_OK)
+		return CTL_FAILED;
 	found = db_secret_get(c->app.db, key, &len);
 	if (found == 1)
 		printf("database %s, %zu bytes\n", c->app.cf.db_path, len);
@@ -144,6 +156,25 @@ report(void *arg, int ok, const char *what)
 	printf("%s %s\n", ok ? "ok     " : "PROBLEM", what);
 }
 
+/* AUTH_JWT_SECRET_FILE, when set, is for its owner's eyes only. */
+static int
+secret_file_mode(void)
+{
+	const char	*path = getenv("AUTH_JWT_SECRET_FILE");
+	struct stat	 sb;
+	char		 line[CONF_PATH_MAX + 96];
+	int		 ok;
+
+	if (path == NULL || stat(path, &sb) == -1)
+		return 0;	/* AUTH_JWT_SECRET, or conf_load said it */
+	ok = (sb.st_mode & 077) == 0;
+	snprintf(line, sizeof(line), "%s: mode %04o%s", path,
+	    (unsigned)(sb.st_mode & 07777), ok ? "" :
+	    " (others may read the signing key: chmod 600)");
+	report(NULL, ok, line);
+	return !ok;
+}
+
 int
 cmd_check(struct ctl *c)
 {
@@ -161,6 +192,7 @@ cmd_check(struct ctl *c)
 		snprintf(line, sizeof(line), "signing key from %s: %zu bytes",
 		    var, c->app.cf.secretlen);
 		report(NULL, 1, line);
+		problems += secret_file_mode();
 	} else if ((found = db_secret_get(c->app.db, key, &len)) == -1) {
 		report(NULL, 0, "signing key: cannot be read (see above)");
 		problems++;

@@ -192,6 +192,7 @@ cmd_user_passwd(struct ctl *c)
 	struct user	 u;
 	cJSON		*in = NULL, *out = NULL;
 	char		*pw = NULL;
+	long long	 revoked = 0;
 	int		 rc, st;
 
 	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
@@ -199,11 +200,11 @@ cmd_user_passwd(struct ctl *c)
 	rc = CTL_FAILED;
 	if ((pw = ctl_password()) != NULL &&
 	    (in = body(names, (const char *const *)&pw, 1)) != NULL) {
-		st = auth_set_password(&c->app, &u, in, &out);
+		st = auth_set_password(&c->app, &u, in, &revoked, &out);
 		if (st != 200)
 			rc = ctl_refused(st, out);
 		else {
-			ctl_next_second(time(NULL));
+			ctl_next_second(revoked);
 			printf("password of %s (id %lld) changed; tokens issued "
 			    "before now are revoked\n", u.username, u.id);
 			rc = CTL_OK;
@@ -219,7 +220,7 @@ cmd_user_passwd(struct ctl *c)
 /* The user of c->args[0], changed by op: exit code; said what happened. */
 static int
 change(struct ctl *c, const char *done, int (*op)(struct db *, long long,
-    long long), long long arg)
+    long long *), long long *arg)
 {
 	struct user	 u;
 	int		 rc;
@@ -242,13 +243,21 @@ change(struct ctl *c, const char *done, int (*op)(struct db *, long long,
 }
 
 static int
-set_active(struct db *db, long long id, long long active)
+disable(struct db *db, long long id, long long *unused)
 {
-	return db_user_active(db, id, active != 0);
+	(void)unused;
+	return db_user_active(db, id, 0);
 }
 
 static int
-delete(struct db *db, long long id, long long unused)
+enable(struct db *db, long long id, long long *unused)
+{
+	(void)unused;
+	return db_user_active(db, id, 1);
+}
+
+static int
+remove_user(struct db *db, long long id, long long *unused)
 {
 	(void)unused;
 	return db_user_delete(db, id);
@@ -257,30 +266,30 @@ delete(struct db *db, long long id, long long unused)
 int
 cmd_user_disable(struct ctl *c)
 {
-	return change(c, "disabled", set_active, 0);
+	return change(c, "disabled", disable, NULL);
 }
 
 int
 cmd_user_enable(struct ctl *c)
 {
-	return change(c, "enabled", set_active, 1);
+	return change(c, "enabled", enable, NULL);
 }
 
 int
 cmd_user_delete(struct ctl *c)
 {
-	return change(c, "deleted", delete, 0);
+	return change(c, "deleted", remove_user, NULL);
 }
 
 int
 cmd_revoke(struct ctl *c)
 {
-	long long	 now = time(NULL);
+	long long	 at = 0;
 	int		 rc;
 
 	rc = change(c, "has had every token issued until now revoked",
-	    db_user_revoke, now);
+	    db_user_revoke, &at);
 	if (rc == CTL_OK)
-		ctl_next_second(now);
+		ctl_next_second(at);
 	return rc;
 }

@@ -20,7 +20,6 @@
 #include "text.h"
 #include "valid.h"
 
-#define KEY_BYTES	32	/* a generated signing key: 256 bits */
 #define TOKEN_MAX	1024	/* room for a token we sign */
 
 /* The key tokens are signed with: the configured one, else the database's. */
@@ -38,7 +37,7 @@ struct key {
 static int
 load_key(struct db *db, const struct conf *cf, struct key *k)
 {
-	unsigned char	 fresh[KEY_BYTES];
+	unsigned char	 fresh[AUTH_KEY_BYTES];
 	int		 rc, tries;
 
 	memset(k, 0, sizeof(*k));
@@ -316,7 +315,7 @@ auth_add_user(struct app *app, const cJSON *in, long long *id, cJSON **out)
 
 int
 auth_set_password(struct app *app, const struct user *u, const cJSON *in,
-    cJSON **out)
+    long long *revoked, cJSON **out)
 {
 	static const struct field fields[] = {
 		{ "password", 8, 128 },
@@ -338,10 +337,10 @@ auth_set_password(struct app *app, const struct user *u, const cJSON *in,
 	if (pw_hash(v[0], strlen(v[0]), app->cf.iterations, hash) == -1)
 		return 500;
 	/*
-	 * Revoking at the current second: authctl then waits for the next
+	 * Revoking up to the current second: authctl then waits for the next
 	 * one, so that tokens issued after it returns are not caught.
 	 */
-	switch (db_user_password(db, u->id, hash, time(NULL))) {
+	switch (db_user_password(db, u->id, hash, revoked)) {
 	case 1:
 		st = 200;
 		break;
@@ -388,8 +387,8 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	/* With an "@" it is an email address, else a username. */
 	len = text_strip(v[0], &start);
 	is_email = memchr(v[0] + start, '@', len) != NULL;
-	if ((found = auth_find_user(db, v[0], is_email, &u)) == -1) {
-		st = 503;
+	if ((found = auth_find_user(db, v[0], is_email, &u)) < 0) {
+		st = found == -1 ? 503 : 500;
 		goto out;
 	}
 	/* Unknown users cost one hash too, so timing does not tell. */
@@ -399,6 +398,14 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		verdict = pw_verify(v[1], strlen(v[1]), u.password, &iterations);
 	if (found == 0 || verdict == PW_UNUSABLE)
 		pw_waste(v[1], strlen(v[1]), cf->iterations);
+	else if ((verdict != PW_OK || !u.is_active) &&
+	    iterations < cf->iterations)
+		/*
+		 * A cheaper hash (imported, or from before a raise of the
+		 * cost) is topped up to what an unknown user costs, so that
+		 * a refusal does not tell which accounts exist.
+		 */
+		pw_waste(v[1], strlen(v[1]), cf->iterations - iterations);
 	if (found == 0 || verdict != PW_OK || !u.is_active) {
 		st = fail(401, "Invalid credentials.", out);
 		goto out;
@@ -438,7 +445,7 @@ auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
 	    text_fold(name + start, len);
 	if (key == NULL) {
 		fprintf(stderr, "auth: a name that is not UTF-8, or no memory\n");
-		return -1;
+		return -2;
 	}
 	found = db_user_by_key(db, by_email, key, u);
 	free(key);

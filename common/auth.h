@@ -12,6 +12,11 @@
 #include "cgi.h"
 #include "serve.h"
 
+struct db;
+struct user;
+
+#define AUTH_KEY_BYTES	32	/* a generated signing key: 256 bits */
+
 /* POST register: 201, 400, 422, 429, 500 or 503 (SPEC "POST register"). */
 int	auth_register(struct req *rq, struct app *app, const cJSON *in,
 	    cJSON **out);
@@ -29,19 +34,19 @@ int	auth_refresh(struct req *rq, struct app *app, const cJSON *in,
  * register without the attempt counter and the tokens (201 with *id set,
  * 400, 422, 500 or 503); auth_set_password judges and hashes the password
  * of in ({"password"}) as register would for u, stores it and revokes u's
- * tokens (200, 400, 404, 422, 500 or 503).  *out as above.
+ * tokens up to the second it sets in *revoked (200, 400, 404, 422, 500 or
+ * 503).  *out as above.
  */
 int	auth_add_user(struct app *app, const cJSON *in, long long *id,
 	    cJSON **out);
-struct user;
-struct db;
 int	auth_set_password(struct app *app, const struct user *u,
-	    const cJSON *in, cJSON **out);
+	    const cJSON *in, long long *revoked, cJSON **out);
 
 /*
  * Look a user up by name as login does: by_email, by the email's key, else
  * by the username's (stripped, NFKC case-folded).  Returns 1 found (u
- * filled, for db_user_free), 0 none, -1 error (logged).
+ * filled, for db_user_free), 0 none, -1 storage error, -2 a name that
+ * is not UTF-8 or no memory (both logged).
  */
 int	auth_find_user(struct db *db, const char *name, int by_email,
 	    struct user *u);

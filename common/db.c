@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "conf.h"
 #include "db.h"
 
 /*
@@ -60,15 +62,15 @@ enum stmt {
 	"date_joined, coalesce(last_login, 0), tokens_valid_after"
 
 /* The settings rows of the signing key and of the one it replaced. */
-#define SECRET		"'jwt_secret'"
+#define SECRET		"jwt_secret"
 #define PREVIOUS	"jwt_secret_previous"
 #define PREVIOUS_UNTIL	"jwt_secret_previous_until"
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_SECRET_GET */
-	"SELECT value FROM settings WHERE name = " SECRET,
+	"SELECT value FROM settings WHERE name = '" SECRET "'",
 	/* STMT_SECRET_PUT */
-	"INSERT OR IGNORE INTO settings (name, value) VALUES (" SECRET ", ?)",
+	"INSERT OR IGNORE INTO settings (name, value) VALUES ('" SECRET "', ?)",
 	/* STMT_ATTEMPT_PURGE */
 	"DELETE FROM attempts WHERE bucket < ?",
 	/* STMT_ATTEMPT_HIT */
@@ -283,17 +285,19 @@ migrate(struct db *db)
 	return end(db, rc);
 }
 
-/* The directory path is in, into buf. */
-static void
+/* The directory path is in, into buf: 0, or -1 if it does not fit. */
+static int
 dir_of(const char *path, char *buf, size_t n)
 {
 	char	*slash;
 
-	snprintf(buf, n, "%s", path);
+	if ((size_t)snprintf(buf, n, "%s", path) >= n)
+		return -1;
 	if ((slash = strrchr(buf, '/')) == NULL)
 		snprintf(buf, n, ".");
 	else
 		*(slash == buf ? slash + 1 : slash) = '\0';
+	return 0;
 }
 
 /*
@@ -315,8 +319,7 @@ create(const char *path)
 		return open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 || geteuid() != 0)
 		return fd;
-	dir_of(path, dir, sizeof(dir));
-	if (stat(dir, &sb) == 0 && sb.st_uid != 0 &&
+	if (dir_of(path, dir, sizeof(dir)) == 0 && stat(dir, &sb) == 0 && sb.st_uid != 0 &&
 	    fchown(fd, sb.st_uid, sb.st_gid) == -1) {
 		saved = errno;
 		close(fd);
@@ -370,7 +373,7 @@ db_open(const char *path, int mode)
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_wal_hook(db->h, wal_written, db);
 	if (exec(db, "PRAGMA synchronous = NORMAL", "synchronous") == -1 ||
-	    migrate(db) == -1) {
+	    (mode != DB_INSPECT && migrate(db) == -1)) {
 		db_close(db);
 		return NULL;
 	}
@@ -592,6 +595,11 @@ db_user_add(struct db *db, const struct user *u, const char *username_key,
 	if (sqlite3_step(s) == SQLITE_DONE) {
 		*id = sqlite3_last_insert_rowid(db->h);
 		rc = 0;
+		if (*id >= DB_ID_LIMIT) {	/* rolled back: no tokens for it */
+			fprintf(stderr, "db: user_add: ids are used up to "
+			    "2^53\n");
+			rc = -1;
+		}
 	} else if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE) {
 		/* A concurrent registration won: say which name it took. */
 		sqlite3_reset(s);
@@ -667,30 +675,56 @@ user_write(struct db *db, sqlite3_stmt *s, const char *what)
 	return end(db, rc == -1 ? -1 : 0) == -1 ? -1 : rc;
 }
 
+/*
+ * A revocation: run s (its other parameters bound) with parameter n bound
+ * to the current second, read once the write lock is held, so that no
+ * token can be issued between reading the clock and the commit in a later
+ * second than the one recorded; if the clock turned over before the
+ * commit, again with the new second.  Sets *at to the second recorded.
+ * Returns as user_write.
+ */
+static int
+revoke_at(struct db *db, sqlite3_stmt *s, int n, const char *what,
+    long long *at)
+{
+	int	 rc;
+
+	do {
+		if (begin(db) == -1)
+			return -1;
+		*at = (long long)time(NULL);
+		if (sqlite3_bind_int64(s, n, *at) != SQLITE_OK)
+			rc = -1;
+		else
+			rc = user_write(db, s, what);
+		if (end(db, rc == -1 ? -1 : 0) == -1)
+			return -1;
+	} while (rc == 1 && (long long)time(NULL) != *at);
+	return rc;
+}
+
 int
 db_user_password(struct db *db, long long id, const char *hash,
-    long long now)
+    long long *at)
 {
 	sqlite3_stmt	*s;
 
 	if ((s = stmt(db, STMT_USER_PASSWORD)) == NULL ||
 	    sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, now) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK)
 		return -1;
-	return user_write(db, s, "user_password");
+	return revoke_at(db, s, 2, "user_password", at);
 }
 
 int
-db_user_revoke(struct db *db, long long id, long long now)
+db_user_revoke(struct db *db, long long id, long long *at)
 {
 	sqlite3_stmt	*s;
 
 	if ((s = stmt(db, STMT_USER_REVOKE)) == NULL ||
-	    sqlite3_bind_int64(s, 1, now) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
 		return -1;
-	return user_write(db, s, "user_revoke");
+	return revoke_at(db, s, 1, "user_revoke", at);
 }
 
 int
@@ -815,7 +849,7 @@ int
 db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
     long long until)
 {
-	unsigned char	 old[4096];
+	unsigned char	 old[CONF_SECRET_MAX];
 	size_t		 oldlen = sizeof(old);
 	int		 rc, found;
 
@@ -830,7 +864,7 @@ db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
 		rc = setting(db, PREVIOUS, NULL, 0, 0) == -1 ||
 		    setting(db, PREVIOUS_UNTIL, NULL, 0, 0) == -1 ? -1 : 0;
 	if (rc == 0)
-		rc = setting(db, "jwt_secret", key, len, 0);
+		rc = setting(db, SECRET, key, len, 0);
 	explicit_bzero(old, sizeof(old));
 	return end(db, rc) == -1 ? -1 : found;
 }
@@ -868,7 +902,7 @@ db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
 int
 db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
 {
-	unsigned char	 key[4096];
+	unsigned char	 key[CONF_SECRET_MAX];
 	size_t		 len = sizeof(key);
 	sqlite3_stmt	*s;
 	long long	 until = 0;
@@ -952,11 +986,11 @@ db_stats(struct db *db, struct db_stats *st)
 
 /* Report a finding made with printf's format; 1 for a problem, else 0. */
 static int
-found(void (*report)(void *, int, const char *), void *arg, int ok,
+finding(void (*report)(void *, int, const char *), void *arg, int ok,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
-found(void (*report)(void *, int, const char *), void *arg, int ok,
+finding(void (*report)(void *, int, const char *), void *arg, int ok,
     const char *fmt, ...)
 {
 	char	 line[512];
@@ -990,7 +1024,7 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	while (sqlite3_step(s) == SQLITE_ROW && rows++ < 20) {
 		msg = sqlite3_column_text(s, 0);
 		if (msg == NULL || strcmp((const char *)msg, "ok") != 0)
-			problems += found(report, arg, 0, "integrity: %s",
+			problems += finding(report, arg, 0, "integrity: %s",
 			    msg != NULL ? (const char *)msg : "?");
 	}
 	if (sqlite3_finalize(s) != SQLITE_OK) {
@@ -998,48 +1032,49 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 		return -1;
 	}
 	if (problems == 0)
-		found(report, arg, 1, "integrity: ok");
+		finding(report, arg, 1, "integrity: ok");
 	if (user_version(db, &v) == -1)
 		return -1;
-	problems += found(report, arg, v == SCHEMA_VERSION,
-	    "schema version %d (this program's is %d)", v, SCHEMA_VERSION);
+	problems += finding(report, arg, v <= SCHEMA_VERSION,
+	    "schema version %d (this program's is %d%s)", v, SCHEMA_VERSION,
+	    v > SCHEMA_VERSION ? ": a newer program made it" :
+	    v < SCHEMA_VERSION ? "; the next request brings it up" : "");
 	if (path == NULL || *path == '\0')
 		return problems;
 	/* The directory: the web server's, and nobody else may write in it. */
-	dir_of(path, name, sizeof(name));
-	if (stat(name, &sb) == -1)
-		problems += found(report, arg, 0, "%s: %s", name,
+	if (dir_of(path, name, sizeof(name)) == -1 || stat(name, &sb) == -1)
+		problems += finding(report, arg, 0, "%s: %s", name,
 		    strerror(errno));
 	else {
 		dir_owner = sb.st_uid;
-		problems += found(report, arg, (sb.st_mode & 002) == 0 ||
+		problems += finding(report, arg, (sb.st_mode & 002) == 0 ||
 		    (sb.st_mode & S_ISVTX), "%s: directory mode %04o%s", name,
 		    (unsigned)(sb.st_mode & 07777), (sb.st_mode & 002) == 0 ||
 		    (sb.st_mode & S_ISVTX) ? "" : " (anybody may replace the "
 		    "database: chmod o-w)");
 	}
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
-		if (stat(name, &sb) == -1) {
+		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
+		    suffixes[i]) >= sizeof(name) || stat(name, &sb) == -1) {
 			if (errno != ENOENT)
-				problems += found(report, arg, 0, "%s: %s", name,
+				problems += finding(report, arg, 0, "%s: %s", name,
 				    strerror(errno));
 			continue;
 		}
 		if (i == 0) {
 			owner = sb.st_uid;
 			if (dir_owner != (uid_t)-1 && owner != dir_owner)
-				problems += found(report, arg, 0, "%s: owner uid "
+				problems += finding(report, arg, 0, "%s: owner uid "
 				    "%u, but its directory's is %u (made by "
 				    "another user than the web server's?)", name,
 				    (unsigned)owner, (unsigned)dir_owner);
 		}
-		problems += found(report, arg, (sb.st_mode & 077) == 0,
+		problems += finding(report, arg, (sb.st_mode & 077) == 0,
 		    "%s: mode %04o%s", name, (unsigned)(sb.st_mode & 07777),
 		    (sb.st_mode & 077) == 0 ? "" :
 		    " (others may read or write it: chmod 600)");
 		if (sb.st_uid != owner)
-			problems += found(report, arg, 0, "%s: owner uid %u, "
+			problems += finding(report, arg, 0, "%s: owner uid %u, "
 			    "but the database's is %u (the web server may not "
 			    "open it: chown)", name, (unsigned)sb.st_uid,
 			    (unsigned)owner);

@@ -31,9 +31,19 @@ struct user {
 #define DB_TAKEN_ID		3
 #define DB_DELETED_ID		4	/* the id of a deleted user */
 
+/*
+ * Ids a token can carry (jwt_sign refuses 2^53 and above): register gives
+ * none beyond, and import-django takes ids below DB_IMPORT_ID_LIMIT, so
+ * that register always has room after an import.
+ */
+#define DB_ID_LIMIT		9007199254740992LL	/* 2^53 */
+#define DB_IMPORT_ID_LIMIT	4503599627370496LL	/* 2^52 */
+
 /* db_open's mode. */
 #define DB_EXISTING	0	/* the file must exist (authctl) */
 #define DB_CREATE	1	/* create it if missing (the endpoints) */
+#define DB_INSPECT	2	/* must exist, and is not migrated: for
+				   authctl's commands that only look */
 
 /*
  * Open the database at path (with DB_CREATE, creating it mode 0600 if
@@ -112,12 +122,13 @@ int	db_user_each(struct db *db, int (*fn)(const struct user *, void *),
 /*
  * Changes to user id, each one transaction; 1 done, 0 no such user, -1
  * error.  db_user_password stores a new hash and revokes the user's tokens
- * issued at or before now; db_user_revoke only revokes; db_user_delete
+ * issued up to the current second, which it sets in *at (the clock read
+ * under the write lock); db_user_revoke only revokes; db_user_delete
  * remembers the id, never to be imported again.
  */
 int	db_user_password(struct db *db, long long id, const char *hash,
-	    long long now);
-int	db_user_revoke(struct db *db, long long id, long long now);
+	    long long *at);
+int	db_user_revoke(struct db *db, long long id, long long *at);
 int	db_user_active(struct db *db, long long id, int active);
 int	db_user_delete(struct db *db, long long id);
 

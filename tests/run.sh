@@ -34,8 +34,10 @@ fail=0
 for f in "${files[@]}"; do
 	f=tests/$(basename "$f")
 	echo "# $f (${SERVER:-busybox})"
+	t0=$(date +%s)
 	out=$("${drop[@]}" bash "$top/$f" 2>&1)
 	rc=$?
+	echo "# $f took $(( $(date +%s) - t0 )) s"
 	printf '%s\n' "$out" | grep -v '^ok - ' || true
 	last=$(printf '%s\n' "$out" | tail -n 1)
 	p=$(printf '%s\n' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')

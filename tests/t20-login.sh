@@ -325,8 +325,11 @@ unknown=$((unknown / 2))
 status="known ${known}ms" body="unknown ${unknown}ms, 1000-iteration hash ${cheap}ms (3 tries each)"
 check "login: an unknown user takes the same time as a wrong password (one PBKDF2 of the configured cost)" \
     test $((unknown * 2)) -ge "$known" -a $((known * 2)) -ge "$unknown"
-check "login: a wrong password runs PBKDF2 at the stored hash's cost (600000 is slower than 1000)" \
-    test "$known" -ge $((cheap * 2))
+# A hash cheaper than the configured cost (janedoe's 1000 iterations, as an
+# import or an older setting leaves them) is topped up to it on a refusal,
+# so a wrong password does not tell that the account exists.
+check "login: a wrong password against a 1000-iteration hash takes as long as an unknown user (topped up to 600000)" \
+    test $((cheap * 2)) -ge "$unknown" -a $((unknown * 2)) -ge "$cheap"
 
 # --- an email with U+0130 (İ) is stored and found as Python lowers it ----------
 

@@ -161,7 +161,7 @@ check "help: --help opens no database (AUTH_DB not created)" \
 
 # --- 2. commands on a missing database --------------------------------------------
 
-for cmd in "stats" "stats --json" "check" "purge" "user list" "secret show-source"; do
+for cmd in "stats" "stats --json" "check" "purge" "user list"; do
 	# shellcheck disable=SC2086
 	ctl $cmd
 	ctl_is 1 "missing db: authctl $cmd exits 1"
@@ -170,6 +170,12 @@ for cmd in "stats" "stats --json" "check" "purge" "user list" "secret show-sourc
 	check "missing db: authctl $cmd does not create $AUTH_DB" \
 	    test ! -e "$T/nope.db" -a ! -e "$T/nope.db-wal" -a ! -e "$T/nope.db-shm"
 done
+# With the key in the environment, show-source needs no database at all.
+ctl secret show-source
+ctl_is 0 "missing db: secret show-source with AUTH_JWT_SECRET set exits 0"
+check "missing db: ...saying the environment" \
+    test "$ctl_out" = "environment (AUTH_JWT_SECRET), ${#SECRET} bytes"
+check "missing db: ...and creates no database" test ! -e "$T/nope.db"
 unset AUTH_JWT_SECRET
 ctl secret show-source
 ctl_is 1 "missing db: secret show-source without a configured key exits 1"
