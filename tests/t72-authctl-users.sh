@@ -694,6 +694,32 @@ login rex "$PW"
 me "$access"
 check_status 200 "revoke: and a login after it works again"
 
+# A revocation that waits for the write lock: the second it records is the
+# one it commits in, so a token issued while it waited (here by refresh,
+# which with the attempt counter off writes nothing) is revoked too.
+start_server AUTH_RATE_LIMIT=0
+login rex "$PW"
+rex_refresh=$refresh
+{ echo "BEGIN IMMEDIATE;"; sleep 2.5; echo "COMMIT;"; } |
+    sqlite3 "$AUTH_DB" >/dev/null 2>&1 &
+locker=$!
+sleep 0.3
+"$AUTHCTL" revoke rex >"$T/late.out" 2>&1 &
+revoker=$!
+sleep 1.2
+refresh_with "$rex_refresh"
+check_status 200 "revoke under a held lock: setup: refresh still answers while revoke waits"
+late=$(printf '%s' "$body" | jq -r '.access // empty')
+wait "$revoker"
+check "revoke under a held lock: setup: authctl revoke succeeded after the lock" \
+    grep -q "revoked" "$T/late.out"
+wait "$locker"
+me "$late"
+check_status 401 "revoke under a held lock: an access token issued while it waited is revoked"
+login rex "$PW"
+me "$access"
+check_status 200 "revoke under a held lock: a login after it returns works"
+
 # --- authctl while the endpoints write -------------------------------------
 
 n=$(nusers)

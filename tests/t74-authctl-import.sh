@@ -433,6 +433,20 @@ printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
     "2,be\"a,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/stray.csv"
 bad stray.csv 'line 3: a malformed CSV field' "a quote inside an unquoted field (line 3)"
 
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "4503599627370496,bea,bea@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/bigid.csv"
+bad bigid.csv 'line 3: id: not a whole number from 1 to 2\^52-1' "an id of 2^52 (line 3: register needs room up to 2^53)"
+
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,\"be"$'\t'"a\",bea@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/tab.csv"
+bad tab.csv 'line 3: username: .*control character' "a tab in a username (line 3)"
+
+jq -c '.[0:2] | .[1].fields.username = "bob\u0000evil"' "$FIX/users.json" >"$T/nul.json"
+bad nul.json 'record 2: username: holds a NUL' "a \\u0000 in a JSON username (record 2), not cut short"
+
+jq -c '.[0:1] | .[0].pk = 1e300' "$FIX/users.json" >"$T/hugepk.json"
+bad hugepk.json 'record 1: (pk|id): ' "a JSON pk of 1e300 (record 1)"
+
 printf '[1, 2]\n' >"$T/numbers.json"
 bad numbers.json 'record 1: no "fields" object' "a JSON array of numbers"
 

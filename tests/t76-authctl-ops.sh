@@ -309,6 +309,8 @@ A4=$access R4=$refresh
 check "second rotation: login signs with the newest key" signed_with_hex "$A4" "$K4"
 ctl secret rotate --grace 60
 ctl_is 0 "second rotation: another --grace 60 exits 0"
+check_ctl "second rotation: ...saying the key in its grace no longer verifies" \
+    out_has "no longer verifies"
 me_is 401 "$A3" "second rotation: the first key's access token stops working"
 refresh_is 401 "$R3" "second rotation: the first key's refresh token stops working"
 me_is 200 "$A4" "second rotation: the replaced key's token works in its grace"
@@ -675,5 +677,22 @@ ctl_is 0 "busy: check afterwards is ok"
 ctl stats
 check_ctl "busy: stats afterwards counts every registration" \
     test "$(stat_of users)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM users")"
+
+# --- the key file's mode ------------------------------------------------------
+
+chmod 644 "$T/jwt.key"
+env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
+    >"$T/ctl.out" 2>"$T/ctl.err"
+ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
+ctl_is 1 "check: a key file others may read (0644) is a problem (exit 1)"
+check_ctl "check: ...on a PROBLEM line naming the file" \
+    eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM $T/jwt.key: mode 0644"'
+chmod 600 "$T/jwt.key"
+env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
+    >"$T/ctl.out" 2>"$T/ctl.err"
+ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
+ctl_is 0 "check: the key file at 0600 is ok (exit 0)"
+check_ctl "check: ...on an ok line" \
+    eval 'printf "%s\n" "$ctl_out" | grep -q "^ok .*$T/jwt.key: mode 0600"'
 
 finish
