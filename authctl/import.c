@@ -45,8 +45,6 @@ struct import {
 	size_t		 n, cap;
 	int		 errors;	/* rows that cannot be imported */
 	int		 unsupported;
-	int		 unusable;	/* Django's "!..." and "" passwords */
-	int		 inactive;
 };
 
 /* Say what is wrong with the row read at where; counts an error. */
@@ -66,6 +64,16 @@ row_error(struct import *im, long where, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	im->errors++;
+}
+
+/* Say something of the user read in row r. */
+static void
+row_note(const struct import *im, const struct row *r, const char *what,
+    const char *detail)
+{
+	fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): %s%s\n", im->file,
+	    im->csv ? "line" : "record", r->where, r->u.username, r->u.id,
+	    what, detail);
 }
 
 /* The whole file, NUL-terminated, in *buf (size *len): 0, or -1 (said). */
@@ -590,9 +598,7 @@ insert(struct ctl *c, struct import *im, int *failed)
 		case DB_TAKEN_EMAIL:
 		case DB_TAKEN_ID:
 		case DB_DELETED_ID:
-			fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): "
-			    "%s\n", im->file, im->csv ? "line" : "record",
-			    r->where, r->u.username, r->u.id, why[rc]);
+			row_note(im, r, why[rc], "");
 			dups++;
 			break;
 		default:
@@ -603,95 +609,117 @@ insert(struct ctl *c, struct import *im, int *failed)
 	return dups;
 }
 
-int
-cmd_import_django(struct ctl *c)
+/*
+ * Read and check the export named by c->args[0] into im (text keeps the
+ * file): 0, or -1 once every reason not to import it is said.
+ */
+static int
+load(struct ctl *c, struct import *im, char **text)
 {
-	struct import	 im;
-	char		*text = NULL, *p, alg[64];
-	size_t		 len, i, imported;
-	int		 rc = CTL_FAILED, failed = 0, dups = 0;
+	char	*p, alg[64];
+	size_t	 len, i;
 
-	memset(&im, 0, sizeof(im));
-	im.file = c->args[0];
-	if (slurp(im.file, &text, &len) == -1)
-		return CTL_FAILED;
-	p = text;
+	im->file = c->args[0];
+	if (slurp(im->file, text, &len) == -1)
+		return -1;
+	p = *text;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;		/* a UTF-8 byte-order mark */
 	p += strspn(p, " \t\r\n");
 	/* dumpdata writes an array; an object is JSON too, and refused. */
-	im.csv = *p != '[' && *p != '{';
-	if ((im.csv ? read_csv(&im, p, len - (size_t)(p - text)) :
-	    read_json(&im, p, len - (size_t)(p - text))) == -1)
-		goto out;
-	if (im.errors > 0) {
+	im->csv = *p != '[' && *p != '{';
+	if ((im->csv ? read_csv(im, p, len - (size_t)(p - *text)) :
+	    read_json(im, p, len - (size_t)(p - *text))) == -1)
+		return -1;
+	if (im->errors > 0) {
 		ctl_fail("%s: %d row%s cannot be imported; nothing was",
-		    im.file, im.errors, im.errors == 1 ? "" : "s");
-		goto out;
+		    im->file, im->errors, im->errors == 1 ? "" : "s");
+		return -1;
 	}
-	for (i = 0; i < im.n; i++)
-		if (im.rows[i].unsupported) {
-			algorithm(im.rows[i].u.password, alg, sizeof(alg));
-			fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): "
-			    "unsupported password hash %s\n", im.file,
-			    im.csv ? "line" : "record", im.rows[i].where,
-			    im.rows[i].u.username, im.rows[i].u.id, alg);
+	for (i = 0; i < im->n; i++)
+		if (im->rows[i].unsupported) {
+			algorithm(im->rows[i].u.password, alg, sizeof(alg));
+			row_note(im, &im->rows[i], "unsupported password hash ",
+			    alg);
 		}
-	if (im.unsupported > 0 && !c->skip_unsupported) {
+	if (im->unsupported > 0 && !c->skip_unsupported) {
 		ctl_fail("%s: %d user%s with password hashes other than "
 		    "pbkdf2_sha256; nothing was imported (--skip-unsupported "
-		    "imports the others)", im.file, im.unsupported,
-		    im.unsupported == 1 ? "" : "s");
-		goto out;
+		    "imports the others)", im->file, im->unsupported,
+		    im->unsupported == 1 ? "" : "s");
+		return -1;
 	}
+	return 0;
+}
+
+/* Insert the rows in one transaction, kept only if all went in: 0 or -1. */
+static int
+store(struct ctl *c, struct import *im)
+{
+	int	 failed = 0, dups;
+
 	/*
 	 * Only now the database, so that a bad file creates none; a dry
 	 * run creates none either, checking against an empty one instead.
 	 */
 	if (ctl_open(c, c->dry_run ? DB_EXISTING : DB_CREATE, c->dry_run &&
 	    access(c->app.cf.db_path, F_OK) == -1 && errno == ENOENT) != CTL_OK)
-		goto out;
+		return -1;
 	if (db_begin(c->app.db) == -1) {
 		ctl_fail("the database failed (see above)");
-		goto out;
+		return -1;
 	}
-	dups = insert(c, &im, &failed);
-	if (failed || dups > 0 || c->dry_run) {
+	dups = insert(c, im, &failed);
+	if (!failed && dups == 0 && !c->dry_run)
+		failed = db_end(c->app.db, 0) == -1;
+	else
 		db_end(c->app.db, 1);
-		if (failed)
-			ctl_fail("the database failed (see above); nothing was "
-			    "imported");
-		else if (dups > 0)
-			ctl_fail("%s: %d duplicate%s; nothing was imported",
-			    im.file, dups, dups == 1 ? "" : "s");
-		else
-			rc = CTL_OK;
-	} else if (db_end(c->app.db, 0) == -1)
+	if (failed)
 		ctl_fail("the database failed (see above); nothing was "
 		    "imported");
-	else
-		rc = CTL_OK;
-	if (rc == CTL_OK) {
-		imported = im.n - (size_t)im.unsupported;
-		for (i = 0; i < im.n; i++) {
-			const struct user *u = &im.rows[i].u;
+	else if (dups > 0)
+		ctl_fail("%s: %d duplicate%s; nothing was imported", im->file,
+		    dups, dups == 1 ? "" : "s");
+	return failed || dups > 0 ? -1 : 0;
+}
 
-			if (im.rows[i].unsupported)
-				continue;
-			im.inactive += !u->is_active;
-			im.unusable += *u->password == '\0' ||
-			    *u->password == '!';
-		}
-		printf("%s %zu user%s (%d inactive, %d with an unusable "
-		    "password)", c->dry_run ? "would import" : "imported",
-		    imported, imported == 1 ? "" : "s", im.inactive,
-		    im.unusable);
-		if (im.unsupported > 0)
-			printf("; left out %d with unsupported hashes",
-			    im.unsupported);
-		printf("\n");
+/* What was (or, on a dry run, would be) imported. */
+static void
+report(const struct ctl *c, const struct import *im)
+{
+	size_t	 i, imported = im->n - (size_t)im->unsupported;
+	int	 inactive = 0, unusable = 0;
+
+	for (i = 0; i < im->n; i++) {
+		const struct user *u = &im->rows[i].u;
+
+		if (im->rows[i].unsupported)
+			continue;
+		inactive += !u->is_active;
+		unusable += *u->password == '\0' || *u->password == '!';
 	}
-out:
+	printf("%s %zu user%s (%d inactive, %d with an unusable password)",
+	    c->dry_run ? "would import" : "imported", imported,
+	    imported == 1 ? "" : "s", inactive, unusable);
+	if (im->unsupported > 0)
+		printf("; left out %d with unsupported hashes",
+		    im->unsupported);
+	printf("\n");
+}
+
+int
+cmd_import_django(struct ctl *c)
+{
+	struct import	 im;
+	char		*text = NULL;
+	size_t		 i;
+	int		 rc = CTL_FAILED;
+
+	memset(&im, 0, sizeof(im));
+	if (load(c, &im, &text) == 0 && store(c, &im) == 0) {
+		report(c, &im);
+		rc = CTL_OK;
+	}
 	for (i = 0; i < im.n; i++) {
 		db_user_free(&im.rows[i].u);
 		free(im.rows[i].ukey);

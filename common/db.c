@@ -319,8 +319,8 @@ create(const char *path)
 		return open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 || geteuid() != 0)
 		return fd;
-	if (dir_of(path, dir, sizeof(dir)) == 0 && stat(dir, &sb) == 0 && sb.st_uid != 0 &&
-	    fchown(fd, sb.st_uid, sb.st_gid) == -1) {
+	if (dir_of(path, dir, sizeof(dir)) == 0 && stat(dir, &sb) == 0 &&
+	    sb.st_uid != 0 && fchown(fd, sb.st_uid, sb.st_gid) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

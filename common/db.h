@@ -74,8 +74,9 @@ int	db_secret_put(struct db *db, const unsigned char *key, size_t len);
 /*
  * Key rotation (authctl secret rotate): store key as the signing key; the
  * one it replaces goes on verifying tokens until the Unix time until (0:
- * not at all).  Returns 1 if it replaced a key, 0 if there was none, -1.  db_secret_previous copies that previous key into buf
- * (size *len, updated) with its *until: 1 found, 0 none, -1 error.
+ * not at all).  Returns 1 if it replaced a key, 0 if there was none, -1.
+ * db_secret_previous copies that previous key into buf (size *len,
+ * updated) with its *until: 1 found, 0 none, -1 error.
  */
 int	db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
 	    long long until);
@@ -148,6 +149,7 @@ int	db_user_import(struct db *db, const struct user *u,
 int	db_purge(struct db *db, long long now, long long *attempts,
 	    int *previous_key);
 
+/* What authctl stats reports (db_stats: 0, or -1 logged). */
 struct db_stats {
 	long long	 users;
 	long long	 active_users;
