@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # POST register: the schema, normalisation, email and username rules, the
 # order of the checks, uniqueness, the password policy and the tokens.
+# any-cgi-server (tests/run.sh: register's rules are the program's, not the server's)
 . "$(dirname "$0")/lib.sh"
 start_server
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Token attacks: SPEC "Tokens" (Verification), one named check per attack,
 # each a forged or broken token sent to /me (and a few to /refresh).
+# any-cgi-server (tests/run.sh: token checks are the program's)
 . "$(dirname "$0")/lib.sh"
 
 # mac DIGEST DATA [KEY]: the base64url HMAC of DATA.

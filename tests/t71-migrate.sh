@@ -3,6 +3,7 @@
 # db/001-schema.sql alone makes it) is brought up to date by the first
 # endpoint or authctl that opens it, keeping its users, key and counters;
 # a database newer than the program is refused, not touched.
+# any-cgi-server (tests/run.sh: migrations are the program's)
 . "$(dirname "$0")/lib.sh"
 
 FIX=$TOP/tests/fixtures/django

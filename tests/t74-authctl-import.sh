@@ -4,6 +4,7 @@
 # Django passwords under their Django ids; duplicates, unsupported hashes,
 # malformed files and --dry-run import nothing; an import while the server
 # takes registrations.
+# any-cgi-server (tests/run.sh: authctl's import)
 . "$(dirname "$0")/lib.sh"
 
 FIX=$TOP/tests/fixtures/django

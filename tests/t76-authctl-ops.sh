@@ -3,6 +3,7 @@
 # (with and without --grace) and secret show-source, purge, stats and
 # check, against a running server, so that what they change is seen
 # through the real endpoints over HTTP.
+# any-cgi-server (tests/run.sh: authctl's key and database commands)
 . "$(dirname "$0")/lib.sh"
 
 PW='s3cure!Pass'

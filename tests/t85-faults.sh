@@ -12,6 +12,7 @@
 #   d. a missing file (created 0600 with its -wal and -shm) or directory
 #   e. a corrupt database (damaged pages, a truncated file): 503, and the
 #      file is left as it was
+# any-cgi-server (tests/run.sh: runs the programs directly)
 . "$(dirname "$0")/lib.sh"
 
 PW='s3cure!Pass'

@@ -11,6 +11,7 @@
 #   b. me and refresh with tokens of a deleted user, an inactive user and
 #      an id that never existed: the same, per endpoint
 # The executables run directly (no web server: less noise in the times).
+# any-cgi-server (tests/run.sh: runs the programs directly)
 . "$(dirname "$0")/lib.sh"
 
 PW='s3cure!Pass'
