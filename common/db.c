@@ -402,31 +402,45 @@ db_close(struct db *db)
 	free(db);
 }
 
-int
-db_secret_get(struct db *db, unsigned char *buf, size_t *len)
+/*
+ * A stored key, the first column of the row statement k finds, into buf
+ * (size *len, updated), and the second column into *until if it is not
+ * NULL: 1 found, 0 none, -1 error.
+ */
+static int
+key_row(struct db *db, enum stmt k, const char *what, unsigned char *buf,
+    size_t *len, long long *until)
 {
 	sqlite3_stmt	*s;
 	int		 rc, n;
 
-	if ((s = stmt(db, STMT_SECRET_GET)) == NULL)
+	if ((s = stmt(db, k)) == NULL)
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		rc = 0;
 	else if (rc != SQLITE_ROW) {
-		db_log(db, "secret_get");
+		db_log(db, what);
 		rc = -1;
 	} else if ((n = sqlite3_column_bytes(s, 0)) <= 0 ||
 	    (size_t)n > *len) {
-		fprintf(stderr, "db: secret_get: stored key of %d bytes\n", n);
+		fprintf(stderr, "db: %s: stored key of %d bytes\n", what, n);
 		rc = -1;
 	} else {
 		memcpy(buf, sqlite3_column_blob(s, 0), (size_t)n);
 		*len = (size_t)n;
+		if (until != NULL)
+			*until = sqlite3_column_int64(s, 1);
 		rc = 1;
 	}
 	sqlite3_reset(s);
 	return rc;
+}
+
+int
+db_secret_get(struct db *db, unsigned char *buf, size_t *len)
+{
+	return key_row(db, STMT_SECRET_GET, "secret_get", buf, len, NULL);
 }
 
 int
@@ -873,30 +887,8 @@ int
 db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
     long long *until)
 {
-	sqlite3_stmt	*s;
-	int		 rc, n;
-
-	if ((s = stmt(db, STMT_PREVIOUS_GET)) == NULL)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc != SQLITE_ROW) {
-		db_log(db, "secret_previous");
-		rc = -1;
-	} else if ((n = sqlite3_column_bytes(s, 0)) <= 0 ||
-	    (size_t)n > *len) {
-		fprintf(stderr, "db: secret_previous: stored key of %d bytes\n",
-		    n);
-		rc = -1;
-	} else {
-		memcpy(buf, sqlite3_column_blob(s, 0), (size_t)n);
-		*len = (size_t)n;
-		*until = sqlite3_column_int64(s, 1);
-		rc = 1;
-	}
-	sqlite3_reset(s);
-	return rc;
+	return key_row(db, STMT_PREVIOUS_GET, "secret_previous", buf, len,
+	    until);
 }
 
 int

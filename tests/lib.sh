@@ -23,7 +23,8 @@
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
 #                                 its stdout in $ctl_out, stderr in $ctl_err
-#   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY]: JWT pieces
+#   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY],
+#   signed_with_hex TOKEN HEXKEY: JWT pieces
 #   finish                        prints "N passed, N failed"; exit status
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
@@ -265,6 +266,17 @@ check_json() {
 	else
 		not_ok "$3" "want $1 = $2, got $got"
 	fi
+}
+
+# signed_with_hex TOKEN HEXKEY: the token's signature is HS256 under the
+# key given in hex (a key made at random, as the database keeps, may hold
+# NUL bytes, which no shell string can carry).
+signed_with_hex() {
+	local want
+	want=$(printf '%s' "${1%.*}" |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$2" -binary |
+	    base64 -w0 | tr '+/' '-_' | tr -d '=')
+	[ -n "$1" ] && [ -n "$2" ] && [ "${1##*.}" = "$want" ]
 }
 
 header() {

@@ -76,16 +76,6 @@ attempt_rows() {
 	sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM attempts"
 }
 
-# signed_with_hex TOKEN HEXKEY: the token's signature is HS256 under the
-# key given in hex.
-signed_with_hex() {
-	local want
-	want=$(printf '%s' "${1%.*}" |
-	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$2" -binary |
-	    base64 -w0 | tr '+/' '-_' | tr -d '=')
-	[ -n "$1" ] && [ -n "$2" ] && [ "${1##*.}" = "$want" ]
-}
-
 # hex_bytes HEX: the bytes (NULs too) to standard output.
 hex_bytes() {
 	printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"

@@ -45,16 +45,6 @@ signed_with() {
 	[ -n "$1" ] && [ "${1##*.}" = "$want" ]
 }
 
-# signed_with_hex TOKEN HEXKEY: the same for a binary key given in hex (a
-# random key may hold NUL bytes, which no shell string can carry).
-signed_with_hex() {
-	local want
-	want=$(printf '%s' "${1%.*}" |
-	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$2" -binary |
-	    base64 -w0 | tr '+/' '-_' | tr -d '=')
-	[ -n "$1" ] && [ -n "$2" ] && [ "${1##*.}" = "$want" ]
-}
-
 # err_lines: how many lines the last run wrote to stderr.
 err_lines() {
 	wc -l <"$T/err" | tr -d ' '
