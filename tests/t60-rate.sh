@@ -292,6 +292,10 @@ check_status 429 "login: an untrusted REMOTE_ADDR's X-Forwarded-For is ignored"
 
 W=$(pick_window)
 server burst AUTH_RATE_LOGIN=10 AUTH_RATE_WINDOW="$W"
+# The database made first (a register, another scope), so that the burst
+# tests the counter, not thirty processes creating the schema at once.
+register warmup warmup@example.com 's3cure!Pass'
+check_status 201 "login: setup: the burst's database exists"
 pids=()
 for i in $(seq 30); do
 	curl -s -o /dev/null -w '%{http_code}\n' -X POST \
@@ -305,6 +309,6 @@ codes=$(cat "$T"/code.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
 check "login: 30 parallel attempts with limit 10 give 10 answers and 20 429s ($codes)" \
     test "$codes" = "401:10 429:20 "
 check "login: the counter row says 30 after 30 parallel attempts" \
-    test "$(sql 'SELECT group_concat(count) FROM attempts')" = 30
+    test "$(sql 'SELECT group_concat(count) FROM attempts WHERE scope = 1')" = 30
 
 finish
