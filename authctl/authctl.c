@@ -157,20 +157,19 @@ is_help(const char *arg)
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
-/* --grace's value: whole seconds, at most a year. */
-static int
-parse_grace(const char *s, long long *grace)
+int
+ctl_number(const char *s, long long min, long long max, long long *v)
 {
 	char		*end;
-	long long	 v;
+	long long	 n;
 
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > 366LL * 86400)
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
 		return -1;
-	*grace = v;
+	*v = n;
 	return 0;
 }
 
@@ -199,7 +198,9 @@ parse(const struct command *cmd, int argc, char **argv, struct ctl *c)
 		    strcmp(a, "--skip-unsupported") == 0)
 			c->skip_unsupported = 1;
 		else if ((cmd->opts & OPT_GRACE) && strcmp(a, "--grace") == 0) {
-			if (i + 1 == argc || parse_grace(argv[++i], &c->grace)) {
+			/* --grace: whole seconds, at most 366 days. */
+			if (i + 1 == argc || ctl_number(argv[++i], 0,
+			    366LL * 86400, &c->grace) == -1) {
 				fprintf(stderr, "authctl: --grace takes whole "
 				    "seconds, at most a year\n");
 				return -1;

@@ -63,6 +63,12 @@ int	ctl_refused(int status, const cJSON *out);
 /* A Unix time as ISO 8601 UTC ("2026-11-26T01:02:03Z") into buf[32]. */
 const char *ctl_time(long long t, char buf[32]);
 
+/*
+ * A whole number of decimal digits (no sign, no space) from min to max:
+ * 0 with *v set, or -1.
+ */
+int	ctl_number(const char *s, long long min, long long max, long long *v);
+
 /* Print a cJSON document made by the caller, then delete it: 0 or -1. */
 int	ctl_print_json(cJSON *doc);
 

@@ -213,22 +213,6 @@ parse_bool(const char *s, int *v)
 	return -1;
 }
 
-static int
-parse_id(const char *s, long long *id)
-{
-	char		*end;
-	long long	 v;
-
-	if (*s < '1' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v >= DB_IMPORT_ID_LIMIT)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 /* Non-zero if s holds a control character (a tab would break user list). */
 static int
 has_control(const char *s)
@@ -265,7 +249,9 @@ add_row(struct import *im, long where, const char *id, const char *username,
 	r = &im->rows[im->n];
 	memset(r, 0, sizeof(*r));
 	r->where = where;
-	if (id == NULL || parse_id(id, &r->u.id) == -1)
+	/* No leading zero: "07" is no id Django writes. */
+	if (id == NULL || *id == '0' || ctl_number(id, 1,
+	    DB_IMPORT_ID_LIMIT - 1, &r->u.id) == -1)
 		row_error(im, where, "id: not a whole number from 1 to 2^52-1");
 	if (username == NULL || (ulen = text_length(username,
 	    strlen(username))) < 0 || ulen > USERNAME_MAX ||
