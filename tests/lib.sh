@@ -25,6 +25,7 @@
 #                                 its stdout in $ctl_out, stderr in $ctl_err
 #   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY],
 #   signed_with_hex TOKEN HEXKEY: JWT pieces
+#   pick_window                   a rate window no test sequence crosses
 #   finish                        prints "N passed, N failed"; exit status
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
@@ -266,6 +267,16 @@ check_json() {
 	else
 		not_ok "$3" "want $1 = $2, got $got"
 	fi
+}
+
+# pick_window: an AUTH_RATE_WINDOW of at least 300 s whose current window
+# still has more than 60 s to run, so that a test's sequence of counted
+# attempts never crosses a window's end (which would reset the count).
+pick_window() {
+	local w=300 now
+	now=$(date +%s)
+	while [ $((w - now % w)) -le 60 ]; do w=$((w + 1)); done
+	echo "$w"
 }
 
 # signed_with_hex TOKEN HEXKEY: the token's signature is HS256 under the

@@ -11,14 +11,6 @@ MSG_REFRESH='Too many refresh attempts. Please try again later.'
 
 # --- helpers of this file -------------------------------------------------
 
-# pick_window: a window of at least 300 s whose current window still has
-# more than 60 s to run, so no sequence below crosses a window's end.
-pick_window() {
-	local w=300 now
-	now=$(date +%s)
-	while [ $((w - now % w)) -le 60 ]; do w=$((w + 1)); done
-	echo "$w"
-}
 
 # server NAME [VAR=value ...]: restart the server on its own database
 # $T/NAME.db (in $DB), with the given settings.

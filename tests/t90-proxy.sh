@@ -7,7 +7,8 @@
 # source address on the loopback network (127.0.0.2, 127.0.0.3).
 . "$(dirname "$0")/lib.sh"
 
-start_server AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=3
+start_server AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=3 \
+    AUTH_RATE_WINDOW="$(pick_window)"
 
 FRONT_PID=
 stop_front() {
@@ -62,7 +63,8 @@ check "proxy: the counter holds the real clients, not the proxy" \
     test "$(sqlite3 -readonly "$AUTH_DB" "SELECT group_concat(client, ' ') FROM (SELECT client FROM attempts ORDER BY client)")" = "127.0.0.2 127.0.0.3"
 
 # Without the proxy trusted, everybody behind it is one client: the proxy.
-start_server AUTH_RATE_LOGIN=3 AUTH_DB="$T/untrusted.db"
+start_server AUTH_RATE_LOGIN=3 AUTH_DB="$T/untrusted.db" \
+    AUTH_RATE_WINDOW="$(pick_window)"
 sed -i "s/\"port\" => [0-9]*/\"port\" => $PORT/" "$T/front/lighttpd.conf"
 stop_front
 lighttpd -D -f "$T/front/lighttpd.conf" >>"$T/front.log" 2>&1 &

@@ -8,7 +8,7 @@
 
 SERVER=lighttpd-fastcgi
 SERVER_VARIANT=one-process start_server AUTH_TRUSTED_PROXIES=127.0.0.1 \
-    AUTH_RATE_LOGIN=3
+    AUTH_RATE_LOGIN=3 AUTH_RATE_WINDOW="$(pick_window)"
 PW='Fast-cgi-pass-4z!'
 
 # pid NAME: the pid(s) of the FastCGI process of endpoint NAME.
