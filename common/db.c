@@ -329,6 +329,8 @@ create(const char *path)
 	return fd;
 }
 
+static int	 sqlite3_initialized;
+
 struct db *
 db_open(const char *path, int mode)
 {
@@ -358,6 +360,16 @@ db_open(const char *path, int mode)
 	}
 	if (fd != -1)
 		close(fd);
+	/*
+	 * No bulk page-cache allocation: SQLite would otherwise touch 20
+	 * pages' worth of memory at the first read, where a request reads
+	 * about five (page faults are much of a CGI request's cost).  Only
+	 * possible before SQLite initializes, so the first open does it.
+	 */
+	if (!sqlite3_initialized) {
+		(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+		sqlite3_initialized = 1;
+	}
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "db: %s: %s\n", path, db->h != NULL ?
 		    sqlite3_errmsg(db->h) : "out of memory");
