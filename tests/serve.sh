@@ -14,7 +14,8 @@
 # the invoking user; its log (with the executables' stderr) goes to
 # standard error.  "no-pass-auth" turns
 # Apache's CGIPassAuth off, as a server that strips Authorization would;
-# "one-process" runs one FastCGI process per endpoint instead of two.
+# "one-process" runs one FastCGI process per endpoint instead of the
+# example's two or four.
 # `make run` and tests/lib.sh both use this.
 set -eu
 
@@ -78,11 +79,12 @@ lighttpd-fastcgi)
 	# The processes lighttpd starts inherit its environment, AUTH_* too,
 	# so no setting is written into the configuration.
 	conf=$dir/lighttpd-fastcgi.conf
-	procs=2
-	[ "$variant" = one-process ] && procs=1
+	one=()
+	[ "$variant" = one-process ] &&
+	    one=(-e 's|"max-procs" => [0-9]*,|"max-procs" => 1,|')
 	lighttpd_conf lighttpd-fastcgi.conf.example \
 	    -e "s|^var.corners_auth_run = .*|var.corners_auth_run = \"$dir\"|" \
-	    -e "s|\"max-procs\" => 2,|\"max-procs\" => $procs,|" >"$conf"
+	    "${one[@]}" >"$conf"
 	exec lighttpd -D -f "$conf"
 	;;
 apache)
