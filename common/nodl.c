@@ -3,7 +3,8 @@
  * the Makefile), never into libcommon.a.  Three things in their code call
  * glibc's dlopen or gethostbyname, which in a static executable need
  * glibc's shared libraries at run time after all (the link warns so):
- * SQLite's load_extension, never enabled here; policy.c's libzxcvbn,
+ * Debian's SQLite's load_extension (when that SQLite is linked; the one
+ * make deps builds has none), never enabled here; policy.c's libzxcvbn,
  * used by register only (which stays dynamic); and libfcgi's code that
  * opens a listening socket by host name, never used (the FastCGI server
  * hands the process its socket).  These refusals stand in for them, so a
