@@ -32,6 +32,7 @@ ifneq ($(wildcard $(SQLITE_A)),)
 SQLITE_LIB = $(SQLITE_A)
 endif
 endif
+SQLITE_DEP = $(filter %.a,$(SQLITE_LIB))
 LDLIBS	?= -Wl,-Bstatic $(SQLITE_LIB) -lcrypto -lutf8proc -lidn2 \
 	   -lunistring -lfcgi -Wl,-Bdynamic -lcjson -lm -ldl -lpthread
 
@@ -91,22 +92,23 @@ common/schema.inc: $(MIGRATIONS)
 
 common/db.o: common/schema.inc
 
-cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
+cgi-bin/%: cgi-bin/%.c common/libcommon.a $(SQLITE_DEP) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 
 $(STATIC_PROGS): cgi-bin/%: cgi-bin/%.c common/libcommon.a common/nodl.o \
-    $(CJSON_A) $(FLAGS_STAMP)
+    $(CJSON_A) $(SQLITE_DEP) $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(STATIC_LDFLAGS) -o $@ $< common/nodl.o \
 	    common/libcommon.a $(STATIC_LDLIBS)
 
 common/nodl.o: $(FLAGS_STAMP)
 
 $(AUTHCTL_OBJS): authctl/authctl.h common/*.h $(FLAGS_STAMP)
-$(AUTHCTL): $(AUTHCTL_OBJS) common/libcommon.a
+$(AUTHCTL): $(AUTHCTL_OBJS) common/libcommon.a $(SQLITE_DEP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(AUTHCTL_OBJS) common/libcommon.a \
 	    $(LDLIBS)
 
-tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
+tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a \
+    $(SQLITE_DEP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 
 # SERVER=busybox (default), lighttpd or apache; tests/run.sh is the whole
@@ -268,6 +270,9 @@ cjson:
 # (bench/NOTES.md).  Debian's options that change what is stored or how
 # SQL reads are kept: SECURE_DELETE (deleted rows are zeroed on disk),
 # LIKE_DOESNT_MATCH_BLOBS, TEMP_STORE=1.  DQS=0: double quotes are names.
+# What the system has (usleep, pread, fdatasync...) comes from configure's
+# sqlite_cfg.h, as in Debian's build: without HAVE_USLEEP the busy handler
+# would sleep in whole seconds.
 SQLITE_OPTS = -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
 	   -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE \
 	   -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_PROGRESS_CALLBACK \
@@ -283,7 +288,8 @@ sqlite:
 	cd build/sqlite/bld && ../sqlite3-*/configure --disable-tcl \
 	    >configure.log && $(MAKE) sqlite3.c >make.log
 	$(CC) -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    $(SQLITE_OPTS) -c -o build/sqlite/sqlite3.o build/sqlite/bld/sqlite3.c
+	    -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite/bld $(SQLITE_OPTS) \
+	    -c -o build/sqlite/sqlite3.o build/sqlite/bld/sqlite3.c
 	$(AR) rcs $(SQLITE_A) build/sqlite/sqlite3.o
 
 clean-objs:

@@ -179,6 +179,7 @@ median_rounds() {
 # machine hits the baseline and the endpoints alike; login and register,
 # dominated by the hash, once.
 ROUNDS=${BENCH_ROUNDS:-3}
+declare -A PB_REF
 for kind in lighttpd busybox lighttpd-fastcgi; do
 	echo "== $kind" >&2
 	serve "$kind"
@@ -198,7 +199,19 @@ for kind in lighttpd busybox lighttpd-fastcgi; do
 	done
 	for name in login register; do
 		for c in 1 16; do
-			run_wrk "$kind" "$name" "$c"
+			# The reference for login and register under lighttpd:
+			# PBKDF2 (median of 5) just before and just after the
+			# run, as this machine's speed drifts between minutes.
+			if [ "$kind" = lighttpd ] && [ "$c" = 1 ]; then
+				pb_before=$("$d/pbkdf2" 600000 5)
+				run_wrk "$kind" "$name" "$c"
+				PB_REF[$name]=$(awk -v a="$pb_before" \
+				    -v b="$("$d/pbkdf2" 600000 5)" \
+				    'BEGIN { printf "%.2f", (a + b) / 2 }')
+				echo "  PBKDF2 around it: ${PB_REF[$name]} ms" >&2
+			else
+				run_wrk "$kind" "$name" "$c"
+			fi
 		done
 	done
 	stop
@@ -314,6 +327,11 @@ field() { awk -v n="$2" '{ print $n }' <<<"$1"; }
 	echo
 	echo "## Targets (issue 5)"
 	echo
+	echo "Login and register are held against PBKDF2 (ours, 600000 iterations,"
+	echo "median of 5) measured just before and just after their run under"
+	echo "lighttpd, averaged: the machine's speed drifts by more than 1.5 ms"
+	echo "between minutes."
+	echo
 	l=lighttpd
 	pb_ms=$(awk -v n="$PB_OURS" 'BEGIN { printf "%.2f", n * 0.6 }')
 	chk() { awk "BEGIN { exit !($1) }" && echo "met" || echo "**missed**"; }
@@ -327,8 +345,9 @@ field() { awk -v n="$2" '{ print $n }' <<<"$1"; }
 	echo "|---|---:|---|"
 	echo "| me p50 ≤ 1.6× hello | ${me_r}× | $(chk "$me_r <= 1.6") |"
 	echo "| refresh p50 ≤ 1.7× hello | ${rf_r}× | $(chk "$rf_r <= 1.7") |"
-	echo "| login p50 ≤ PBKDF2 + 1.5 ms ($pb_ms + 1.5) | $lg ms | $(chk "$lg <= $pb_ms + 1.5") |"
-	echo "| register p50 ≤ PBKDF2 + 1.5 ms | $rg ms | $(chk "$rg <= $pb_ms + 1.5") |"
+	lr=${PB_REF[login]} rr=${PB_REF[register]}
+	echo "| login p50 ≤ PBKDF2 + 1.5 ms ($lr + 1.5; best of 5 earlier: $pb_ms) | $lg ms | $(chk "$lg <= $lr + 1.5") |"
+	echo "| register p50 ≤ PBKDF2 + 1.5 ms ($rr + 1.5) | $rg ms | $(chk "$rg <= $rr + 1.5") |"
 	echo "| me at 16 connections ≥ 0.65× hello's req/s | ${me16}× | $(chk "$me16 >= 0.65") |"
 	echo "| FastCGI me ≥ 8× CGI me req/s (c=16) | ${fc}× | $(chk "$fc >= 8") |"
 	echo "| PBKDF2 ≥ 1.8× PKCS5_PBKDF2_HMAC | ${PB_SPEEDUP}× | $(chk "$PB_SPEEDUP >= 1.8") |"
