@@ -21,9 +21,10 @@ CFLAGS	+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -DAUTH_DB_DEFAULT='"$(AUTH_DB_DEFAULT)"'
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 # Static where Debian ships the archive: the executables start faster and can
-# be copied to another machine.  libcjson has no .a in Debian 12, so it
-# stays shared; libzxcvbn (whose .a is not position-independent) is opened
-# by common/policy.c when register first needs it, so only register loads it.
+# be copied to another machine.  libcjson has no .a in Debian 12, so it is
+# shared here (me, login and refresh link the one make deps builds: see
+# CJSON_A); libzxcvbn (whose .a is not position-independent) is opened by
+# common/policy.c when register first needs it, so only register loads it.
 # SQLite: Debian's build, or the one make deps compiles (SQLITE_A below).
 SQLITE_A = build/sqlite/libsqlite3.a
 SQLITE_LIB = -lsqlite3
@@ -70,7 +71,22 @@ UNITS	= tests/unit/test-crypto tests/unit/test-jwt tests/unit/test-pw \
 	  tests/unit/test-conf
 MIGRATIONS = db/001-schema.sql db/002-authctl.sql
 
-all: $(PROGS) $(AUTHCTL)
+all: built-versions $(PROGS) $(AUTHCTL)
+
+# cJSON and SQLite built into build/ must be the versions Debian has
+# installed: Debian's security fixes arrive as new versions of libcjson1
+# and libsqlite3-dev, and a copy compiled in here would not get them.
+# After such an update the build stops and says what to run.
+built-versions:
+	@for p in cjson:libcjson1 sqlite:libsqlite3-dev; do \
+		d=$${p%%:*}; pkg=$${p#*:}; \
+		[ -f build/$$d/VERSION ] || continue; \
+		have=$$(cat build/$$d/VERSION); \
+		want=$$(dpkg-query -W -f='$${source:Version}' $$pkg 2>/dev/null); \
+		[ "$$have" = "$$want" ] || { echo "build/$$d is $$d $$have," \
+		    "but $$pkg $$want is installed (a Debian update):" \
+		    "run make $$d, then make install" >&2; exit 1; }; \
+	done
 
 # Rebuild everything when the compiler or flags change (plain <-> sanitized).
 FLAGS_STAMP = common/.flags
@@ -228,9 +244,10 @@ fuzz-clean:
 
 .PHONY: fuzz fuzz-regress fuzz-clean
 
-# Debian's packages, and the static cJSON (make cjson).  apt-get source
-# needs deb-src lines: they are added beside the system's deb lines, in a
-# file of their own (corners-auth-src.*).
+# Debian's packages, and cJSON and SQLite from Debian's sources (make cjson
+# sqlite).  apt-get source needs deb-src lines: they are added beside the
+# system's deb lines for Debian's own servers (other repositories may have
+# no sources), in a file of their own (corners-auth-src.*).
 APT_SRC	= /etc/apt/sources.list.d/corners-auth-src
 deps:
 	if [ -f /etc/apt/sources.list.d/debian.sources ]; then \
@@ -238,7 +255,7 @@ deps:
 		    /etc/apt/sources.list.d/debian.sources >$(APT_SRC).sources; \
 	fi
 	if [ -f /etc/apt/sources.list ]; then \
-		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
+		sed -n '/debian\.org/s/^deb /deb-src /p' /etc/apt/sources.list \
 		    >$(APT_SRC).list; \
 	fi
 	apt-get update
@@ -252,27 +269,34 @@ deps:
 
 # CJSON_A from Debian's source package of the installed libcjson1 (so the
 # headers in /usr/include/cjson are its own), compiled as our code is.
+# Built in build/cjson.new and renamed at the end, so a failed download
+# leaves the previous build in place.
 cjson:
-	rm -rf build/cjson
-	mkdir -p build/cjson
-	cd build/cjson && apt-get source -qq --only-source \
-	    cjson=$$(dpkg-query -W -f='$${source:Version}' libcjson1)
+	rm -rf build/cjson.new
+	mkdir -p build/cjson.new
+	v=$$(dpkg-query -W -f='$${source:Version}' libcjson1) && \
+	cd build/cjson.new && apt-get source -qq --only-source cjson=$$v && \
+	echo "$$v" >VERSION
 	$(CC) -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    -c -o build/cjson/cJSON.o build/cjson/cjson-*/cJSON.c
-	$(AR) rcs $(CJSON_A) build/cjson/cJSON.o
+	    -c -o build/cjson.new/cJSON.o build/cjson.new/cjson-*/cJSON.c
+	$(AR) rcs build/cjson.new/libcjson.a build/cjson.new/cJSON.o
+	rm -rf build/cjson
+	mv build/cjson.new build/cjson
 
 # SQLITE_A from Debian's source package of the installed libsqlite3-dev
 # (the same 3.40.1, Debian's patches; its amalgamation is generated with
 # tclsh), compiled for what these programs are: one thread, no extensions
-# (Debian's build registers FTS3/4/5, R-tree, sessions and more on every
-# open), no deprecated API, the page cache allocated as pages are read.
+# (Debian's build registers FTS3/4/5, R-tree and more on every open), no
+# lookaside, no deprecated API, the page cache allocated as pages are read.
 # That takes about a third off SQLite's time in a CGI request
-# (bench/NOTES.md).  Debian's options that change what is stored or how
-# SQL reads are kept: SECURE_DELETE (deleted rows are zeroed on disk),
-# LIKE_DOESNT_MATCH_BLOBS, TEMP_STORE=1.  DQS=0: double quotes are names.
+# (bench/NOTES.md).  Kept from Debian's options: SECURE_DELETE (deleted
+# rows are zeroed on disk), LIKE_DOESNT_MATCH_BLOBS, TEMP_STORE=1.  Left
+# out, as our SQL uses none of them: JSON and math functions, UPDATE and
+# DELETE ... LIMIT, URI file names, double-quoted strings (DQS=0: double
+# quotes are names).  make SANITIZE=1 links Debian's library, which
+# accepts all of these, so SQL that uses one passes there and fails here.
 # What the system has (usleep, pread, fdatasync...) comes from configure's
-# sqlite_cfg.h, as in Debian's build: without HAVE_USLEEP the busy handler
-# would sleep in whole seconds.
+# sqlite_cfg.h: without HAVE_USLEEP SQLite would sleep in whole seconds.
 SQLITE_OPTS = -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
 	   -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE \
 	   -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_PROGRESS_CALLBACK \
@@ -281,16 +305,19 @@ SQLITE_OPTS = -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
 	   -DSQLITE_SECURE_DELETE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
 	   -DSQLITE_TEMP_STORE=1 -DSQLITE_HAVE_ISNAN -DSQLITE_OMIT_LOOKASIDE
 sqlite:
-	rm -rf build/sqlite
-	mkdir -p build/sqlite/bld
-	cd build/sqlite && apt-get source -qq --only-source \
-	    sqlite3=$$(dpkg-query -W -f='$${source:Version}' libsqlite3-dev)
-	cd build/sqlite/bld && ../sqlite3-*/configure --disable-tcl \
+	rm -rf build/sqlite.new
+	mkdir -p build/sqlite.new/bld
+	v=$$(dpkg-query -W -f='$${source:Version}' libsqlite3-dev) && \
+	cd build/sqlite.new && apt-get source -qq --only-source sqlite3=$$v && \
+	echo "$$v" >VERSION
+	cd build/sqlite.new/bld && ../sqlite3-*/configure --disable-tcl \
 	    >configure.log && $(MAKE) sqlite3.c >make.log
 	$(CC) -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite/bld $(SQLITE_OPTS) \
-	    -c -o build/sqlite/sqlite3.o build/sqlite/bld/sqlite3.c
-	$(AR) rcs $(SQLITE_A) build/sqlite/sqlite3.o
+	    -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite.new/bld $(SQLITE_OPTS) \
+	    -c -o build/sqlite.new/sqlite3.o build/sqlite.new/bld/sqlite3.c
+	$(AR) rcs build/sqlite.new/libsqlite3.a build/sqlite.new/sqlite3.o
+	rm -rf build/sqlite
+	mv build/sqlite.new build/sqlite
 
 clean-objs:
 	rm -f $(COMMON) common/nodl.o common/libcommon.a $(PROGS) $(UNITS) $(AUTHCTL) \
@@ -300,4 +327,9 @@ clean: clean-objs
 	rm -f common/schema.inc $(FLAGS_STAMP)
 	rm -rf .run
 
-.PHONY: all test asan bench run install deps cjson sqlite clean clean-objs
+# Also what make cjson sqlite built (make deps builds it again).
+distclean: clean
+	rm -rf build
+
+.PHONY: all built-versions test asan bench run install deps cjson sqlite \
+	clean distclean clean-objs

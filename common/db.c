@@ -151,9 +151,11 @@ now_us(void)
  * 15, 20, 25... ms, while a write here holds the lock for well under a
  * millisecond, so a waiting writer slept long past the moment the lock
  * was free (a p99 of 50-70 ms for refresh at 16 connections).  This one
- * naps 50 µs, doubling up to 1 ms, each nap stretched by up to half at
- * random so that waiters do not wake in step, and gives up (SQLITE_BUSY:
- * a 503) BUSY_TIMEOUT_MS after the first retry.
+ * naps 50 µs, doubling up to 1 ms (10 ms once it has waited 100 ms: a
+ * lock held that long is an operator's import or a stuck process, not a
+ * request), each nap stretched by up to half at random so that waiters
+ * do not wake in step, and gives up (SQLITE_BUSY: a 503) BUSY_TIMEOUT_MS
+ * after SQLite first found the lock taken.
  */
 static int
 busy_wait(void *arg, int count)
@@ -166,8 +168,9 @@ busy_wait(void *arg, int count)
 		db->busy_since = now;
 	else if (now - db->busy_since >= BUSY_TIMEOUT_MS * 1000LL)
 		return 0;
-	us = count < 5 ? 50LL << count : 1000;
-	if (us > 1000)
+	if (now - db->busy_since >= 100000)
+		us = 10000;
+	else if ((us = count < 5 ? 50LL << count : 1000) > 1000)
 		us = 1000;
 	db->jitter = db->jitter * 1103515245u + 12345u;
 	us += (long long)((db->jitter >> 16) % (unsigned)(us / 2 + 1));
@@ -378,7 +381,7 @@ create(const char *path)
 	return fd;
 }
 
-static int	 sqlite3_initialized;
+static int	 pagecache_set;
 
 struct db *
 db_open(const char *path, int mode)
@@ -415,9 +418,10 @@ db_open(const char *path, int mode)
 	 * about five (page faults are much of a CGI request's cost).  Only
 	 * possible before SQLite initializes, so the first open does it.
 	 */
-	if (!sqlite3_initialized) {
+	if (!pagecache_set) {
+		/* It fails only once SQLite has started: the default stands. */
 		(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-		sqlite3_initialized = 1;
+		pagecache_set = 1;
 	}
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "db: %s: %s\n", path, db->h != NULL ?
