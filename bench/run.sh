@@ -136,6 +136,15 @@ stop() {
 	done
 }
 
+# settle: wait (at most 3 s) until no request of an earlier run is still
+# being answered (a run at 16 connections leaves up to 16 hashes going).
+settle() {
+	for _ in $(seq 60); do
+		pgrep -f "^$d/.*/prefix/cgi-bin/" >/dev/null || return 0
+		sleep 0.05
+	done
+}
+
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.20s" in ms
 to_ms() {
 	awk -v v="$1" 'BEGIN {
@@ -204,13 +213,10 @@ for kind in lighttpd busybox lighttpd-fastcgi; do
 			# just after the run (once its last request is done),
 			# as this machine's speed drifts between minutes.
 			if [ "$kind" = lighttpd ] && [ "$c" = 1 ]; then
+				settle
 				"$d/pbkdf2" 600000 5 >"$d/pb.ms"
 				run_wrk "$kind" "$name" "$c"
-				for _ in $(seq 40); do
-					pgrep -f "^$d/.*/prefix/cgi-bin/$name" \
-					    >/dev/null || break
-					sleep 0.05
-				done
+				settle
 				"$d/pbkdf2" 600000 5 >>"$d/pb.ms"
 				PB_REF[$name]=$(sort -n "$d/pb.ms" | awk '{ v[NR] = $1 }
 				    END { printf "%.2f", (v[5] + v[6]) / 2 }')
