@@ -177,6 +177,34 @@ ctl() {
 	ctl_err=$(cat "$T/ctl.err")
 }
 
+# What authctl's last run did, for failure messages.
+ctl_got() {
+	echo "got exit $ctl_rc, stderr '${ctl_err:0:600}', stdout '${ctl_out:0:300}'"
+}
+
+# ctl_exit RC DESC: authctl's last run exited RC.
+ctl_exit() {
+	if [ "$ctl_rc" = "$1" ]; then
+		ok "$2"
+	else
+		not_ok "$2" "want exit $1; $(ctl_got)"
+	fi
+}
+
+# ctl_exact RC STDERR DESC: it exited RC with exactly STDERR on stderr.
+ctl_exact() {
+	if [ "$ctl_rc" = "$1" ] && [ "$ctl_err" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want exit $1, stderr '$2'; $(ctl_got)"
+	fi
+}
+
+# ctl_done DESC: it exited 0 with nothing on stderr.
+ctl_done() {
+	ctl_exact 0 "" "$1"
+}
+
 # parse_cgi [FILE]: $status, $hdrs and $body from a CGI program's output
 # (default $T/cgiout).
 parse_cgi() {

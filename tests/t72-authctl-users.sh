@@ -36,20 +36,6 @@ refresh_with() {
 	req POST refresh "{\"refresh\":\"$1\"}"
 }
 
-# ctl_got: what the last ctl did, for a failure message.
-ctl_got() {
-	echo "got exit $ctl_rc, stderr '${ctl_err:0:300}', stdout '${ctl_out:0:200}'"
-}
-
-# ctl_is RC STDERR DESC: authctl exited RC with exactly STDERR on stderr.
-ctl_is() {
-	if [ "$ctl_rc" = "$1" ] && [ "$ctl_err" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "want exit $1, stderr '$2'; $(ctl_got)"
-	fi
-}
-
 # check_eq DESC GOT WANT: GOT is WANT, exactly.
 check_eq() {
 	if [ "$2" = "$3" ]; then
@@ -57,11 +43,6 @@ check_eq() {
 	else
 		not_ok "$1" "got '${2:0:400}', want '${3:0:400}'"
 	fi
-}
-
-# ctl_done DESC: exit 0, nothing on stderr.
-ctl_done() {
-	ctl_is 0 "" "$1"
 }
 
 # refused_add DESC MESSAGE USERNAME EMAIL PASSWORD-LINE: user add with that
@@ -444,12 +425,12 @@ ctl user show neverin --json
 check_eq "show: --json last_login null for that user" \
     "$(printf '%s' "$ctl_out" | jq -c '[.id, .last_login]' 2>&1)" "[$never_id,null]"
 ctl user show nosuch
-ctl_is 1 "authctl: no user nosuch" "show: an unknown username: exit 1, 'no user nosuch'"
+ctl_exact 1 "authctl: no user nosuch" "show: an unknown username: exit 1, 'no user nosuch'"
 check "show: ... and nothing on stdout" test -z "$ctl_out"
 ctl user show nosuch@example.com
-ctl_is 1 "authctl: no user nosuch@example.com" "show: an unknown email: exit 1, 'no user ...'"
+ctl_exact 1 "authctl: no user nosuch@example.com" "show: an unknown email: exit 1, 'no user ...'"
 ctl user show id:999999
-ctl_is 1 "authctl: no user id:999999" "show: an unknown id: exit 1, 'no user ...'"
+ctl_exact 1 "authctl: no user id:999999" "show: an unknown id: exit 1, 'no user ...'"
 ctl user show id:abc
 check "show: id:abc is exit 1, 'not an id'" \
     eval '[ "$ctl_rc" = 1 ] && [ "$ctl_err" = "authctl: id:abc: not an id" ]'
@@ -473,13 +454,13 @@ check_status 200 "passwd: setup: an access token from refresh works"
 
 hash_before=$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")
 ctl user passwd pat <<<password1
-ctl_is 1 "authctl: This password is too common." \
+ctl_exact 1 "authctl: This password is too common." \
     "passwd: a too-common new password: exit 1, register's message"
 ctl user passwd pat <<<patpat123
 check "passwd: a password too similar to the user's name: exit 1" \
     eval '[ "$ctl_rc" = 1 ] && [ "$ctl_err" = "authctl: The password is too similar to the username." ]'
 ctl user passwd pat <<<short
-ctl_is 1 "authctl: password: String should have at least 8 characters" \
+ctl_exact 1 "authctl: password: String should have at least 8 characters" \
     "passwd: a short password: exit 1, the 422 text"
 ctl user passwd pat </dev/null
 check_eq "passwd: no password on stdin: exit 1" "$ctl_rc" 1
@@ -496,7 +477,7 @@ login pat "$PW"
 check_status 200 "passwd: after the refusals the old password still logs in"
 pat_access3=$access pat_refresh3=$refresh
 ctl user passwd nosuch <<<"$NEWPW"
-ctl_is 1 "authctl: no user nosuch" "passwd: an unknown user: exit 1"
+ctl_exact 1 "authctl: no user nosuch" "passwd: an unknown user: exit 1"
 
 ctl user passwd PAT@EXAMPLE.COM <<<"$NEWPW"
 ctl_done "passwd: a good new password (user named by email): exit 0"
@@ -552,7 +533,7 @@ ctl user list --json
 check_eq "disable: user list --json has is_active false for dina only" \
     "$(printf '%s' "$ctl_out" | jq -c '[.[] | select(.is_active | not) | .username]' 2>&1)" '["dina"]'
 ctl user disable nosuch
-ctl_is 1 "authctl: no user nosuch" "disable: an unknown user: exit 1"
+ctl_exact 1 "authctl: no user nosuch" "disable: an unknown user: exit 1"
 
 ctl user enable dina@EXAMPLE.com
 ctl_done "enable: user enable exits 0"
@@ -566,7 +547,7 @@ ctl user show dina
 check "enable: user show says active: yes, tokens_revoked_until: -" \
     eval 'has_line "$ctl_out" "active: yes" && has_line "$ctl_out" "tokens_revoked_until: -"'
 ctl user enable nosuch
-ctl_is 1 "authctl: no user nosuch" "enable: an unknown user: exit 1"
+ctl_exact 1 "authctl: no user nosuch" "enable: an unknown user: exit 1"
 
 # --- user delete -----------------------------------------------------------
 
@@ -596,9 +577,9 @@ ctl user list --json
 check_eq "delete: user list --json no longer has dora's id" \
     "$(printf '%s' "$ctl_out" | jq --argjson id "${dora_id:-0}" '[.[] | select(.id == $id)] | length' 2>&1)" 0
 ctl user show dora
-ctl_is 1 "authctl: no user dora" "delete: user show dora: exit 1, 'no user dora'"
+ctl_exact 1 "authctl: no user dora" "delete: user show dora: exit 1, 'no user dora'"
 ctl user delete dora
-ctl_is 1 "authctl: no user dora" "delete: deleting again: exit 1, 'no user dora'"
+ctl_exact 1 "authctl: no user dora" "delete: deleting again: exit 1, 'no user dora'"
 
 register dora dora@example.com "$PW"
 check_status 201 "delete: the name can be registered again over HTTP"
@@ -673,7 +654,7 @@ ctl user show bob --json
 check_eq "revoke: the other user's tokens_revoked_until stays null" \
     "$(printf '%s' "$ctl_out" | jq -r .tokens_revoked_until 2>&1)" null
 ctl revoke nosuch
-ctl_is 1 "authctl: no user nosuch" "revoke: an unknown user: exit 1"
+ctl_exact 1 "authctl: no user nosuch" "revoke: an unknown user: exit 1"
 
 # A second revoke, named by id, catches the tokens of the login above.
 login rex "$PW"

@@ -46,15 +46,6 @@ check_401() {
 	check_same "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
 }
 
-# check_ctl RC "desc": authctl exited RC.
-check_ctl() {
-	if [ "$ctl_rc" = "$1" ]; then
-		ok "$2"
-	else
-		not_ok "$2" "want exit $1, got $ctl_rc; stdout '${ctl_out:0:300}', stderr '${ctl_err:0:600}'"
-	fi
-}
-
 # check_out TEXT "desc": authctl's stdout is exactly TEXT.
 check_out() {
 	if [ "$ctl_out" = "$1" ]; then
@@ -84,8 +75,9 @@ check_count() {
 	fi
 }
 
-# check_eq WANT GOT "desc"
-check_eq() {
+# want_eq WANT GOT "desc": GOT is exactly WANT (the order of t72's
+# want_eq is the other way round).
+want_eq() {
 	if [ "$1" = "$2" ]; then
 		ok "$3"
 	else
@@ -130,27 +122,27 @@ check "setup: the fixture has the 8 documented users" \
 
 start_server
 ctl import-django "$FIX/users.json"
-check_ctl 0 "import users.json into an empty database: exit 0"
+ctl_exit 0 "import users.json into an empty database: exit 0"
 check_out "$IMPORTED8" "import users.json: says 'imported 8 users (1 inactive, 0 with an unusable password)'"
-check_eq "" "$ctl_err" "import users.json: nothing on stderr"
+want_eq "" "$ctl_err" "import users.json: nothing on stderr"
 check_count "$AUTH_DB" 8 "import users.json: 8 users in the database"
-check_eq "$EXPECT" "$(listed)" \
+want_eq "$EXPECT" "$(listed)" \
     "import users.json: user list --json has the Django ids, usernames, emails, is_active, date_joined and last_login (to the second, UTC)"
-check_eq "$HASHES" "$(stored_hashes)" "import users.json: every hash is stored verbatim"
-check_eq "$(date -u -d '2019-01-15 09:30:12' +%s) $(date -u -d '2024-06-01 08:00:00' +%s)" \
+want_eq "$HASHES" "$(stored_hashes)" "import users.json: every hash is stored verbatim"
+want_eq "$(date -u -d '2019-01-15 09:30:12' +%s) $(date -u -d '2024-06-01 08:00:00' +%s)" \
     "$(sql 'SELECT date_joined, last_login FROM users WHERE id = 3' | tr '|' ' ')" \
     "import users.json: alice's times are stored as the Unix seconds of the UTC times (fraction dropped)"
-check_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+want_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
     "import users.json: frank's null last_login is stored as NULL (never)"
 
 for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
 	ctl user show "id:$id" --json
-	check_eq "$(printf '%s' "$EXPECT" | jq -c ".[] | select(.id == $id)")" \
+	want_eq "$(printf '%s' "$EXPECT" | jq -c ".[] | select(.id == $id)")" \
 	    "$(printf '%s' "$ctl_out" | jq -c 'del(.tokens_revoked_until)' 2>&1)" \
 	    "user show id:$id --json matches the fixture (date_joined, last_login to the second)"
 done
 ctl user show ZOË --json
-check_eq "1001 2018-08-08T08:08:08Z 2019-09-09T09:09:09Z" \
+want_eq "1001 2018-08-08T08:08:08Z 2019-09-09T09:09:09Z" \
     "$(printf '%s' "$ctl_out" | jq -r '"\(.id) \(.date_joined) \(.last_login)"' 2>&1)" \
     "user show ZOË --json: the non-ASCII username found case-insensitively, its times cut to seconds"
 
@@ -165,13 +157,13 @@ while IFS=$'\t' read -r -u 3 u pw; do
 	login "$u" "$pw"
 	if [ "$(fixture .fields.is_active)" = false ]; then
 		check_401 "login: the inactive imported user $u, right password"
-		check_eq "2022-01-01T00:00:00Z" \
+		want_eq "2022-01-01T00:00:00Z" \
 		    "$(ctl user show "id:$id" --json; printf '%s' "$ctl_out" | jq -r .last_login)" \
 		    "login: the refused inactive user's last_login is kept as imported"
 		continue
 	fi
 	check_status 200 "login: imported $u ($iter iterations) logs in with the Django password"
-	check_eq "$id" "$(claim "$access" .user_id)" \
+	want_eq "$id" "$(claim "$access" .user_id)" \
 	    "login: $u's access token has user_id $id, the Django id"
 	req GET me - -H "Authorization: Bearer $access"
 	check_same "$(jq -cn --argjson i "$id" --arg u "$u" --arg e "$email" \
@@ -191,10 +183,10 @@ check_status 200 "login: dave_legacy (legacy 12-character salt, 10000 iterations
 
 login 'ZOE.MARTIN@example.com' 'contraseña-🔑'
 check_status 200 "login: Zoë by email in another case (ZOE.MARTIN@example.com)"
-check_eq 1001 "$(claim "$access" .user_id)" "login: Zoë by email: user_id 1001"
+want_eq 1001 "$(claim "$access" .user_id)" "login: Zoë by email: user_id 1001"
 login 'ZOË' 'contraseña-🔑'
 check_status 200 "login: Zoë by username in capitals (ZOË)"
-check_eq 1001 "$(claim "$access" .user_id)" "login: ZOË: user_id 1001"
+want_eq 1001 "$(claim "$access" .user_id)" "login: ZOË: user_id 1001"
 login 'Zoë' 'contrasena-🔑'
 check_401 "login: Zoë with the password's ñ written as n"
 
@@ -203,10 +195,10 @@ check_401 "login: Zoë with the password's ñ written as n"
 # lib.sh configures 1000 iterations: carol's 20000 and Zoë's 1000 stay.
 u=carol.w-smith
 carol_hash=$(fixture .fields.password)
-check_eq "$carol_hash" "$(sql 'SELECT password FROM users WHERE id = 42')" \
+want_eq "$carol_hash" "$(sql 'SELECT password FROM users WHERE id = 42')" \
     "re-hash: carol's 20000-iteration hash is kept after a login with 1000 configured (not weaker)"
 u=Zoë
-check_eq "$(fixture .fields.password)" "$(sql 'SELECT password FROM users WHERE id = 1001')" \
+want_eq "$(fixture .fields.password)" "$(sql 'SELECT password FROM users WHERE id = 1001')" \
     "re-hash: Zoë's 1000-iteration hash is kept after logins with 1000 configured (equal)"
 
 start_server AUTH_PBKDF2_ITERATIONS=30000
@@ -217,7 +209,7 @@ check "re-hash: carol's 20000-iteration hash is replaced by pbkdf2_sha256\$30000
     eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$30000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
 login carol.w-smith s3cret-carol
 check_status 200 "re-hash: carol logs in with the re-hashed password"
-check_eq "$h" "$(sql 'SELECT password FROM users WHERE id = 42')" \
+want_eq "$h" "$(sql 'SELECT password FROM users WHERE id = 42')" \
     "re-hash: a hash at the configured cost is not re-hashed again"
 login carol.w-smith s3cret-caro1
 check_401 "re-hash: carol's re-hashed password refuses a wrong one"
@@ -230,12 +222,12 @@ check_status 201 "register after the import: 201"
 newid=$(claim "$access" .user_id)
 check "register after the import: the new id ($newid) is above the largest imported id (4096)" \
     test "${newid:-0}" -gt 4096
-check_eq 9 "$(users_in "$AUTH_DB")" "register after the import: 9 users"
+want_eq 9 "$(users_in "$AUTH_DB")" "register after the import: 9 users"
 
 ## Importing users.json again: every user a duplicate, nothing imported.
 
 ctl import-django "$FIX/users.json"
-check_ctl 1 "import users.json twice: the second is exit 1"
+ctl_exit 1 "import users.json twice: the second is exit 1"
 check_out "" "import users.json twice: nothing on stdout"
 for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
 	u=$(printf '%s' "$EXPECT" | jq -r ".[] | select(.id == $id) | .username")
@@ -251,17 +243,17 @@ check_count "$AUTH_DB" 9 "import users.json twice: still 9 users"
 for f in users.csv users-pg.csv; do
 	use_db "${f%.csv}"
 	ctl import-django "$FIX/$f"
-	check_ctl 0 "import $f into an empty database: exit 0"
+	ctl_exit 0 "import $f into an empty database: exit 0"
 	check_out "$IMPORTED8" "import $f: says '$IMPORTED8'"
-	check_eq "$EXPECT" "$(listed)" \
+	want_eq "$EXPECT" "$(listed)" \
 	    "import $f: the same ids, usernames, emails, is_active, date_joined and last_login as users.json (to the second)"
-	check_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
-	check_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+	want_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
+	want_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
 	    "import $f: frank's empty last_login is stored as NULL (never)"
 	start_server
 	login zoe.martin@EXAMPLE.COM 'contraseña-🔑'
 	check_status 200 "import $f: Zoë (a quoted non-ASCII field) logs in by email"
-	check_eq 1001 "$(claim "$access" .user_id)" "import $f: Zoë's token has user_id 1001"
+	want_eq 1001 "$(claim "$access" .user_id)" "import $f: Zoë's token has user_id 1001"
 	req GET me - -H "Authorization: Bearer $access"
 	check_same '{"id":1001,"username":"Zoë","email":"Zoe.Martin@Example.COM"}' \
 	    "import $f: me gives Zoë's Django username and email"
@@ -273,7 +265,7 @@ done
 
 use_db dup
 ctl import-django "$FIX/duplicate.json"
-check_ctl 1 "import duplicate.json (Alice and alice): exit 1"
+ctl_exit 1 "import duplicate.json (Alice and alice): exit 1"
 check_err '^authctl: .*duplicate\.json: record 2: alice \(id 6\): the username is taken' \
     "import duplicate.json: alice (id 6) is named, her username taken case-insensitively"
 check_err 'duplicate\.json: 1 duplicate; nothing was imported$' \
@@ -282,7 +274,7 @@ check_count "$AUTH_DB" 0 "import duplicate.json: nothing imported (not even Alic
 
 use_db dupemail
 ctl import-django "$FIX/duplicate-email.csv"
-check_ctl 1 "import duplicate-email.csv (Henry@Example.com, henry@example.com): exit 1"
+ctl_exit 1 "import duplicate-email.csv (Henry@Example.com, henry@example.com): exit 1"
 check_err '^authctl: .*duplicate-email\.csv: line 3: henry2 \(id 9\): the email is taken' \
     "import duplicate-email.csv: henry2 (line 3) is named, the email taken case-insensitively"
 check_count "$AUTH_DB" 0 "import duplicate-email.csv: nothing imported (not even henry)"
@@ -291,7 +283,7 @@ check_count "$AUTH_DB" 0 "import duplicate-email.csv: nothing imported (not even
 
 use_db unsup
 ctl import-django "$FIX/unsupported.json"
-check_ctl 1 "import unsupported.json: exit 1"
+ctl_exit 1 "import unsupported.json: exit 1"
 check_out "" "import unsupported.json: nothing on stdout"
 for ua in user_argon2:argon2 user_bcrypt_sha256:bcrypt_sha256 user_bcrypt:bcrypt \
     user_crypt:crypt user_md5:md5 user_sha1:sha1 user_pbkdf2_sha1:pbkdf2_sha1 \
@@ -308,15 +300,15 @@ check_err 'unsupported\.json: 10 users with password hashes other than pbkdf2_sh
 check_count "$AUTH_DB" "no database" "import unsupported.json: nothing imported (the file is checked before a database is made)"
 
 ctl import-django --skip-unsupported "$FIX/unsupported.json"
-check_ctl 0 "import --skip-unsupported unsupported.json: exit 0"
+ctl_exit 0 "import --skip-unsupported unsupported.json: exit 0"
 check_out "imported 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes" \
     "import --skip-unsupported: says 5 imported, 2 with an unusable password, 10 left out"
-check_eq "10 11 12 90 91" "$(sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
+want_eq "10 11 12 90 91" "$(sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
     "import --skip-unsupported: only the pbkdf2_sha256 and unusable-password users (ids 10 11 12 90 91)"
 UNUSABLE=$(jq -r '.[] | select(.pk == 90) | .fields.password' "$FIX/unsupported.json")
 check "import --skip-unsupported: setup: user_unusable's password in the fixture starts with '!'" \
     test "${UNUSABLE:0:1}" = '!'
-check_eq "$UNUSABLE|" \
+want_eq "$UNUSABLE|" \
     "$(sql 'SELECT group_concat(password, "|") FROM (SELECT password FROM users WHERE id IN (90, 91) ORDER BY id)')" \
     "import --skip-unsupported: the unusable passwords ('!...' and '') are stored as they were"
 start_server
@@ -327,7 +319,7 @@ while IFS=$'\t' read -r -u 3 file u pw; do
 	case $u in
 	good_*)
 		check_status 200 "login: imported $u logs in with the Django password"
-		check_eq "$id" "$(claim "$access" .user_id)" "login: $u's token has user_id $id"
+		want_eq "$id" "$(claim "$access" .user_id)" "login: $u's token has user_id $id"
 		;;
 	*)
 		check_401 "login: $u (unsupported hash, left out) cannot log in"
@@ -347,7 +339,7 @@ check_401 "login: user_empty_password ('' password) cannot log in"
 
 use_db dry
 ctl import-django --dry-run "$FIX/users.json"
-check_ctl 0 "import --dry-run users.json: exit 0"
+ctl_exit 0 "import --dry-run users.json: exit 0"
 check_out 'would import 8 users (1 inactive, 0 with an unusable password)' \
     "import --dry-run users.json: says 'would import 8 users (1 inactive, 0 with an unusable password)'"
 check_count "$AUTH_DB" "no database" "import --dry-run users.json: nothing imported, and no database made"
@@ -356,11 +348,11 @@ check_out 'would import 5 users (0 inactive, 2 with an unusable password); left 
     "import --dry-run --skip-unsupported unsupported.json: says 'would import 5 users ...; left out 10'"
 check_count "$AUTH_DB" "no database" "import --dry-run --skip-unsupported: nothing imported, and no database made"
 ctl import-django --dry-run "$FIX/duplicate.json"
-check_ctl 1 "import --dry-run duplicate.json: exit 1 (the duplicate is found)"
+ctl_exit 1 "import --dry-run duplicate.json: exit 1 (the duplicate is found)"
 check_err 'record 2: alice \(id 6\): the username is taken' \
     "import --dry-run duplicate.json: alice named"
 ctl import-django "$FIX/users.json"
-check_ctl 0 "import users.json after the dry runs: exit 0"
+ctl_exit 0 "import users.json after the dry runs: exit 0"
 check_count "$AUTH_DB" 8 "import users.json after the dry runs: 8 users"
 
 ## Malformed files: exit 1, the problem (and its line or record) named,
@@ -376,7 +368,7 @@ HEAD='id,username,email,password,is_active,date_joined,last_login'
 # file being read before the database is opened, no database made).
 bad() {
 	ctl import-django "$T/$1"
-	check_ctl 1 "malformed: $3: exit 1"
+	ctl_exit 1 "malformed: $3: exit 1"
 	check_err "^authctl: .*$1: $2" "malformed: $3: the message says so"
 	check_out "" "malformed: $3: nothing on stdout"
 	check_count "$AUTH_DB" "no database" "malformed: $3: nothing imported, no database made"
@@ -452,13 +444,13 @@ printf '[1, 2]\n' >"$T/numbers.json"
 bad numbers.json 'record 1: no "fields" object' "a JSON array of numbers"
 
 ctl import-django "$T/no-such-file.json"
-check_ctl 1 "malformed: a nonexistent file: exit 1"
+ctl_exit 1 "malformed: a nonexistent file: exit 1"
 check_err "^authctl: .*no-such-file\\.json: No such file or directory" \
     "malformed: a nonexistent file: named, 'No such file or directory'"
 check_count "$AUTH_DB" "no database" "malformed: a nonexistent file: nothing imported, no database made"
 
 ctl import-django
-check_ctl 2 "import-django without FILE: exit 2 (usage)"
+ctl_exit 2 "import-django without FILE: exit 2 (usage)"
 
 ## All or nothing: the last row duplicates the first row's username.
 
@@ -467,7 +459,7 @@ printf '%s\n%s\n%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
     "3,cid,cid@example.com,$HASH,f,2020-01-01 00:00:00+00,2021-01-01 00:00:00+00" \
     "4,ANN,ann2@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/lastdup.csv"
 ctl import-django "$T/lastdup.csv"
-check_ctl 1 "all or nothing: the last row duplicates ann as ANN: exit 1"
+ctl_exit 1 "all or nothing: the last row duplicates ann as ANN: exit 1"
 check_err '^authctl: .*lastdup\.csv: line 5: ANN \(id 4\): the username is taken' \
     "all or nothing: line 5, ANN (id 4), named"
 check_count "$AUTH_DB" 0 "all or nothing: the three good rows before it are not imported either"
@@ -478,12 +470,12 @@ check_count "$AUTH_DB" 0 "all or nothing: the three good rows before it are not 
 use_db deleted
 printf '%s\n%s\n' "$HEAD" "$GOODROW" >"$T/one.csv"
 ctl import-django "$T/one.csv"
-check_ctl 0 "deleted id: setup: ann (id 1) imported"
+ctl_exit 0 "deleted id: setup: ann (id 1) imported"
 ctl user delete ann
-check_ctl 0 "deleted id: setup: ann deleted"
+ctl_exit 0 "deleted id: setup: ann deleted"
 printf '%s\n%s\n' "$HEAD" "1,mallory,mallory@example.com,$HASH,t,2020-01-01 00:00:00+00," >"$T/reuse.csv"
 ctl import-django "$T/reuse.csv"
-check_ctl 1 "deleted id: importing another user with ann's id 1: exit 1"
+ctl_exit 1 "deleted id: importing another user with ann's id 1: exit 1"
 check_err "line 2: mallory \\(id 1\\): the id was a deleted user's" \
     "deleted id: ...saying the id was a deleted user's"
 check_count "$AUTH_DB" 0 "deleted id: ...and nothing imported"
@@ -498,7 +490,7 @@ use_db live
 	done
 } >"$T/seed.csv"
 ctl import-django "$T/seed.csv"
-check_ctl 0 "live: setup: 3 users (ids 5001-5003) imported"
+ctl_exit 0 "live: setup: 3 users (ids 5001-5003) imported"
 start_server
 register early1 early1@example.com 's3cure!Pass'
 check_status 201 "live: setup: early1 registers"
@@ -526,21 +518,21 @@ for _ in $(seq 200); do
 	sleep 0.02
 done
 ctl import-django "$FIX/users.json"
-check_ctl 0 "live: import users.json while registrations run: exit 0"
+ctl_exit 0 "live: import users.json while registrations run: exit 0"
 check_out "$IMPORTED8" "live: import users.json: '$IMPORTED8'"
 ctl import-django "$T/bulk.csv"
-check_ctl 0 "live: import 2000 more users while registrations run: exit 0"
+ctl_exit 0 "live: import 2000 more users while registrations run: exit 0"
 wait "$loop"
-check_eq "$(printf '201\n%.0s' $(seq 20))" "$(cat "$T/live.codes")" \
+want_eq "$(printf '201\n%.0s' $(seq 20))" "$(cat "$T/live.codes")" \
     "live: all 20 registrations during the imports answered 201"
 check_count "$AUTH_DB" $((3 + 2 + 20 + 8 + 2000)) "live: exactly 2033 users (3 + 2 + 20 + 8 + 2000)"
-check_eq 20 "$(sql "SELECT count(*) FROM users WHERE username LIKE 'live%'")" \
+want_eq 20 "$(sql "SELECT count(*) FROM users WHERE username LIKE 'live%'")" \
     "live: the 20 registered users are all there"
-check_eq "$EXPECT" "$(listed | jq -c 'map(select(.id < 5000))')" \
+want_eq "$EXPECT" "$(listed | jq -c 'map(select(.id < 5000))')" \
     "live: the imported users are there as in the fixture"
 login Zoë 'contraseña-🔑'
 check_status 200 "live: Zoë logs in after the import"
-check_eq 1001 "$(claim "$access" .user_id)" "live: Zoë is id 1001"
+want_eq 1001 "$(claim "$access" .user_id)" "live: Zoë is id 1001"
 
 export AUTH_DB=$MAIN_DB
 finish

@@ -13,15 +13,6 @@ printf '%s\n' "$FILEKEY" >"$T/jwt.key"
 
 # --- helpers of this file ----------------------------------------------------
 
-# ctl_is RC "desc": authctl's last run exited RC.
-ctl_is() {
-	if [ "$ctl_rc" = "$1" ]; then
-		ok "$2"
-	else
-		not_ok "$2" "want exit $1, got $ctl_rc; stdout ${ctl_out:0:300}; stderr ${ctl_err:0:300}"
-	fi
-}
-
 # out_has STRING / err_has STRING: the last run's stdout / stderr holds it.
 out_has() {
 	printf '%s\n' "$ctl_out" | grep -qF -- "$1"
@@ -137,7 +128,7 @@ export AUTH_DB="$T/nope.db"
 for cmd in "secret" "secret rotate" "secret show-source" "purge" "stats" "check"; do
 	# shellcheck disable=SC2086
 	ctl $cmd --help
-	ctl_is 0 "help: authctl $cmd --help exits 0"
+	ctl_exit 0 "help: authctl $cmd --help exits 0"
 	check_ctl "help: authctl $cmd --help prints the usage on stdout" \
 	    eval '[ "$(head -n 1 "$T/ctl.out")" = usage: ] && out_has "authctl $cmd"'
 	check_ctl "help: authctl $cmd --help writes nothing to stderr" test -z "$ctl_err"
@@ -155,7 +146,7 @@ check "help: --help opens no database (AUTH_DB not created)" \
 for cmd in "stats" "stats --json" "check" "purge" "user list"; do
 	# shellcheck disable=SC2086
 	ctl $cmd
-	ctl_is 1 "missing db: authctl $cmd exits 1"
+	ctl_exit 1 "missing db: authctl $cmd exits 1"
 	check_ctl "missing db: authctl $cmd says why on stderr (authctl: ...)" \
 	    eval 'err_has "authctl: " && err_has "$AUTH_DB"'
 	check "missing db: authctl $cmd does not create $AUTH_DB" \
@@ -163,13 +154,13 @@ for cmd in "stats" "stats --json" "check" "purge" "user list"; do
 done
 # With the key in the environment, show-source needs no database at all.
 ctl secret show-source
-ctl_is 0 "missing db: secret show-source with AUTH_JWT_SECRET set exits 0"
+ctl_exit 0 "missing db: secret show-source with AUTH_JWT_SECRET set exits 0"
 check "missing db: ...saying the environment" \
     test "$ctl_out" = "environment (AUTH_JWT_SECRET), ${#SECRET} bytes"
 check "missing db: ...and creates no database" test ! -e "$T/nope.db"
 unset AUTH_JWT_SECRET
 ctl secret show-source
-ctl_is 1 "missing db: secret show-source without a configured key exits 1"
+ctl_exit 1 "missing db: secret show-source without a configured key exits 1"
 check "missing db: ...and creates no database" test ! -e "$T/nope.db"
 export AUTH_JWT_SECRET=$SECRET
 
@@ -190,25 +181,25 @@ check "rotate: setup: alice's token is signed with it" signed_with_hex "$A1" "$K
 
 for bad in -1 abc 99999999999 1.5 +5 '' 31622401 10s; do
 	ctl secret rotate --grace "$bad"
-	ctl_is 2 "rotate: --grace '$bad' is bad usage (exit 2)"
+	ctl_exit 2 "rotate: --grace '$bad' is bad usage (exit 2)"
 	check_ctl "rotate: --grace '$bad': the complaint names --grace" err_has "--grace"
 done
 ctl secret rotate --grace
-ctl_is 2 "rotate: --grace without a value is bad usage (exit 2)"
+ctl_exit 2 "rotate: --grace without a value is bad usage (exit 2)"
 ctl secret rotate now
-ctl_is 2 "rotate: an operand is bad usage (exit 2)"
+ctl_exit 2 "rotate: an operand is bad usage (exit 2)"
 check "rotate: no bad command line changed the key" test "$(db_key)" = "$K1"
 me_is 200 "$A1" "rotate: no bad command line stopped alice's token"
 
 ctl secret show-source
-ctl_is 0 "show-source: database key: exit 0"
+ctl_exit 0 "show-source: database key: exit 0"
 check_ctl "show-source: says 'database $AUTH_DB, 32 bytes'" \
     test "$ctl_out" = "database $AUTH_DB, 32 bytes"
 no_key "show-source: the database key is not printed" "$K1"
 
 # Without grace: the old key stops at once.
 ctl secret rotate
-ctl_is 0 "rotate: without --grace exits 0"
+ctl_exit 0 "rotate: without --grace exits 0"
 no_key "rotate: the old key is not printed" "$K1"
 K2=$(db_key)
 no_key "rotate: the new key is not printed" "$K2"
@@ -233,7 +224,7 @@ check_ctl "show-source: no previous-key line after a rotation without grace" \
 # With --grace 3: the old key verifies until then.
 t0=$(date +%s)
 ctl secret rotate --grace 3
-ctl_is 0 "rotate: --grace 3 exits 0"
+ctl_exit 0 "rotate: --grace 3 exits 0"
 me_is 200 "$A2" "grace: an old access token still works on me right after"
 refresh_is 200 "$R2" "grace: an old refresh token still works right after"
 tokens
@@ -252,7 +243,7 @@ A3=$access R3=$refresh
 check "grace: login during the grace signs with the new key" signed_with_hex "$A3" "$K3"
 me_is 200 "$A3" "grace: a token issued after the rotation works on me"
 ctl secret show-source
-ctl_is 0 "grace: show-source exits 0"
+ctl_exit 0 "grace: show-source exits 0"
 check_ctl "grace: show-source names the database key" \
     test "${ctl_out%%$'\n'*}" = "database $AUTH_DB, 32 bytes"
 check_ctl "grace: show-source shows the previous key and until when" \
@@ -260,7 +251,7 @@ check_ctl "grace: show-source shows the previous key and until when" \
 no_key "grace: show-source prints neither key (new)" "$K3"
 no_key "grace: show-source prints neither key (previous)" "$K2"
 ctl purge
-ctl_is 0 "grace: purge during the grace exits 0"
+ctl_exit 0 "grace: purge during the grace exits 0"
 check_ctl "grace: purge keeps the previous key while its grace lasts" \
     eval '! out_has "previous signing key deleted"'
 check "grace: the previous key is still in the database after purge" \
@@ -279,7 +270,7 @@ ctl secret show-source
 check_ctl "grace: show-source has no previous-key line once the grace is over" \
     eval '[ "$ctl_out" = "database $AUTH_DB, 32 bytes" ]'
 ctl purge
-ctl_is 0 "grace: purge after the grace exits 0"
+ctl_exit 0 "grace: purge after the grace exits 0"
 check_ctl "grace: purge reports the previous key deleted" \
     out_has "previous signing key deleted"
 check "grace: purge removed the previous key from the database" \
@@ -292,14 +283,14 @@ me_is 200 "$A3" "grace: tokens of the current key work after purge"
 
 # A second rotation with grace replaces the previous key.
 ctl secret rotate --grace 60
-ctl_is 0 "second rotation: the first --grace 60 exits 0"
+ctl_exit 0 "second rotation: the first --grace 60 exits 0"
 K4=$(db_key)
 me_is 200 "$A3" "second rotation: the last key's token works in the grace"
 login alice
 A4=$access R4=$refresh
 check "second rotation: login signs with the newest key" signed_with_hex "$A4" "$K4"
 ctl secret rotate --grace 60
-ctl_is 0 "second rotation: another --grace 60 exits 0"
+ctl_exit 0 "second rotation: another --grace 60 exits 0"
 check_ctl "second rotation: ...saying the key in its grace no longer verifies" \
     out_has "no longer verifies"
 me_is 401 "$A3" "second rotation: the first key's access token stops working"
@@ -315,7 +306,7 @@ check_ctl "second rotation: show-source shows one previous key" \
 K5=$(db_key)
 # Rotation without grace ends the grace of the previous key too.
 ctl secret rotate
-ctl_is 0 "rotate: without --grace during a grace exits 0"
+ctl_exit 0 "rotate: without --grace during a grace exits 0"
 me_is 401 "$A4" "rotate: without --grace, the key still in its grace stops too"
 me_is 401 "$A5" "rotate: without --grace, the replaced key stops at once"
 check "rotate: without --grace the previous key is dropped" test "$(previous_rows)" = 0
@@ -328,35 +319,35 @@ check "rotate: every rotation made a different key" \
 
 # Refused while the key is configured elsewhere; nothing changes.
 AUTH_JWT_SECRET=$SECRET ctl secret rotate
-ctl_is 1 "refused: rotate with AUTH_JWT_SECRET set exits 1"
+ctl_exit 1 "refused: rotate with AUTH_JWT_SECRET set exits 1"
 check_ctl "refused: the reason names AUTH_JWT_SECRET and says to change it there" \
     eval 'err_has "authctl: " && err_has "AUTH_JWT_SECRET" && err_has "change it there"'
 AUTH_JWT_SECRET=$SECRET ctl secret rotate --grace 10
-ctl_is 1 "refused: rotate --grace 10 with AUTH_JWT_SECRET set exits 1"
+ctl_exit 1 "refused: rotate --grace 10 with AUTH_JWT_SECRET set exits 1"
 check "refused: the database key is unchanged (AUTH_JWT_SECRET)" test "$(db_key)" = "$K6"
 AUTH_JWT_SECRET_FILE=$T/jwt.key ctl secret rotate
-ctl_is 1 "refused: rotate with AUTH_JWT_SECRET_FILE set exits 1"
+ctl_exit 1 "refused: rotate with AUTH_JWT_SECRET_FILE set exits 1"
 check_ctl "refused: the reason names AUTH_JWT_SECRET_FILE" \
     eval 'err_has "authctl: " && err_has "AUTH_JWT_SECRET_FILE"'
 AUTH_JWT_SECRET_FILE=$T/jwt.key ctl secret rotate --grace 10
-ctl_is 1 "refused: rotate --grace 10 with AUTH_JWT_SECRET_FILE set exits 1"
+ctl_exit 1 "refused: rotate --grace 10 with AUTH_JWT_SECRET_FILE set exits 1"
 check "refused: the database key is unchanged (AUTH_JWT_SECRET_FILE)" \
     test "$(db_key)" = "$K6"
 check "refused: no previous key was made" test "$(previous_rows)" = 0
 me_is 200 "$A6" "refused: the current token still works"
 AUTH_JWT_SECRET=$SECRET AUTH_DB=$T/never.db ctl secret rotate
-ctl_is 1 "refused: rotate on a database not yet made exits 1"
+ctl_exit 1 "refused: rotate on a database not yet made exits 1"
 check "refused: ...and makes no database" test ! -e "$T/never.db"
 
 # show-source for the other two sources (the database one is above).
 AUTH_JWT_SECRET=$SECRET ctl secret show-source
-ctl_is 0 "show-source: AUTH_JWT_SECRET: exit 0"
+ctl_exit 0 "show-source: AUTH_JWT_SECRET: exit 0"
 check_ctl "show-source: says 'environment (AUTH_JWT_SECRET), ${#SECRET} bytes'" \
     test "$ctl_out" = "environment (AUTH_JWT_SECRET), ${#SECRET} bytes"
 no_key "show-source: the AUTH_JWT_SECRET key is not printed" "$(text_hex "$SECRET")"
 no_key "show-source: ...nor the database key" "$K6"
 AUTH_JWT_SECRET_FILE=$T/jwt.key ctl secret show-source
-ctl_is 0 "show-source: AUTH_JWT_SECRET_FILE: exit 0"
+ctl_exit 0 "show-source: AUTH_JWT_SECRET_FILE: exit 0"
 check_ctl "show-source: says 'file $T/jwt.key (AUTH_JWT_SECRET_FILE), 40 bytes'" \
     test "$ctl_out" = "file $T/jwt.key (AUTH_JWT_SECRET_FILE), 40 bytes"
 no_key "show-source: the file's key is not printed" "$(text_hex "$FILEKEY")"
@@ -386,7 +377,7 @@ check "purge: each row carries the end of its window (expires = (bucket + 1) * 2
 n=$(attempt_rows)
 wait_expired
 AUTH_RATE_WINDOW=2 ctl purge
-ctl_is 0 "purge: exits 0"
+ctl_exit 0 "purge: exits 0"
 check_ctl "purge: reports 'attempt-counter rows deleted: $n'" \
     out_has "attempt-counter rows deleted: $n"
 check "purge: the ended windows' rows are gone" test "$(attempt_rows)" = 0
@@ -416,7 +407,7 @@ old=$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM attempts WHERE expires 
 check "purge: setup: ended rows and the fresh one are there ($old ended, $(attempt_rows) in all)" \
     test "$old" -ge 1 -a "$(attempt_rows)" = $((old + 1))
 AUTH_RATE_WINDOW=1 ctl purge
-ctl_is 0 "purge: under AUTH_RATE_WINDOW=1 (the server's is 300) exits 0"
+ctl_exit 0 "purge: under AUTH_RATE_WINDOW=1 (the server's is 300) exits 0"
 check_ctl "purge: under another window, the ended rows are deleted ($old)" \
     out_has "attempt-counter rows deleted: $old"
 check "purge: under another window, the current-window row survives" \
@@ -463,7 +454,7 @@ stat_of() {
 	printf '%s\n' "$ctl_out" | sed -n "s/^$1: //p"
 }
 ctl stats
-ctl_is 0 "stats: exits 0"
+ctl_exit 0 "stats: exits 0"
 check_ctl "stats: the six lines in order" \
     test "$(printf '%s\n' "$ctl_out" | cut -d: -f1 | tr '\n' ' ')" = \
     "users active_users attempt_rows db_bytes wal_bytes schema_version "
@@ -479,7 +470,7 @@ check_ctl "stats: db_bytes is page_count * page_size" \
     test "$(stat_of db_bytes)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")"
 
 ctl user disable dave
-ctl_is 0 "stats: setup: user disable dave"
+ctl_exit 0 "stats: setup: user disable dave"
 req POST login "{\"username\":\"dave\",\"password\":\"$PW\"}"
 check_status 401 "stats: setup: disabled dave cannot log in"
 ctl stats
@@ -491,7 +482,7 @@ check_ctl "stats: after a delete, users: 2 and active_users: 1" \
     test "$(stat_of users)/$(stat_of active_users)" = 2/1
 text=$ctl_out
 ctl stats --json
-ctl_is 0 "stats --json: exits 0"
+ctl_exit 0 "stats --json: exits 0"
 check_ctl "stats --json: parses with jq" eval 'jq -e . >/dev/null <<<"$ctl_out"'
 check_ctl "stats --json: exactly the six keys" \
     test "$(jq -c 'keys_unsorted' <<<"$ctl_out" 2>&1)" = \
@@ -505,12 +496,12 @@ for k in users active_users attempt_rows db_bytes wal_bytes schema_version; do
 done
 check_ctl "stats --json: schema_version 2" test "$(jq -r .schema_version <<<"$ctl_out")" = 2
 ctl stats --bogus
-ctl_is 2 "stats: an unknown option is bad usage (exit 2)"
+ctl_exit 2 "stats: an unknown option is bad usage (exit 2)"
 
 # --- 6. check ---------------------------------------------------------------------
 
 ctl check
-ctl_is 0 "check: a fresh database is ok (exit 0)"
+ctl_exit 0 "check: a fresh database is ok (exit 0)"
 check_ctl "check: every line starts with ok" \
     eval '[ -n "$ctl_out" ] && ! printf "%s\n" "$ctl_out" | grep -qv "^ok"'
 check_ctl "check: integrity, schema version and the database's mode are reported" \
@@ -526,33 +517,33 @@ problem_names() {
 }
 chmod 644 "$AUTH_DB"
 ctl check
-ctl_is 1 "check: a database of mode 0644 is a problem (exit 1)"
+ctl_exit 1 "check: a database of mode 0644 is a problem (exit 1)"
 check_ctl "check: the PROBLEM line names the database file and its mode" \
     eval 'problem_names "$AUTH_DB: mode 0644"'
 check_ctl "check: stderr counts the problem" err_has "authctl: 1 problem"
 chmod 600 "$AUTH_DB"
 ctl check
-ctl_is 0 "check: mode 0600 again is ok"
+ctl_exit 0 "check: mode 0600 again is ok"
 for suffix in -wal -shm; do
 	check "check: setup: $AUTH_DB$suffix exists" test -e "$AUTH_DB$suffix"
 	chmod 640 "$AUTH_DB$suffix"
 	ctl check
-	ctl_is 1 "check: $suffix of mode 0640 is a problem (exit 1)"
+	ctl_exit 1 "check: $suffix of mode 0640 is a problem (exit 1)"
 	check_ctl "check: the PROBLEM line names $AUTH_DB$suffix" \
 	    eval 'problem_names "$AUTH_DB$suffix: mode 0640"'
 	chmod 600 "$AUTH_DB$suffix"
 	ctl check
-	ctl_is 0 "check: $suffix of mode 0600 again is ok"
+	ctl_exit 0 "check: $suffix of mode 0600 again is ok"
 done
 # The directory: nobody else may replace the database in it.
 chmod o+w "$T"
 ctl check
-ctl_is 1 "check: a directory others may write in is a problem (exit 1)"
+ctl_exit 1 "check: a directory others may write in is a problem (exit 1)"
 check_ctl "check: the PROBLEM line names the directory" \
     eval 'problem_names "$T: directory mode"'
 chmod o-w "$T"
 ctl check
-ctl_is 0 "check: the directory without o+w is ok again"
+ctl_exit 0 "check: the directory without o+w is ok again"
 # The owner: only root can make a file of another user's (unprivileged,
 # tests/run.sh runs this as nobody, this part is skipped).  SQLite, run by
 # root, gives -wal and -shm the database's owner as it opens them, so the
@@ -560,12 +551,12 @@ ctl_is 0 "check: the directory without o+w is ok again"
 if [ "$(id -u)" = 0 ]; then
 	chown nobody "$AUTH_DB"
 	ctl check
-	ctl_is 1 "check: a database owned by another user than its directory's is a problem (exit 1)"
+	ctl_exit 1 "check: a database owned by another user than its directory's is a problem (exit 1)"
 	check_ctl "check: the PROBLEM line names the database and its owner" \
 	    eval 'problem_names "$AUTH_DB: owner uid"'
 	chown 0 "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
 	ctl check
-	ctl_is 0 "check: the owner put back, ok again"
+	ctl_exit 0 "check: the owner put back, ok again"
 fi
 
 # A key kept in the database shorter than 32 bytes (as an old install or a
@@ -580,7 +571,7 @@ check_ctl "check: no key in the database yet is ok" \
 check "check/show-source: neither generates a key" test -z "$(db_key)"
 sqlite3 "$AUTH_DB" "INSERT INTO settings (name, value) VALUES ('jwt_secret', randomblob(16))"
 ctl check
-ctl_is 1 "check: a 16-byte database key is a problem (exit 1)"
+ctl_exit 1 "check: a 16-byte database key is a problem (exit 1)"
 check_ctl "check: the PROBLEM line gives the key's length" \
     eval 'problem_names "signing key in the database: 16 bytes"'
 no_key "check: the short key is not printed" "$(db_key)"
@@ -595,7 +586,7 @@ chmod 600 "$T/v3.db"
 sqlite3 "$T/v3.db" "PRAGMA user_version = 3"
 sum=$(md5sum <"$T/v3.db")
 AUTH_DB=$T/v3.db ctl check
-ctl_is 1 "check: a schema version newer than authctl's fails (exit 1)"
+ctl_exit 1 "check: a schema version newer than authctl's fails (exit 1)"
 check "check: ...and the file is left as it was" test "$(md5sum <"$T/v3.db")" = "$sum"
 
 # A corrupted copy: bytes overwritten in the middle.
@@ -603,7 +594,7 @@ sqlite3 "$AUTH_DB" "VACUUM INTO '$T/bad.db'"
 chmod 600 "$T/bad.db"
 pages=$(( $(stat -c %s "$T/bad.db") / 4096 ))
 AUTH_DB=$T/bad.db ctl check
-ctl_is 0 "check: setup: the intact copy is ok ($pages pages)"
+ctl_exit 0 "check: setup: the intact copy is ok ($pages pages)"
 # 0xff over the start of a page in the middle: its b-tree page header (a
 # page type that does not exist) and cell pointers.
 head -c 600 /dev/zero | tr '\0' '\377' |
@@ -611,7 +602,7 @@ head -c 600 /dev/zero | tr '\0' '\377' |
     status=none
 sum=$(md5sum <"$T/bad.db")
 AUTH_DB=$T/bad.db ctl check
-ctl_is 1 "check: a corrupted database is a problem (exit 1)"
+ctl_exit 1 "check: a corrupted database is a problem (exit 1)"
 check_ctl "check: an integrity PROBLEM line, or a failed open said on stderr" \
     eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM integrity" || err_has "authctl: cannot open"'
 check "check: the corrupted file is not replaced or repaired" \
@@ -664,7 +655,7 @@ check "busy: every answer is 2xx or 401 ($codes)" \
     eval '! grep -qv "^\(2[0-9][0-9]\|401\)$" "$T/busy.codes"'
 check "busy: no 503 ($codes)" eval '! grep -q "^503$" "$T/busy.codes"'
 ctl check
-ctl_is 0 "busy: check afterwards is ok"
+ctl_exit 0 "busy: check afterwards is ok"
 ctl stats
 check_ctl "busy: stats afterwards counts every registration" \
     test "$(stat_of users)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM users")"
@@ -675,14 +666,14 @@ chmod 644 "$T/jwt.key"
 env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
     >"$T/ctl.out" 2>"$T/ctl.err"
 ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
-ctl_is 1 "check: a key file others may read (0644) is a problem (exit 1)"
+ctl_exit 1 "check: a key file others may read (0644) is a problem (exit 1)"
 check_ctl "check: ...on a PROBLEM line naming the file" \
     eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM $T/jwt.key: mode 0644"'
 chmod 600 "$T/jwt.key"
 env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
     >"$T/ctl.out" 2>"$T/ctl.err"
 ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
-ctl_is 0 "check: the key file at 0600 is ok (exit 0)"
+ctl_exit 0 "check: the key file at 0600 is ok (exit 0)"
 check_ctl "check: ...on an ok line" \
     eval 'printf "%s\n" "$ctl_out" | grep -q "^ok .*$T/jwt.key: mode 0600"'
 
