@@ -164,14 +164,16 @@ busy_wait(void *arg, int count)
 	struct timespec	 nap;
 	long long	 us, now = now_us();
 
-	if (count == 0)
+	if (count == 0) {
 		db->busy_since = now;
-	else if (now - db->busy_since >= BUSY_TIMEOUT_MS * 1000LL)
+		if (db->jitter == 0)	/* seeded by the first wait */
+			db->jitter = (unsigned)now | 1;
+	} else if (now - db->busy_since >= BUSY_TIMEOUT_MS * 1000LL)
 		return 0;
 	if (now - db->busy_since >= 100000)
 		us = 10000;
-	else if ((us = count < 5 ? 50LL << count : 1000) > 1000)
-		us = 1000;
+	else
+		us = count < 5 ? 50LL << count : 1000;
 	db->jitter = db->jitter * 1103515245u + 12345u;
 	us += (long long)((db->jitter >> 16) % (unsigned)(us / 2 + 1));
 	nap.tv_sec = 0;
@@ -381,8 +383,6 @@ create(const char *path)
 	return fd;
 }
 
-static int	 pagecache_set;
-
 struct db *
 db_open(const char *path, int mode)
 {
@@ -416,20 +416,16 @@ db_open(const char *path, int mode)
 	 * No bulk page-cache allocation: SQLite would otherwise touch 20
 	 * pages' worth of memory at the first read, where a request reads
 	 * about five (page faults are much of a CGI request's cost).  Only
-	 * possible before SQLite initializes, so the first open does it.
+	 * possible before SQLite initializes: at a later open in the same
+	 * process it is refused, harmlessly (the setting stands).
 	 */
-	if (!pagecache_set) {
-		/* It fails only once SQLite has started: the default stands. */
-		(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
-		pagecache_set = 1;
-	}
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "db: %s: %s\n", path, db->h != NULL ?
 		    sqlite3_errmsg(db->h) : "out of memory");
 		db_close(db);
 		return NULL;
 	}
-	db->jitter = (unsigned)getpid();
 	waiting(db, 1);
 	/*
 	 * SQLite's checkpoint when the last connection closes costs a CGI
