@@ -25,17 +25,22 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 # shared here (me, login and refresh link the one make deps builds: see
 # CJSON_A); libzxcvbn (whose .a is not position-independent) is opened by
 # common/policy.c when register first needs it, so only register loads it.
-# SQLite: Debian's build, or the one make deps compiles (SQLITE_A below).
+# cJSON and SQLite compiled from Debian's sources by make deps (CJSON_A,
+# SQLITE_A below), when they are there and the build is not sanitized.
+CJSON_A	= build/cjson/libcjson.a
 SQLITE_A = build/sqlite/libsqlite3.a
 SQLITE_LIB = -lsqlite3
 ifneq ($(SANITIZE),1)
 ifneq ($(wildcard $(SQLITE_A)),)
 SQLITE_LIB = $(SQLITE_A)
 endif
+ifneq ($(wildcard $(CJSON_A)),)
+STATIC_PROGS = cgi-bin/login cgi-bin/refresh cgi-bin/me
+endif
 endif
 SQLITE_DEP = $(filter %.a,$(SQLITE_LIB))
-LDLIBS	?= -Wl,-Bstatic $(SQLITE_LIB) -lcrypto -lutf8proc -lidn2 \
-	   -lunistring -lfcgi -Wl,-Bdynamic -lcjson -lm -ldl -lpthread
+STATIC_LIBS = $(SQLITE_LIB) -lcrypto -lutf8proc -lidn2 -lunistring -lfcgi
+LDLIBS	?= -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lcjson -lm -ldl -lpthread
 
 # Debian 12 ships cJSON only as a shared library.  make deps (make cjson)
 # builds a static one from Debian's own source package, the installed
@@ -46,16 +51,9 @@ LDLIBS	?= -Wl,-Bstatic $(SQLITE_LIB) -lcrypto -lutf8proc -lidn2 \
 # common/nodl.o stands in for the dynamic loading they never do.
 # register (libzxcvbn has no position-independent .a, so it is opened at
 # run time) and authctl stay dynamic, as does everything under SANITIZE=1.
-CJSON_A	= build/cjson/libcjson.a
-ifneq ($(SANITIZE),1)
-ifneq ($(wildcard $(CJSON_A)),)
-STATIC_PROGS = cgi-bin/login cgi-bin/refresh cgi-bin/me
-endif
-endif
 STATIC_LDFLAGS = -static-pie -Wl,-z,relro,-z,now \
 	   -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror
-STATIC_LDLIBS = $(SQLITE_LIB) -lcrypto -lutf8proc -lidn2 -lunistring -lfcgi \
-	   $(CJSON_A) -lm
+STATIC_LDLIBS = $(STATIC_LIBS) $(CJSON_A) -lm
 
 COMMON	= common/auth.o common/cgi.o common/client.o common/conf.o \
 	  common/crypto.o common/db.o common/jwt.o common/policy.o \
@@ -267,27 +265,32 @@ deps:
 	    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox mandoc
 	$(MAKE) cjson sqlite
 
-# CJSON_A from Debian's source package of the installed libcjson1 (so the
-# headers in /usr/include/cjson are its own), compiled as our code is.
-# Built in build/cjson.new and renamed at the end, so a failed download
-# leaves the previous build in place.
-cjson:
-	rm -rf build/cjson.new
-	mkdir -p build/cjson.new
-	v=$$(dpkg-query -W -f='$${source:Version}' libcjson1) && \
-	cd build/cjson.new && apt-get source -qq --only-source cjson=$$v && \
+# $(call fetch,DIR,SOURCE,INSTALLED): Debian's source package SOURCE at the
+# version of the installed package INSTALLED, unpacked with Debian's
+# patches into build/DIR.new, the version noted in its VERSION.  Each
+# build happens there and is renamed to build/DIR at the end, so a failed
+# download leaves the previous build in place.
+fetch = rm -rf build/$(1).new && mkdir -p build/$(1).new && \
+	v=$$(dpkg-query -W -f='$${source:Version}' $(3)) && \
+	cd build/$(1).new && apt-get source -qq --only-source $(2)=$$v && \
 	echo "$$v" >VERSION
-	$(CC) -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    -c -o build/cjson.new/cJSON.o build/cjson.new/cjson-*/cJSON.c
+# Third-party code, compiled with our hardening but not our warnings.
+THIRD_CFLAGS = -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+
+# CJSON_A from the installed libcjson1's source (so the headers in
+# /usr/include/cjson are its own).
+cjson:
+	$(call fetch,cjson,cjson,libcjson1)
+	$(CC) $(THIRD_CFLAGS) -c -o build/cjson.new/cJSON.o \
+	    build/cjson.new/cjson-*/cJSON.c
 	$(AR) rcs build/cjson.new/libcjson.a build/cjson.new/cJSON.o
-	rm -rf build/cjson
-	mv build/cjson.new build/cjson
+	rm -rf build/cjson && mv build/cjson.new build/cjson
 
 # SQLITE_A from Debian's source package of the installed libsqlite3-dev
 # (the same 3.40.1, Debian's patches; its amalgamation is generated with
 # tclsh), compiled for what these programs are: one thread, no extensions
 # (Debian's build registers FTS3/4/5, R-tree and more on every open), no
-# lookaside, no deprecated API, the page cache allocated as pages are read.
+# lookaside, no deprecated API.
 # That takes about a third off SQLite's time in a CGI request
 # (bench/NOTES.md).  Kept from Debian's options: SECURE_DELETE (deleted
 # rows are zeroed on disk), LIKE_DOESNT_MATCH_BLOBS, TEMP_STORE=1.  Left
@@ -300,28 +303,23 @@ cjson:
 SQLITE_OPTS = -DSQLITE_THREADSAFE=0 -DSQLITE_DEFAULT_MEMSTATUS=0 \
 	   -DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE \
 	   -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_PROGRESS_CALLBACK \
-	   -DSQLITE_OMIT_JSON -DSQLITE_DEFAULT_PCACHE_INITSZ=0 \
-	   -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 -DSQLITE_DQS=0 \
+	   -DSQLITE_OMIT_JSON -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 -DSQLITE_DQS=0 \
 	   -DSQLITE_SECURE_DELETE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
 	   -DSQLITE_TEMP_STORE=1 -DSQLITE_HAVE_ISNAN -DSQLITE_OMIT_LOOKASIDE
 sqlite:
-	rm -rf build/sqlite.new
-	mkdir -p build/sqlite.new/bld
-	v=$$(dpkg-query -W -f='$${source:Version}' libsqlite3-dev) && \
-	cd build/sqlite.new && apt-get source -qq --only-source sqlite3=$$v && \
-	echo "$$v" >VERSION
+	$(call fetch,sqlite,sqlite3,libsqlite3-dev)
+	mkdir build/sqlite.new/bld
 	cd build/sqlite.new/bld && ../sqlite3-*/configure --disable-tcl \
 	    >configure.log && $(MAKE) sqlite3.c >make.log
-	$(CC) -O2 -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	    -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite.new/bld $(SQLITE_OPTS) \
-	    -c -o build/sqlite.new/sqlite3.o build/sqlite.new/bld/sqlite3.c
+	$(CC) $(THIRD_CFLAGS) -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite.new/bld \
+	    $(SQLITE_OPTS) -c -o build/sqlite.new/sqlite3.o \
+	    build/sqlite.new/bld/sqlite3.c
 	$(AR) rcs build/sqlite.new/libsqlite3.a build/sqlite.new/sqlite3.o
-	rm -rf build/sqlite
-	mv build/sqlite.new build/sqlite
+	rm -rf build/sqlite && mv build/sqlite.new build/sqlite
 
 clean-objs:
-	rm -f $(COMMON) common/nodl.o common/libcommon.a $(PROGS) $(UNITS) $(AUTHCTL) \
-	    $(AUTHCTL_OBJS)
+	rm -f $(COMMON) common/nodl.o common/libcommon.a $(PROGS) $(UNITS) \
+	    $(AUTHCTL) $(AUTHCTL_OBJS)
 
 clean: clean-objs
 	rm -f common/schema.inc $(FLAGS_STAMP)
