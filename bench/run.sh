@@ -130,16 +130,14 @@ stop() {
 	pids=()
 	# FastCGI processes lighttpd started may outlive it by a moment.
 	pkill -f "^$d/.*/prefix/cgi-bin/" 2>/dev/null || true
-	for _ in $(seq 50); do
-		pgrep -f "^$d/.*/prefix/cgi-bin/" >/dev/null || break
-		sleep 0.1
-	done
+	settle
 }
 
-# settle: wait (at most 3 s) until no request of an earlier run is still
-# being answered (a run at 16 connections leaves up to 16 hashes going).
+# settle: wait (at most 5 s) until none of our executables runs: no request
+# of an earlier run is still being answered (a run at 16 connections
+# leaves up to 16 hashes going), no FastCGI process is left.
 settle() {
-	for _ in $(seq 60); do
+	for _ in $(seq 100); do
 		pgrep -f "^$d/.*/prefix/cgi-bin/" >/dev/null || return 0
 		sleep 0.05
 	done

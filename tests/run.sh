@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Run every tests/tNN-*.sh (each with its own server and database), print
 # the total as "N passed, N failed", exit non-zero on any failure.
-# SERVER=busybox|lighttpd|lighttpd-fastcgi|apache picks the web server; arguments pick test
-# files.  A file marked "# any-cgi-server" tests what the programs do
-# whatever CGI server runs them (their logic, authctl, faults seen from
-# the files); under lighttpd and Apache it is left out unless FULL=1 or it
-# is named, since busybox's run already covers it (FastCGI, where the
-# process outlives a request, runs everything).  Run as root, each file runs as the unprivileged user "nobody"
-# (servers are started unprivileged, as they would be deployed), from a
-# world-readable copy of what the tests need.
+# SERVER=busybox|lighttpd|lighttpd-fastcgi|apache picks the web server;
+# arguments pick test files.  A file marked "# any-cgi-server" tests what
+# the programs do whatever CGI server runs them (their logic, authctl,
+# faults seen from the files); under lighttpd and Apache it is left out
+# unless FULL=1 or it is named, since busybox's run already covers it
+# (FastCGI, where the process outlives a request, runs everything).  Run
+# as root, each file runs as the unprivileged user "nobody" (servers are
+# started unprivileged, as they would be deployed), from a world-readable
+# copy of what the tests need.
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD

@@ -11,7 +11,6 @@ MSG_REFRESH='Too many refresh attempts. Please try again later.'
 
 # --- helpers of this file -------------------------------------------------
 
-
 # server NAME [VAR=value ...]: restart the server on its own database
 # $T/NAME.db (in $DB), with the given settings.
 server() {
