@@ -100,6 +100,13 @@ attempts() {
 	    "SELECT coalesce(sum(count), 0) FROM attempts WHERE scope = $1"
 }
 
+# storage_log: what the executables said about storage (a 503 before the
+# counter is one nobody has explained yet: its log line is the clue).
+storage_log() {
+	grep -h '^db:\|^slot:\|^serve:' "$T/server.log" 2>/dev/null |
+	    sort | uniq -c | head -n 10
+}
+
 # --- register: every name once, duplicates refused --------------------------
 hammer register
 report register
@@ -113,6 +120,7 @@ check "register under load: only 201 and 400 (a name taken) and 503 ($(count reg
     test "$(($(count register 201) + $(count register 400) + $(count register 503)))" = "$n"
 check "register under load: the attempt counter equals the requests ($(attempts 0) = $n)" \
     test "$(attempts 0)" = "$n"
+[ "$(attempts 0)" = "$n" ] || echo "# register: storage messages: $(storage_log)"
 check "register under load: the database is intact" \
     test "$(sqlite3 -readonly "$AUTH_DB" 'PRAGMA integrity_check')" = ok
 
@@ -126,6 +134,7 @@ check "login under load: only 200, 401 and 503" \
     test "$(($(count login 200) + $(count login 401) + $(count login 503)))" = "$n"
 check "login under load: the attempt counter equals the requests ($(attempts 1) = $n)" \
     test "$(attempts 1)" = "$n"
+[ "$(attempts 1)" = "$n" ] || echo "# login: storage messages: $(storage_log)"
 
 # --- refresh and me: one token, every request answered 200 -------------------
 hammer refresh
@@ -135,6 +144,7 @@ check "refresh under load: every answer 200 or 503 ($(count refresh 200) 200s)" 
     test "$(($(count refresh 200) + $(count refresh 503)))" = "$n"
 check "refresh under load: the attempt counter equals the requests ($(attempts 2) = $n)" \
     test "$(attempts 2)" = "$n"
+[ "$(attempts 2)" = "$n" ] || echo "# refresh: storage messages: $(storage_log)"
 hammer me
 report me
 n=$(wc -l <"$T/me.res")
