@@ -243,6 +243,27 @@ exec(struct db *db, const char *sql, const char *what)
 	return 0;
 }
 
+/*
+ * Switch a new database to WAL.  That needs the file to itself, and when
+ * a new database's first requests arrive together SQLite answers busy at
+ * once instead of calling busy_wait (it will not wait while holding a
+ * read lock); so the wait is done here, within the same limit.
+ */
+static int
+wal_mode(struct db *db)
+{
+	int	 rc, count = 0;
+
+	while (((rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL,
+	    NULL, NULL)) & 0xff) == SQLITE_BUSY && busy_wait(db, count++))
+		continue;
+	if (rc != SQLITE_OK) {
+		db_log(db, "wal");
+		return -1;
+	}
+	return 0;
+}
+
 /* BEGIN IMMEDIATE, unless a transaction of db_begin's is already open. */
 static int
 begin(struct db *db)
@@ -323,7 +344,7 @@ migrate(struct db *db)
 		return -1;
 	}
 	/* WAL is a property of the file, and cannot be set in a transaction. */
-	if (v == 0 && exec(db, "PRAGMA journal_mode = WAL", "wal") == -1)
+	if (v == 0 && wal_mode(db) == -1)
 		return -1;
 	if (begin(db) == -1)
 		return -1;
