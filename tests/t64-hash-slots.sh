@@ -8,12 +8,15 @@
 UNAVAILABLE='{"message":"Service temporarily unavailable.","details":null}'
 LOGIN='{"username":"nobody-here","password":"whatever-it-is"}'
 
-# held: how many slot locks are held right now.
+# held: how many slots (distinct locked bytes) are held right now.  The
+# kernel writes /proc/locks a page per read, by position, so a lock taken
+# while it is read can shift the list and show another one twice; a byte
+# can have only one write lock, so counting bytes counts slots.
 held() {
 	local ino
 	ino=$(stat -c %i "$AUTH_DB-slots" 2>/dev/null) || { echo 0; return; }
-	awk -v ino="$ino" '$2 == "OFDLCK" && $6 ~ (":" ino "$") { n++ }
-	    END { print n + 0 }' /proc/locks
+	awk -v ino="$ino" '$2 == "OFDLCK" && $6 ~ (":" ino "$") && !seen[$7]++ {
+	    n++ } END { print n + 0 }' /proc/locks
 }
 
 # wait_held N: until N slots are held (at most 5 s); fails otherwise.
