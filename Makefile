@@ -311,11 +311,25 @@ sqlite:
 	mkdir build/sqlite.new/bld
 	cd build/sqlite.new/bld && ../sqlite3-*/configure --disable-tcl \
 	    >configure.log && $(MAKE) sqlite3.c >make.log
-	$(CC) $(THIRD_CFLAGS) -D_HAVE_SQLITE_CONFIG_H -Ibuild/sqlite.new/bld \
-	    $(SQLITE_OPTS) -c -o build/sqlite.new/sqlite3.o \
-	    build/sqlite.new/bld/sqlite3.c
-	$(AR) rcs build/sqlite.new/libsqlite3.a build/sqlite.new/sqlite3.o
+	$(call sqlite_compile,build/sqlite.new)
 	rm -rf build/sqlite && mv build/sqlite.new build/sqlite
+
+# $(call sqlite_compile,DIR): DIR/libsqlite3.a from DIR/bld/sqlite3.c, the
+# options it is compiled with noted first in DIR/OPTS.
+SQLITE_BUILT_WITH = $(THIRD_CFLAGS) $(SQLITE_OPTS)
+sqlite_compile = echo '$(SQLITE_BUILT_WITH)' >$(1)/OPTS && \
+	$(CC) $(SQLITE_BUILT_WITH) -D_HAVE_SQLITE_CONFIG_H -I$(1)/bld \
+	    -c -o $(1)/sqlite3.o $(1)/bld/sqlite3.c && \
+	$(AR) rcs $(1)/libsqlite3.a $(1)/sqlite3.o
+
+# Changed options (not the compiler: any compiles the same SQL engine)
+# recompile build/sqlite from the amalgamation it keeps, with no download.
+ifneq ($(wildcard build/sqlite/bld/sqlite3.c),)
+$(shell echo '$(SQLITE_BUILT_WITH)' | cmp -s - build/sqlite/OPTS || \
+    echo '$(SQLITE_BUILT_WITH)' >build/sqlite/OPTS)
+$(SQLITE_A): build/sqlite/OPTS
+	$(call sqlite_compile,build/sqlite)
+endif
 
 clean-objs:
 	rm -f $(COMMON) common/nodl.o common/libcommon.a $(PROGS) $(UNITS) \
