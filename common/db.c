@@ -193,10 +193,14 @@ waiting(struct db *db, int on)
  * Without a close-time checkpoint the WAL outlives the connection, and the
  * next process to open the database reads all of it to rebuild its index;
  * so it is kept short: a writer that leaves this many frames (4 KiB each)
- * truncates it when it closes.
+ * truncates it when it closes, or after its answer (db_tidy).
  */
 #define WAL_KEEP_FRAMES	64
 
+/*
+ * Setting this hook turns SQLite's own checkpoint (at 1000 frames) off:
+ * db_tidy, after each answer and at close, is what keeps the WAL short.
+ */
 static int
 wal_written(void *arg, sqlite3 *h, const char *name, int frames)
 {
@@ -464,6 +468,19 @@ db_open(const char *path, int mode)
 }
 
 void
+db_tidy(struct db *db)
+{
+	if (db == NULL || db->wal_frames < WAL_KEEP_FRAMES)
+		return;
+	/* Not waiting: if readers are busy, the next answer tries again. */
+	waiting(db, 0);
+	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) == SQLITE_OK)
+		db->wal_frames = 0;
+	waiting(db, 1);
+}
+
+void
 db_close(struct db *db)
 {
 	int	 i;
@@ -472,15 +489,7 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(db->st[i]);
-	/*
-	 * Not waiting: if readers are busy, a later writer will do it (and
-	 * SQLite's own checkpoint at 1000 frames remains the backstop).
-	 */
-	if (db->wal_frames >= WAL_KEEP_FRAMES) {
-		waiting(db, 0);
-		sqlite3_wal_checkpoint_v2(db->h, NULL,
-		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	}
+	db_tidy(db);
 	sqlite3_close(db->h);
 	free(db);
 }

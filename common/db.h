@@ -53,6 +53,11 @@ struct user {
  */
 struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);
+/*
+ * Between requests (a FastCGI process keeps its connection): truncate the
+ * WAL once it is long, without waiting, as db_close does.
+ */
+void	db_tidy(struct db *db);
 
 /*
  * A transaction around several of the calls below (authctl import-django):

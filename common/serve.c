@@ -118,6 +118,8 @@ serve(const struct endpoint *ep)
 		while (FCGX_Accept_r(&r) >= 0) {
 			serve_request(&app, ep, &io);
 			FCGX_Finish_r(&r);
+			/* Once the answer is out, as a CGI process's exit. */
+			db_tidy(app.db);
 		}
 	} else
 		fprintf(stderr, "serve: FastCGI set-up failed\n");

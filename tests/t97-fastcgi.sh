@@ -114,6 +114,26 @@ req POST refresh "{\"refresh\":\"$A_REFRESH\"}"
 check_status 200 "the next refresh after a 413 works"
 check "...for alice" test "$(claim "$(jq -r .access <<<"$body")" .user_id)" = "$A_ID"
 
+# The WAL of a process that never closes its database stays short: it is
+# truncated after an answer once it holds 64 frames (db_tidy), where the
+# exit of a CGI process does it.  120 refreshes from as many clients write
+# a counter row each, 120 frames or more.
+REFRESH_PID=$(pid refresh)
+codes=
+for i in $(seq 120); do
+	as "203.0.113.$i" POST refresh "{\"refresh\":\"$A_REFRESH\"}"
+	codes="$codes$status "
+done
+check "120 refreshes from 120 clients are all 200" \
+    test -z "$(tr ' ' '\n' <<<"$codes" | grep -v '^200$\|^$')"
+check "the same refresh process answered them ($REFRESH_PID)" \
+    test "$(pid refresh)" = "$REFRESH_PID"
+counted=$(sqlite3 -batch "$AUTH_DB" "SELECT count(*) FROM attempts WHERE client LIKE '203.0.113.%'")
+check "their 120 counter rows are there ($counted)" test "$counted" = 120
+wal=$(stat -c %s "$AUTH_DB-wal")
+check "the WAL stays under 72 frames of 4 KiB ($(((wal - 32) / 4120)) frames)" \
+    test "$wal" -le $((32 + 72 * 4120))
+
 # The same executable, started as CGI, answers once and exits.
 cgi_run GET me "" HTTP_AUTHORIZATION="Bearer $B_ACCESS"
 check_status 200 "the me executable run as CGI answers 200"
