@@ -214,6 +214,16 @@ parse_cgi() {
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
 }
 
+# want_eq WANT GOT "desc": GOT is exactly WANT (the order of check_status
+# and check_json: what is wanted first, the description last).
+want_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want '${1:0:900}', got '${2:0:900}'"
+	fi
+}
+
 # body_is JSON: $body equals JSON (a test for check).
 body_is() {
 	[ "$(printf '%s' "$body" | jq -cS . 2>/dev/null)" = \

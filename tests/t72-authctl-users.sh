@@ -36,15 +36,6 @@ refresh_with() {
 	req POST refresh "{\"refresh\":\"$1\"}"
 }
 
-# check_eq DESC GOT WANT: GOT is WANT, exactly.
-check_eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "got '${2:0:400}', want '${3:0:400}'"
-	fi
-}
-
 # refused_add DESC MESSAGE USERNAME EMAIL PASSWORD-LINE: user add with that
 # line on stdin exits 1, says "authctl: MESSAGE" (exactly) on stderr,
 # prints nothing on stdout, and creates nobody.
@@ -188,9 +179,11 @@ ctl user add jane jane@example.com <<<"$PW"
 ctl_done "add: user add jane exits 0, nothing on stderr"
 jane_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: jane$/\1/p')
 check "add: it prints 'user ID created: jane'" test -n "$jane_id"
-check_eq "add: the id printed is the row's" "${jane_id:-none}" \
-    "$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username='jane'")"
-check_eq "add: one user in the database" "$(nusers)" 1
+want_eq "$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username='jane'")" \
+    "${jane_id:-none}" \
+    "add: the id printed is the row's"
+want_eq 1 "$(nusers)" \
+    "add: one user in the database"
 login jane "$PW"
 check_status 200 "add: jane logs in over HTTP with the password read from stdin"
 jane_access=$access
@@ -301,7 +294,8 @@ done
 ctl user add bob bob@example.com <"$T/long.pw"
 check "add: a good password followed by 5000 more bytes is not truncated into one" \
     eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ]'
-check_eq "add: none of the refusals created a user" "$(nusers)" "$n"
+want_eq "$n" "$(nusers)" \
+    "add: none of the refusals created a user"
 login bob "$PW"
 check_status 401 "add: bob, refused each time, cannot log in"
 
@@ -315,12 +309,13 @@ t_now=$(date +%s)
 ctl user list
 ctl_done "list: user list exits 0"
 list_text=$ctl_out
-check_eq "list: the header line is id username email active date_joined last_login, tab-separated" \
+want_eq "$(printf 'id\tusername\temail\tactive\tdate_joined\tlast_login')" \
     "$(printf '%s\n' "$list_text" | head -n 1)" \
-    "$(printf 'id\tusername\temail\tactive\tdate_joined\tlast_login')"
-check_eq "list: one line per user after the header" \
-    "$(printf '%s\n' "$list_text" | tail -n +2 | wc -l)" "$(nusers)"
-check_eq "list: ... and the database holds the 4 added" "$(nusers)" 4
+    "list: the header line is id username email active date_joined last_login, tab-separated"
+want_eq "$(nusers)" "$(printf '%s\n' "$list_text" | tail -n +2 | wc -l)" \
+    "list: one line per user after the header"
+want_eq 4 "$(nusers)" \
+    "list: ... and the database holds the 4 added"
 check "list: every line has six tab-separated fields" \
     eval '[ -n "$list_text" ] &&
     [ -z "$(printf "%s\n" "$list_text" | awk -F"\t" "NF != 6")" ]'
@@ -338,20 +333,21 @@ check "list: the ids ascend" \
 ctl user list --json
 ctl_done "list: user list --json exits 0"
 list_json=$ctl_out
-check_eq "list: --json is one array with an element per user" \
-    "$(printf '%s' "$list_json" | jq length 2>&1)" "$(nusers)"
-check_eq "list: --json elements have exactly id, username, email, is_active, date_joined, last_login, tokens_revoked_until" \
+want_eq "$(nusers)" "$(printf '%s' "$list_json" | jq length 2>&1)" \
+    "list: --json is one array with an element per user"
+want_eq '[["date_joined","email","id","is_active","last_login","tokens_revoked_until","username"]]' \
     "$(printf '%s' "$list_json" | jq -c '[.[] | keys] | unique' 2>&1)" \
-    '[["date_joined","email","id","is_active","last_login","tokens_revoked_until","username"]]'
-check_eq "list: --json ids are integers, ascending, unique" \
-    "$(printf '%s' "$list_json" | jq '[.[].id] as $i | ($i | all(type == "number" and . == floor)) and $i == ($i | sort) and ($i | unique | length) == ($i | length)' 2>&1)" true
-check_eq "list: --json bob: active true, last_login null, tokens_revoked_until null" \
+    "list: --json elements have exactly id, username, email, is_active, date_joined, last_login, tokens_revoked_until"
+want_eq true \
+    "$(printf '%s' "$list_json" | jq '[.[].id] as $i | ($i | all(type == "number" and . == floor)) and $i == ($i | sort) and ($i | unique | length) == ($i | length)' 2>&1)" \
+    "list: --json ids are integers, ascending, unique"
+want_eq '["bob","bob@example.com",true,null,null]' \
     "$(printf '%s' "$list_json" | jq -c --argjson id "${bob_id:-0}" \
     '.[] | select(.id == $id) | [.username, .email, .is_active, .last_login, .tokens_revoked_until]' 2>&1)" \
-    '["bob","bob@example.com",true,null,null]'
-check_eq "list: --json names the users created, by id" \
+    "list: --json bob: active true, last_login null, tokens_revoked_until null"
+want_eq "[[$jane_id,\"jane\"],[$kim_id,\"kim\"],[$crlf_id,\"crlfuser\"],[$bob_id,\"bob\"]]" \
     "$(printf '%s' "$list_json" | jq -c '[.[] | [.id, .username]]' 2>&1)" \
-    "[[$jane_id,\"jane\"],[$kim_id,\"kim\"],[$crlf_id,\"crlfuser\"],[$bob_id,\"bob\"]]"
+    "list: --json names the users created, by id"
 # The text and the JSON say the same thing, field by field.
 # as_text JSON: user list's lines as user list --json says them.
 as_text() {
@@ -361,12 +357,13 @@ as_text() {
 	    (.last_login // "-")] | @tsv' 2>&1)
 	echo "${out:-(no users in the JSON)}"
 }
-check_eq "list: the text lines and the --json array agree" \
-    "$(printf '%s\n' "$list_text" | tail -n +2)" "$(as_text "$list_json")"
-check_eq "list: agrees with the database (ids, names, emails, active)" \
+want_eq "$(as_text "$list_json")" \
+    "$(printf '%s\n' "$list_text" | tail -n +2)" \
+    "list: the text lines and the --json array agree"
+want_eq "$(sqlite3 -separator $'\t' "$AUTH_DB" 'SELECT id, username, email, is_active FROM users ORDER BY id' |
+    grep . || echo "(no users in the database)")" \
     "$(printf '%s' "$list_json" | jq -r '.[] | [.id, .username, .email, (if .is_active then 1 else 0 end)] | @tsv' 2>&1)" \
-    "$(sqlite3 -separator $'\t' "$AUTH_DB" 'SELECT id, username, email, is_active FROM users ORDER BY id' |
-    grep . || echo "(no users in the database)")"
+    "list: agrees with the database (ids, names, emails, active)"
 
 t0=$(date +%s)
 login bob "$PW"
@@ -381,8 +378,8 @@ check "list: --json last_login is set after the login too" \
     between "$(printf '%s' "$ctl_out" | jq -r --argjson id "${bob_id:-0}" '.[] | select(.id == $id) | .last_login')" "$t0" "$t1"
 json_now=$ctl_out
 ctl user list
-check_eq "list: text and --json still agree after the login" \
-    "$(as_text "$json_now")" "$(printf '%s\n' "$ctl_out" | tail -n +2)"
+want_eq "$(printf '%s\n' "$ctl_out" | tail -n +2)" "$(as_text "$json_now")" \
+    "list: text and --json still agree after the login"
 
 # --- user show -------------------------------------------------------------
 
@@ -410,11 +407,12 @@ list_json=$ctl_out
 ctl user show "id:$bob_id" --json
 want=$(printf '%s' "$list_json" | jq -cS --argjson id "${bob_id:-0}" \
     '.[] | select(.id == $id)' 2>&1)
-check_eq "show: --json is the user's object of user list --json" \
-    "$(printf '%s' "$ctl_out" | jq -cS . 2>&1)" "${want:-(bob not in the list)}"
-check_eq "show: --json has bob's id, name, email, is_active true" \
+want_eq "${want:-(bob not in the list)}" \
+    "$(printf '%s' "$ctl_out" | jq -cS . 2>&1)" \
+    "show: --json is the user's object of user list --json"
+want_eq "[$bob_id,\"bob\",\"bob@example.com\",true]" \
     "$(printf '%s' "$ctl_out" | jq -c '[.id, .username, .email, .is_active]' 2>&1)" \
-    "[$bob_id,\"bob\",\"bob@example.com\",true]"
+    "show: --json has bob's id, name, email, is_active true"
 ctl user add neverin neverin@example.com <<<"$PW"
 never_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: neverin$/\1/p')
 ctl user show neverin
@@ -422,8 +420,9 @@ check "show: a user who never logged in has last_login: -" \
     eval '[ "$ctl_rc" = 0 ] && has_line "$ctl_out" "last_login: -" &&
     has_line "$ctl_out" "id: $never_id"'
 ctl user show neverin --json
-check_eq "show: --json last_login null for that user" \
-    "$(printf '%s' "$ctl_out" | jq -c '[.id, .last_login]' 2>&1)" "[$never_id,null]"
+want_eq "[$never_id,null]" \
+    "$(printf '%s' "$ctl_out" | jq -c '[.id, .last_login]' 2>&1)" \
+    "show: --json last_login null for that user"
 ctl user show nosuch
 ctl_exact 1 "authctl: no user nosuch" "show: an unknown username: exit 1, 'no user nosuch'"
 check "show: ... and nothing on stdout" test -z "$ctl_out"
@@ -463,9 +462,11 @@ ctl user passwd pat <<<short
 ctl_exact 1 "authctl: password: String should have at least 8 characters" \
     "passwd: a short password: exit 1, the 422 text"
 ctl user passwd pat </dev/null
-check_eq "passwd: no password on stdin: exit 1" "$ctl_rc" 1
-check_eq "passwd: the refusals left the stored hash alone" \
-    "$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")" "${hash_before:-none}"
+want_eq 1 "$ctl_rc" \
+    "passwd: no password on stdin: exit 1"
+want_eq "${hash_before:-none}" \
+    "$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")" \
+    "passwd: the refusals left the stored hash alone"
 ctl user show pat
 check "passwd: the refusals revoked nothing (tokens_revoked_until: -)" \
     has_line "$ctl_out" "tokens_revoked_until: -"
@@ -530,8 +531,9 @@ ctl user list
 check "disable: user list says no for dina" \
     eval 'printf "%s\n" "$ctl_out" | grep -q "	dina	dina@example.com	no	"'
 ctl user list --json
-check_eq "disable: user list --json has is_active false for dina only" \
-    "$(printf '%s' "$ctl_out" | jq -c '[.[] | select(.is_active | not) | .username]' 2>&1)" '["dina"]'
+want_eq '["dina"]' \
+    "$(printf '%s' "$ctl_out" | jq -c '[.[] | select(.is_active | not) | .username]' 2>&1)" \
+    "disable: user list --json has is_active false for dina only"
 ctl user disable nosuch
 ctl_exact 1 "authctl: no user nosuch" "disable: an unknown user: exit 1"
 
@@ -556,13 +558,14 @@ register dora dora@example.com "$PW"
 check_status 201 "delete: setup: register dora over HTTP"
 dora_access=$access dora_refresh=$refresh
 dora_id=$(claim "$dora_access" .user_id)
-check_eq "delete: setup: dora has the highest id" \
-    "$(sqlite3 "$AUTH_DB" 'SELECT max(id) FROM users')" "$dora_id"
+want_eq "$dora_id" "$(sqlite3 "$AUTH_DB" 'SELECT max(id) FROM users')" \
+    "delete: setup: dora has the highest id"
 n=$(nusers)
 
 ctl user delete dora
 ctl_done "delete: user delete exits 0"
-check_eq "delete: one user fewer" "$(nusers)" $((n - 1))
+want_eq $((n - 1)) "$(nusers)" \
+    "delete: one user fewer"
 me "$dora_access"
 check_status 401 "delete: the deleted user's access token is 401 on me"
 refresh_with "$dora_refresh"
@@ -574,8 +577,9 @@ check "delete: user list no longer shows dora" \
     eval '[ "$ctl_rc" = 0 ] && printf "%s\n" "$ctl_out" | grep -q "	bob	" &&
     ! printf "%s\n" "$ctl_out" | grep -q "dora"'
 ctl user list --json
-check_eq "delete: user list --json no longer has dora's id" \
-    "$(printf '%s' "$ctl_out" | jq --argjson id "${dora_id:-0}" '[.[] | select(.id == $id)] | length' 2>&1)" 0
+want_eq 0 \
+    "$(printf '%s' "$ctl_out" | jq --argjson id "${dora_id:-0}" '[.[] | select(.id == $id)] | length' 2>&1)" \
+    "delete: user list --json no longer has dora's id"
 ctl user show dora
 ctl_exact 1 "authctl: no user dora" "delete: user show dora: exit 1, 'no user dora'"
 ctl user delete dora
@@ -648,11 +652,12 @@ until_text=$(printf '%s\n' "$ctl_out" | sed -n 's/^tokens_revoked_until: //p')
 check "revoke: user show has tokens_revoked_until set to the second of the revoke ($until_text)" \
     between "$until_text" "$s0" "$s1"
 ctl user show rex --json
-check_eq "revoke: user show --json has the same tokens_revoked_until" \
-    "$(printf '%s' "$ctl_out" | jq -r .tokens_revoked_until 2>&1)" "${until_text:-none}"
+want_eq "${until_text:-none}" \
+    "$(printf '%s' "$ctl_out" | jq -r .tokens_revoked_until 2>&1)" \
+    "revoke: user show --json has the same tokens_revoked_until"
 ctl user show bob --json
-check_eq "revoke: the other user's tokens_revoked_until stays null" \
-    "$(printf '%s' "$ctl_out" | jq -r .tokens_revoked_until 2>&1)" null
+want_eq null "$(printf '%s' "$ctl_out" | jq -r .tokens_revoked_until 2>&1)" \
+    "revoke: the other user's tokens_revoked_until stays null"
 ctl revoke nosuch
 ctl_exact 1 "authctl: no user nosuch" "revoke: an unknown user: exit 1"
 
@@ -733,11 +738,12 @@ for i in $(seq 20); do
 	[ "$s" = 201 ] || bad="$bad [web$i: $s $(head -c 100 "$T/conc/body$i" 2>/dev/null)]"
 done
 check "concurrent: the 20 registrations over HTTP are all 201$bad" test -z "$bad"
-check_eq "concurrent: exactly 30 users more ($n -> $(nusers))" \
-    "$(nusers)" $((n + 30))
+want_eq $((n + 30)) "$(nusers)" \
+    "concurrent: exactly 30 users more ($n -> $(nusers))"
 ctl user list --json
-check_eq "concurrent: user list --json counts them all, each name once" \
-    "$(printf '%s' "$ctl_out" | jq '[.[].username | select(test("^(web|cli)[0-9]+$"))] | unique | length' 2>&1)" 30
+want_eq 30 \
+    "$(printf '%s' "$ctl_out" | jq '[.[].username | select(test("^(web|cli)[0-9]+$"))] | unique | length' 2>&1)" \
+    "concurrent: user list --json counts them all, each name once"
 check "concurrent: authctl said nothing on stderr (no 'database is locked')" \
     test -z "$ctl_errs"
 check "concurrent: no 'locked' in the server's log or the HTTP answers" \

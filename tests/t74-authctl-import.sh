@@ -75,16 +75,6 @@ check_count() {
 	fi
 }
 
-# want_eq WANT GOT "desc": GOT is exactly WANT (the order of t72's
-# want_eq is the other way round).
-want_eq() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "want '${1:0:900}', got '${2:0:900}'"
-	fi
-}
-
 # The users as the fixture says they must come out of user list --json:
 # Django's values, times cut to whole seconds (UTC), null = never.
 secs='if . == null then null else sub("\\.[0-9]+Z$"; "Z") end'
