@@ -231,7 +231,8 @@ against_pbkdf2() {
 # hello, me and refresh in interleaved rounds (BENCH_ROUNDS, default 3),
 # each figure the median of its rounds, so that a disturbance of the
 # machine hits the baseline and the endpoints alike; login and register,
-# dominated by the hash, once.
+# dominated by the hash, once, except under lighttpd at 1 connection,
+# where against_pbkdf2 pairs them with PBKDF2 in rounds of their own.
 ROUNDS=${BENCH_ROUNDS:-3}
 for kind in lighttpd busybox lighttpd-fastcgi; do
 	echo "== $kind" >&2

@@ -474,9 +474,17 @@ db_tidy(struct db *db)
 		return;
 	/* Not waiting: if readers are busy, the next answer tries again. */
 	waiting(db, 0);
-	if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-	    NULL, NULL) == SQLITE_OK)
+	switch (sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL)) {
+	case SQLITE_OK:
 		db->wal_frames = 0;
+		break;
+	case SQLITE_BUSY:
+		break;
+	default:
+		db_log(db, "checkpoint");
+		break;
+	}
 	waiting(db, 1);
 }
 

@@ -33,8 +33,9 @@ for i in $(seq 20); do
 done
 sleep 0.05
 sqlite3 -batch "$AUTH_DB" ".backup '$T/busy.db'" 2>"$T/backup.err"
-check "sqlite3 .backup succeeds while the endpoints write ($(cat "$T/backup.err"))" \
-    test $? = 0 -a ! -s "$T/backup.err"
+rc=$?
+check "sqlite3 .backup succeeds while the endpoints write (exit $rc: $(cat "$T/backup.err"))" \
+    test "$rc" = 0 -a ! -s "$T/backup.err"
 wait "${pids[@]}"
 check "the registrations during it all answered 201" \
     test "$(cat "$T"/busy*.code | sort -u)" = 201
@@ -44,8 +45,10 @@ n=$(users "$T/busy.db")
 check "it has alice and the registrations that came before it ($n of 21)" \
     test "$n" -ge 1 -a "$n" -le 21
 
-# The copy restored below, once they are done.
-sqlite3 -batch "$AUTH_DB" ".backup '$BACKUP'"
+# The copy restored below, once they are done, made as the README says.
+(umask 077; sqlite3 -batch "$AUTH_DB" ".backup '$BACKUP'")
+check "under umask 077 the copy is mode 600 ($(stat -c %a "$BACKUP"))" \
+    test "$(stat -c %a "$BACKUP")" = 600
 n_backup=$(users "$BACKUP")
 check "the copy has the 21 users" test "$n_backup" = 21
 check "the copy holds the signing key the endpoints generated" \
