@@ -172,7 +172,7 @@ asan:
 # The benchmark (not part of make test): bench/run.sh, a few minutes; the
 # table goes to bench/results.md and the chart to bench/latency.png.
 # BENCH_SECONDS=N sets the length of each wrk run (default 3), BENCH_ROUNDS
-# the interleaved rounds of hello, me and refresh (default 3).
+# the interleaved rounds of hello, me and refresh (default 5).
 bench: all
 	bash bench/run.sh
 
