@@ -100,11 +100,17 @@ attempts() {
 	    "SELECT coalesce(sum(count), 0) FROM attempts WHERE scope = $1"
 }
 
-# storage_log: what the executables said about storage (a 503 before the
-# counter is one nobody has explained yet: its log line is the clue).
-storage_log() {
-	grep -h '^db:\|^slot:\|^serve:' "$T/server.log" 2>/dev/null |
-	    sort | uniq -c | head -n 10
+# check_counted SCOPE NAME N: the attempt counter of SCOPE equals the N
+# requests of NAME; if not, what the executables logged about storage
+# (the log line is what tells a 503 before the counter apart).
+check_counted() {
+	local got
+	got=$(attempts "$1")
+	check "$2 under load: the attempt counter equals the requests ($got = $3)" \
+	    test "$got" = "$3"
+	[ "$got" = "$3" ] || echo "# $2: storage messages: $(grep -h \
+	    '^db:\|^slot:\|^serve:' "$T/server.log" 2>/dev/null |
+	    sort | uniq -c | head -n 10)"
 }
 
 # --- register: every name once, duplicates refused --------------------------
@@ -118,9 +124,7 @@ check "register under load: no duplicate usernames or emails" test "$(sqlite3 -r
     "SELECT count(DISTINCT username_key) || ' ' || count(DISTINCT email_key) FROM users")" = "$users $users"
 check "register under load: only 201 and 400 (a name taken) and 503 ($(count register 201) 201s)" \
     test "$(($(count register 201) + $(count register 400) + $(count register 503)))" = "$n"
-check "register under load: the attempt counter equals the requests ($(attempts 0) = $n)" \
-    test "$(attempts 0)" = "$n"
-[ "$(attempts 0)" = "$n" ] || echo "# register: storage messages: $(storage_log)"
+check_counted 0 register "$n"
 check "register under load: the database is intact" \
     test "$(sqlite3 -readonly "$AUTH_DB" 'PRAGMA integrity_check')" = ok
 
@@ -132,9 +136,7 @@ report login
 n=$(wc -l <"$T/login.res")
 check "login under load: only 200, 401 and 503" \
     test "$(($(count login 200) + $(count login 401) + $(count login 503)))" = "$n"
-check "login under load: the attempt counter equals the requests ($(attempts 1) = $n)" \
-    test "$(attempts 1)" = "$n"
-[ "$(attempts 1)" = "$n" ] || echo "# login: storage messages: $(storage_log)"
+check_counted 1 login "$n"
 
 # --- refresh and me: one token, every request answered 200 -------------------
 hammer refresh
@@ -142,9 +144,7 @@ report refresh
 n=$(wc -l <"$T/refresh.res")
 check "refresh under load: every answer 200 or 503 ($(count refresh 200) 200s)" \
     test "$(($(count refresh 200) + $(count refresh 503)))" = "$n"
-check "refresh under load: the attempt counter equals the requests ($(attempts 2) = $n)" \
-    test "$(attempts 2)" = "$n"
-[ "$(attempts 2)" = "$n" ] || echo "# refresh: storage messages: $(storage_log)"
+check_counted 2 refresh "$n"
 hammer me
 report me
 n=$(wc -l <"$T/me.res")
