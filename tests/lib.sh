@@ -20,6 +20,8 @@
 #   check_header NAME VALUE "description"   (exact, case-insensitive name)
 #   check_same JSON "description"           ($body equals JSON, keys sorted)
 #   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
+#   login USER PASSWORD [CURL-ARG...] -> $status; $access, $refresh on 200
+#   users_in DB                   how many users DB holds
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
 #                                 its stdout in $ctl_out, stderr in $ctl_err
@@ -339,6 +341,29 @@ check_header() {
 		ok "$3"
 	else
 		not_ok "$3" "want header $1: $2, got '$got'"
+	fi
+}
+
+# login USER PASSWORD [CURL-ARG...]: POST login, the values JSON-encoded
+# by jq; on a 200 sets $access and $refresh.
+login() {
+	local u=$1 p=$2
+	shift 2
+	req POST login "$(jq -cn --arg u "$u" --arg p "$p" \
+	    '{username: $u, password: $p}')" "$@"
+	access='' refresh=''
+	if [ "$status" = 200 ]; then
+		read -r access refresh <<<"$(printf '%s' "$body" |
+		    jq -r '"\(.access // "") \(.refresh // "")"' 2>/dev/null)"
+	fi
+}
+
+# users_in DB: how many users DB holds ("no database" if it was never made).
+users_in() {
+	if [ -e "$1" ]; then
+		sqlite3 -cmd '.timeout 5000' "$1" 'SELECT count(*) FROM users' 2>&1
+	else
+		echo "no database"
 	fi
 }
 

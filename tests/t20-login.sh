@@ -13,18 +13,6 @@ reg() {
 	    '{username: $u, email: $e, password: $p}')"
 }
 
-# login USER PASSWORD: POST login, the values JSON-encoded by jq; on a 200
-# sets $access and $refresh.
-login() {
-	req POST login "$(jq -cn --arg u "$1" --arg p "$2" \
-	    '{username: $u, password: $p}')"
-	access='' refresh=''
-	if [ "$status" = 200 ]; then
-		read -r access refresh <<<"$(printf '%s' "$body" |
-		    jq -r '"\(.access // "") \(.refresh // "")"' 2>/dev/null)"
-	fi
-}
-
 
 # check_401 "desc": 401 {"message": "Invalid credentials.", "details": null}.
 check_401() {

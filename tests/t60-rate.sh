@@ -32,12 +32,6 @@ no_attempts() {
 	    [ "$(sql 'SELECT count(*) FROM attempts')" = 0 ]
 }
 
-login() {	# login USER PASSWORD [CURL-ARG...]
-	local u=$1 p=$2
-	shift 2
-	req POST login "{\"username\":\"$u\",\"password\":\"$p\"}" "$@"
-}
-
 # check_429 MESSAGE WINDOW "what": the whole 429 answer.
 check_429() {
 	local n now end want

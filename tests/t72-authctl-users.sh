@@ -10,22 +10,6 @@ PW='s3cure!Pass'
 
 # --- helpers -------------------------------------------------------------
 
-# nusers: how many users the database holds (sqlite3, not authctl).
-nusers() {
-	sqlite3 "$AUTH_DB" 'SELECT count(*) FROM users'
-}
-
-# login NAME PASSWORD: POST login; -> $status, $access, $refresh.
-# (The names and passwords here need no JSON escaping; jq is slow to start.)
-login() {
-	req POST login "{\"username\":\"$1\",\"password\":\"$2\"}"
-	access='' refresh=''
-	case $status in
-	200) read -r access refresh < <(printf '%s' "$body" |
-	    jq -r '[.access // "", .refresh // ""] | @tsv' 2>/dev/null) ;;
-	esac
-}
-
 # me TOKEN: GET me with that access token.
 me() {
 	req GET me - -H "Authorization: Bearer $1"
@@ -41,9 +25,9 @@ refresh_with() {
 # prints nothing on stdout, and creates nobody.
 refused_add() {
 	local desc=$1 msg=$2 before after
-	before=$(nusers)
+	before=$(users_in "$AUTH_DB")
 	ctl user add "$3" "$4" <<<"$5"
-	after=$(nusers)
+	after=$(users_in "$AUTH_DB")
 	if [ "$ctl_rc" = 1 ] && [ "$ctl_err" = "authctl: $msg" ] &&
 	    [ -z "$ctl_out" ] && [ "$after" = "$before" ]; then
 		ok "$desc"
@@ -182,7 +166,7 @@ check "add: it prints 'user ID created: jane'" test -n "$jane_id"
 want_eq "$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username='jane'")" \
     "${jane_id:-none}" \
     "add: the id printed is the row's"
-want_eq 1 "$(nusers)" \
+want_eq 1 "$(users_in "$AUTH_DB")" \
     "add: one user in the database"
 login jane "$PW"
 check_status 200 "add: jane logs in over HTTP with the password read from stdin"
@@ -216,7 +200,7 @@ crlf_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: crlf
 login crlfuser 'crlf!Pass77'
 check_status 200 "add: ... and the password is without the CR"
 
-n=$(nusers)
+n=$(users_in "$AUTH_DB")
 refused_add "add: a 7-character password: exit 1, register's 422 text" \
     "password: String should have at least 8 characters" bob bob@example.com short77
 refused_add "add: a 129-character password: exit 1, the at-most text" \
@@ -244,48 +228,48 @@ refused_add "add: an invalid username: exit 1, Django's username text" \
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters." \
     'bob smith' bob@example.com "$PW"
 
-before=$(nusers)
+before=$(users_in "$AUTH_DB")
 ctl user add ab x <<<short
 want=$'authctl: username: String should have at least 3 characters\nauthctl: email: String should have at least 3 characters\nauthctl: password: String should have at least 8 characters'
 check "add: three fields too short: exit 1, one stderr line per field, in order" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$ctl_err" = "$want" ] && [ "$(nusers)" = "$before" ]'
+    eval '[ "$ctl_rc" = 1 ] && [ "$ctl_err" = "$want" ] && [ "$(users_in "$AUTH_DB")" = "$before" ]'
 
-before=$(nusers)
+before=$(users_in "$AUTH_DB")
 ctl user add bob bob@example.com </dev/null
 check "add: no password on stdin: exit 1, said, nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     printf "%s" "$ctl_err" | grep -q "^authctl: no password on standard input"'
 
 ctl user add $'b\xffb' bob@example.com <<<"$PW"
 check "add: a non-UTF-8 username operand: exit 1, 'not UTF-8', nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     [[ $ctl_err == "authctl: "*": not UTF-8" ]]'
 ctl user add bob $'b\xe9b@example.com' <<<"$PW"
 check "add: a non-UTF-8 email operand: exit 1, 'not UTF-8', nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     [[ $ctl_err == "authctl: "*": not UTF-8" ]]'
 ctl user add bob bob@example.com <<<$'s3cure\xff!Pass'
 check "add: a non-UTF-8 password: exit 1, said, nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     [ "$ctl_err" = "authctl: the password is not UTF-8" ]'
 # (What comes before the NUL would pass on its own: not cut there either.)
 printf 's3cure!Pass\0junk\n' >"$T/nul.pw"
 ctl user add bob bob@example.com <"$T/nul.pw"
 check "add: a password line holding a NUL: exit 1, nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     printf "%s" "$ctl_err" | grep -q "^authctl: "'
 # Longer than 4096 bytes: refused by the reader, not truncated.
 head -c 5000 /dev/zero | tr '\0' a >"$T/long.pw"
 echo >>"$T/long.pw"
 ctl user add bob bob@example.com <"$T/long.pw"
 check "add: a 5000-byte password line: exit 1, the 4096-byte limit said, nobody created" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
     printf "%s" "$ctl_err" | grep -q "4096 bytes"'
 for len in 4097 4098 65536; do
 	{ head -c "$len" /dev/zero | tr '\0' a; echo; } >"$T/long.pw"
 	ctl user add bob bob@example.com <"$T/long.pw"
 	check "add: a $len-byte password line: exit 1, the 4096-byte limit said, nobody created" \
-	    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ] &&
+	    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ] &&
 	    printf "%s" "$ctl_err" | grep -q "4096 bytes"'
 done
 # A good password followed by many more bytes: a reader that cut the
@@ -293,8 +277,8 @@ done
 { printf '%s' "$PW"; head -c 5000 /dev/zero | tr '\0' x; echo; } >"$T/long.pw"
 ctl user add bob bob@example.com <"$T/long.pw"
 check "add: a good password followed by 5000 more bytes is not truncated into one" \
-    eval '[ "$ctl_rc" = 1 ] && [ "$(nusers)" = "$before" ]'
-want_eq "$n" "$(nusers)" \
+    eval '[ "$ctl_rc" = 1 ] && [ "$(users_in "$AUTH_DB")" = "$before" ]'
+want_eq "$n" "$(users_in "$AUTH_DB")" \
     "add: none of the refusals created a user"
 login bob "$PW"
 check_status 401 "add: bob, refused each time, cannot log in"
@@ -312,9 +296,9 @@ list_text=$ctl_out
 want_eq "$(printf 'id\tusername\temail\tactive\tdate_joined\tlast_login')" \
     "$(printf '%s\n' "$list_text" | head -n 1)" \
     "list: the header line is id username email active date_joined last_login, tab-separated"
-want_eq "$(nusers)" "$(printf '%s\n' "$list_text" | tail -n +2 | wc -l)" \
+want_eq "$(users_in "$AUTH_DB")" "$(printf '%s\n' "$list_text" | tail -n +2 | wc -l)" \
     "list: one line per user after the header"
-want_eq 4 "$(nusers)" \
+want_eq 4 "$(users_in "$AUTH_DB")" \
     "list: ... and the database holds the 4 added"
 check "list: every line has six tab-separated fields" \
     eval '[ -n "$list_text" ] &&
@@ -333,7 +317,7 @@ check "list: the ids ascend" \
 ctl user list --json
 ctl_done "list: user list --json exits 0"
 list_json=$ctl_out
-want_eq "$(nusers)" "$(printf '%s' "$list_json" | jq length 2>&1)" \
+want_eq "$(users_in "$AUTH_DB")" "$(printf '%s' "$list_json" | jq length 2>&1)" \
     "list: --json is one array with an element per user"
 want_eq '[["date_joined","email","id","is_active","last_login","tokens_revoked_until","username"]]' \
     "$(printf '%s' "$list_json" | jq -c '[.[] | keys] | unique' 2>&1)" \
@@ -560,11 +544,11 @@ dora_access=$access dora_refresh=$refresh
 dora_id=$(claim "$dora_access" .user_id)
 want_eq "$dora_id" "$(sqlite3 "$AUTH_DB" 'SELECT max(id) FROM users')" \
     "delete: setup: dora has the highest id"
-n=$(nusers)
+n=$(users_in "$AUTH_DB")
 
 ctl user delete dora
 ctl_done "delete: user delete exits 0"
-want_eq $((n - 1)) "$(nusers)" \
+want_eq $((n - 1)) "$(users_in "$AUTH_DB")" \
     "delete: one user fewer"
 me "$dora_access"
 check_status 401 "delete: the deleted user's access token is 401 on me"
@@ -708,7 +692,7 @@ check_status 200 "revoke under a held lock: a login after it returns works"
 
 # --- authctl while the endpoints write -------------------------------------
 
-n=$(nusers)
+n=$(users_in "$AUTH_DB")
 mkdir -p "$T/conc"
 # reg_loop FROM TO: register webFROM..webTO over HTTP, a status file each.
 reg_loop() {
@@ -738,8 +722,8 @@ for i in $(seq 20); do
 	[ "$s" = 201 ] || bad="$bad [web$i: $s $(head -c 100 "$T/conc/body$i" 2>/dev/null)]"
 done
 check "concurrent: the 20 registrations over HTTP are all 201$bad" test -z "$bad"
-want_eq $((n + 30)) "$(nusers)" \
-    "concurrent: exactly 30 users more ($n -> $(nusers))"
+want_eq $((n + 30)) "$(users_in "$AUTH_DB")" \
+    "concurrent: exactly 30 users more ($n -> $(users_in "$AUTH_DB"))"
 ctl user list --json
 want_eq 30 \
     "$(printf '%s' "$ctl_out" | jq '[.[].username | select(test("^(web|cli)[0-9]+$"))] | unique | length' 2>&1)" \

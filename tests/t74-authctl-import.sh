@@ -16,29 +16,10 @@ sql() {
 	sqlite3 -cmd '.timeout 5000' "$AUTH_DB" "$1"
 }
 
-# users_in DB: how many users DB holds ("no database" if it was never made).
-users_in() {
-	if [ -e "$1" ]; then
-		sqlite3 -cmd '.timeout 5000' "$1" 'SELECT count(*) FROM users' 2>&1
-	else
-		echo "no database"
-	fi
-}
-
 # use_db NAME: a fresh database $T/NAME.db for authctl and the next server.
 use_db() {
 	export AUTH_DB=$T/$1.db
 	rm -f "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
-}
-
-# login USER PASSWORD: POST login; on a 200 sets $access.
-login() {
-	req POST login "$(jq -cn --arg u "$1" --arg p "$2" \
-	    '{username: $u, password: $p}')"
-	access=''
-	if [ "$status" = 200 ]; then
-		access=$(printf '%s' "$body" | jq -r '.access // ""' 2>/dev/null)
-	fi
 }
 
 check_401() {

@@ -38,12 +38,6 @@ tokens() {
 	refresh=$(printf '%s' "$body" | jq -r '.refresh // empty' 2>/dev/null)
 }
 
-# login USER: POST login; $access, $refresh.
-login() {
-	req POST login "{\"username\":\"$1\",\"password\":\"$PW\"}"
-	tokens
-}
-
 # me_is CODE TOKEN "desc" / refresh_is CODE TOKEN "desc"
 me_is() {
 	req GET me - -H "Authorization: Bearer $2"
@@ -208,7 +202,7 @@ check "rotate: a new 32-byte key is in the database" \
 check "rotate: without --grace no previous key is kept" test "$(previous_rows)" = 0
 me_is 401 "$A1" "rotate: without --grace an old access token is 401 on me"
 refresh_is 401 "$R1" "rotate: without --grace an old refresh token is 401 on refresh"
-login alice
+login alice "$PW"
 check_status 200 "rotate: login after the rotation works"
 A2=$access R2=$refresh
 check "rotate: the new access token is signed with the new key" signed_with_hex "$A2" "$K2"
@@ -237,7 +231,7 @@ check "grace: the previous key is kept (with its end)" test "$(previous_rows)" =
 check_ctl "grace: rotate says until when the previous key verifies" \
     eval 'out_has "$(date -u -d @$((t0 + 3)) +%Y-%m-%dT%H:%M:%SZ)" ||
     out_has "$(date -u -d @$((t0 + 4)) +%Y-%m-%dT%H:%M:%SZ)"'
-login alice
+login alice "$PW"
 check_status 200 "grace: login during the grace works"
 A3=$access R3=$refresh
 check "grace: login during the grace signs with the new key" signed_with_hex "$A3" "$K3"
@@ -286,7 +280,7 @@ ctl secret rotate --grace 60
 ctl_exit 0 "second rotation: the first --grace 60 exits 0"
 K4=$(db_key)
 me_is 200 "$A3" "second rotation: the last key's token works in the grace"
-login alice
+login alice "$PW"
 A4=$access R4=$refresh
 check "second rotation: login signs with the newest key" signed_with_hex "$A4" "$K4"
 ctl secret rotate --grace 60
@@ -297,7 +291,7 @@ me_is 401 "$A3" "second rotation: the first key's access token stops working"
 refresh_is 401 "$R3" "second rotation: the first key's refresh token stops working"
 me_is 200 "$A4" "second rotation: the replaced key's token works in its grace"
 refresh_is 200 "$R4" "second rotation: the replaced key's refresh token works in its grace"
-login alice
+login alice "$PW"
 A5=$access
 me_is 200 "$A5" "second rotation: a token of the newest key works"
 ctl secret show-source
@@ -310,7 +304,7 @@ ctl_exit 0 "rotate: without --grace during a grace exits 0"
 me_is 401 "$A4" "rotate: without --grace, the key still in its grace stops too"
 me_is 401 "$A5" "rotate: without --grace, the replaced key stops at once"
 check "rotate: without --grace the previous key is dropped" test "$(previous_rows)" = 0
-login alice
+login alice "$PW"
 A6=$access
 me_is 200 "$A6" "rotate: login after it works"
 K6=$(db_key)
@@ -366,7 +360,7 @@ start_server AUTH_RATE_WINDOW=2
 register bob bob@example.com "$PW"
 check_status 201 "purge: setup: register bob"
 wait_window_start 2
-login bob
+login bob "$PW"
 check_status 200 "purge: setup: login (counted)"
 req POST register "{\"username\":\"bob\",\"email\":\"bob@example.com\",\"password\":\"$PW\"}"
 refresh_is 200 "$refresh" "purge: setup: refresh (counted)"
@@ -390,7 +384,7 @@ check_ctl "purge: a second purge deletes 0 rows" \
 # Rows of an ended 2 s window, then a fresh attempt in a 300 s window: a
 # purge keeps the fresh row whatever AUTH_RATE_WINDOW authctl is given.
 wait_window_start 2
-login bob
+login bob "$PW"
 check_status 200 "purge: setup: login in a 2 s window"
 req POST register "{\"username\":\"bob\",\"email\":\"bob@example.com\",\"password\":\"$PW\"}"
 refresh_is 200 "$refresh" "purge: setup: refresh in the same window"
@@ -398,7 +392,7 @@ wait_expired
 start_server AUTH_RATE_WINDOW=300
 now=$(date +%s)
 [ $((300 - now % 300)) -gt 20 ] || sleep $((300 - now % 300 + 1))
-login bob
+login bob "$PW"
 check_status 200 "purge: setup: a fresh login under AUTH_RATE_WINDOW=300"
 fresh_exp=$(sqlite3 -readonly "$AUTH_DB" "SELECT max(expires) FROM attempts")
 check "purge: setup: the fresh row ends with its 300 s window" \
@@ -423,7 +417,7 @@ AUTH_RATE_WINDOW=86400 ctl purge
 check "purge: under a longer window the current row survives" \
     test "$ctl_rc" = 0 -a "$(attempt_rows)" = 1
 # The purged counter still counts: the fresh row goes on from where it was.
-login bob
+login bob "$PW"
 check "purge: the kept row goes on counting (count 2)" \
     test "$(sqlite3 -readonly "$AUTH_DB" "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")" = 2
 
@@ -431,12 +425,12 @@ check "purge: the kept row goes on counting (count 2)" \
 # the next login is refused.
 c=$(sqlite3 -readonly "$AUTH_DB" "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")
 start_server AUTH_RATE_WINDOW=300 AUTH_RATE_LOGIN=$((c + 1))
-login bob
+login bob "$PW"
 check_status 200 "purge: setup: login up to the limit ($((c + 1))) works"
 AUTH_RATE_WINDOW=1 ctl purge
 check_ctl "purge: setup: purge under another window exits 0, deletes 0" \
     eval '[ "$ctl_rc" = 0 ] && out_has "attempt-counter rows deleted: 0"'
-login bob
+login bob "$PW"
 check_status 429 "purge: a purge (under another window) does not reset a current limit"
 stop_server
 

@@ -13,10 +13,6 @@ PW='s3cure!Pass'
 unset AUTH_JWT_SECRET
 BACKUP=$T/backup.db
 
-users() {
-	sqlite3 -batch "$1" 'SELECT count(*) FROM users'
-}
-
 start_server
 register alice alice@example.com "$PW"
 check_status 201 "setup: alice registers"
@@ -41,7 +37,7 @@ check "the registrations during it all answered 201" \
     test "$(cat "$T"/busy*.code | sort -u)" = 201
 check "that copy passes PRAGMA integrity_check" \
     test "$(sqlite3 -batch "$T/busy.db" 'PRAGMA integrity_check')" = ok
-n=$(users "$T/busy.db")
+n=$(users_in "$T/busy.db")
 check "it has alice and the registrations that came before it ($n of 21)" \
     test "$n" -ge 1 -a "$n" -le 21
 
@@ -49,7 +45,7 @@ check "it has alice and the registrations that came before it ($n of 21)" \
 (umask 077; sqlite3 -batch "$AUTH_DB" ".backup '$BACKUP'")
 check "under umask 077 the copy is mode 600 ($(stat -c %a "$BACKUP"))" \
     test "$(stat -c %a "$BACKUP")" = 600
-n_backup=$(users "$BACKUP")
+n_backup=$(users_in "$BACKUP")
 check "the copy has the 21 users" test "$n_backup" = 21
 check "the copy holds the signing key the endpoints generated" \
     test "$(sqlite3 -batch "$BACKUP" "SELECT count(*) FROM settings WHERE name = 'jwt_secret'")" = 1
@@ -72,11 +68,8 @@ ctl secret rotate
 check "authctl secret rotate exits 0 ($ctl_err)" test "$ctl_rc" = 0
 start_server
 
-check "the database has the copy's users ($(users "$AUTH_DB"))" \
-    test "$(users "$AUTH_DB")" = "$n_backup"
-login() {
-	req POST login "{\"username\":\"$1\",\"password\":\"$2\"}"
-}
+check "the database has the copy's users ($(users_in "$AUTH_DB"))" \
+    test "$(users_in "$AUTH_DB")" = "$n_backup"
 login alice "$PW"
 check_status 200 "alice, in the copy, logs in"
 login bob "$PW"

@@ -112,10 +112,6 @@ user_state() {
 	fi
 }
 
-nusers() {
-	sqlite3 -batch "$1" 'SELECT count(*) FROM users' 2>&1
-}
-
 # mode FILE: its permission bits, or "-" if it does not exist.
 mode() {
 	stat -c %a "$1" 2>/dev/null || echo -
@@ -251,7 +247,7 @@ for i in $(seq 0 $((2 * N - 1))); do
 	*)
 		bad_user="$bad_user [$i: $u: $st]" ;;
 	esac
-	total=$(nusers "$KDB")
+	total=$(users_in "$KDB")
 	[ "$total" = "${#known[@]}" ] ||
 	    bad_total="$bad_total [$i: $total users, ${#known[@]} expected]"
 done
