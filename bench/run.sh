@@ -176,22 +176,25 @@ run_wrk() {
 	echo "  $kind $name c=$c round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx ${bad:-0}" >&2
 }
 
-# median_rounds KEY: W[KEY] = the per-field median of R[KEY/1..ROUNDS]
-median_rounds() {
-	local key=$1 r
-	W[$key]=$(for ((r = 1; r <= ROUNDS; r++)); do echo "${R[$key/$r]}"; done |
-	    awk '{ for (i = 1; i <= 4; i++) v[i, NR] = $i }
-	    END { for (i = 1; i <= 4; i++) {
-		n = 0; for (j = 1; j <= NR; j++) a[++n] = v[i, j]
-		for (x = 1; x <= n; x++) for (y = x + 1; y <= n; y++)
-			if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
-		printf "%s%s", a[int((n + 1) / 2)], i < 4 ? " " : "\n" } }')
-}
-
-# median LIST...: the median of numbers.
+# median LIST...: the median of numbers (of an odd count, the middle one
+# as written).
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	    END { if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# median_rounds KEY: W[KEY] = the per-field median of R[KEY/1..ROUNDS]
+median_rounds() {
+	local key=$1 i r vals out=()
+	for i in 1 2 3 4; do
+		vals=()
+		for ((r = 1; r <= ROUNDS; r++)); do
+			vals+=("$(field "${R[$key/$r]}" "$i")")
+		done
+		out+=("$(median "${vals[@]}")")
+	done
+	W[$key]=${out[*]}
 }
 
 # against_pbkdf2 NAME: login or register under lighttpd at 1 connection,
@@ -376,10 +379,9 @@ per_user=$(( (size1 - size0) / (users1 - users0) ))
 	echo "Login and register are held against PBKDF2 (ours, 600000 iterations)"
 	echo "timed beside them: under lighttpd at 1 connection, 5 rounds of 3"
 	echo "timings of PBKDF2 (each in a new process, as a request's) and a 2 s"
-	echo "run, each round's p50 less the median of"
-	echo "the 6 timings around it; the row's figure is the median of those"
-	echo "differences (this machine's speed drifts by more than 1.5 ms between"
-	echo "minutes, which pairing cancels)."
+	echo "run, each round's p50 less the median of the 6 timings around it; the"
+	echo "row's figure is the median of those differences (this machine's speed"
+	echo "drifts by more than 1.5 ms between minutes, which pairing cancels)."
 	echo
 	l=lighttpd
 	pb_ms=$(awk -v n="$PB_OURS" 'BEGIN { printf "%.2f", n * 0.6 }')
