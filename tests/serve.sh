@@ -7,7 +7,8 @@
 #   lighttpd  from lighttpd.conf.example, at /api/v1/auth/NAME
 #   lighttpd-fastcgi  from lighttpd-fastcgi.conf.example: the same
 #             executables as FastCGI processes, at /api/v1/auth/NAME
-#   apache    from httpd.conf.example,    at /api/v1/auth/NAME
+#   apache    the part to copy of httpd.conf.example, in a server part
+#             of its own, at /api/v1/auth/NAME
 #   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
 # Every AUTH_* variable in the environment reaches the endpoints (lighttpd
 # and Apache pass theirs on only through setenv.add-environment/PassEnv).  The server runs as
@@ -88,23 +89,44 @@ lighttpd-fastcgi)
 	exec lighttpd -D -f "$conf"
 	;;
 apache)
+	# The server part is written here, with nothing in it the API needs
+	# (as a stock Apache has nothing of it), and the part between the
+	# rulers of httpd.conf.example follows as a user copies it: only
+	# CORNERS_AUTH_PREFIX is set (and CGIPassAuth turned off for
+	# "no-pass-auth").  What the API needs can hide nowhere else.
 	conf=$dir/apache.conf
 	pass=On
 	[ "$variant" = no-pass-auth ] && pass=Off
-	sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
-	    -e "s|^Listen .*|Listen 127.0.0.1:$port|" \
-	    -e "s|^PidFile .*|PidFile $dir/apache.pid|" \
-	    -e 's#^ErrorLog .*#ErrorLog "|$exec /bin/cat 1>\&2"#' \
-	    -e "s|^DefaultRuntimeDir .*|DefaultRuntimeDir $dir|" \
-	    -e "s|^ScriptSock .*|ScriptSock $dir/cgid.sock|" \
-	    -e "s|^User |#&|" -e "s|^Group |#&|" \
-	    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|" \
-	    "$top/httpd.conf.example" >"$conf"
-	# PassEnv: Apache hands its own value on, so none is quoted into the
-	# configuration (where "${...}" would be expanded).
-	for name in $(auth_vars); do
-		echo "PassEnv $name"
-	done >>"$conf"
+	mods=/usr/lib/apache2/modules
+	{
+		cat <<-EOF
+		ServerRoot /etc/apache2
+		ServerName localhost
+		Listen 127.0.0.1:$port
+		PidFile $dir/apache.pid
+		ErrorLog "|\$exec /bin/cat 1>&2"
+		DefaultRuntimeDir $dir
+		LoadModule mpm_event_module $mods/mod_mpm_event.so
+		LoadModule authz_core_module $mods/mod_authz_core.so
+		LoadModule alias_module $mods/mod_alias.so
+		LoadModule cgid_module $mods/mod_cgid.so
+		LoadModule env_module $mods/mod_env.so
+		ScriptSock $dir/cgid.sock
+		<Directory />
+			AllowOverride None
+			Require all denied
+		</Directory>
+		EOF
+		sed -n '/^# --- corners-auth ---/,/^# --- corners-auth ---/p' \
+		    "$top/httpd.conf.example" |
+		    sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
+		    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|"
+		# PassEnv: Apache hands its own value on, so none is quoted
+		# into the configuration (where "${...}" would be expanded).
+		for name in $(auth_vars); do
+			echo "PassEnv $name"
+		done
+	} >"$conf"
 	exec apache2 -f "$conf" -DFOREGROUND
 	;;
 *)
