@@ -56,9 +56,9 @@ STATIC_LDFLAGS = -static-pie -Wl,-z,relro,-z,now \
 STATIC_LDLIBS = $(STATIC_LIBS) $(CJSON_A) -lm
 
 COMMON	= common/auth.o common/cgi.o common/client.o common/conf.o \
-	  common/crypto.o common/db.o common/jwt.o common/policy.o \
-	  common/pw.o common/rate.o common/serve.o common/slot.o \
-	  common/text.o common/valid.o
+	  common/crypto.o common/db.o common/jwt.o common/names.o \
+	  common/policy.o common/pw.o common/rate.o common/serve.o \
+	  common/slot.o common/text.o common/valid.o
 PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me
 # The operator's tool: not a CGI program, installed into PREFIX/bin.
 AUTHCTL	= authctl/authctl
@@ -67,7 +67,7 @@ AUTHCTL_OBJS = authctl/authctl.o authctl/user.o authctl/ops.o \
 UNITS	= tests/unit/test-crypto tests/unit/test-jwt tests/unit/test-pw \
 	  tests/unit/test-valid tests/unit/test-client tests/unit/test-policy \
 	  tests/unit/test-conf
-MIGRATIONS = db/001-schema.sql db/002-authctl.sql
+MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql
 
 all: built-versions $(PROGS) $(AUTHCTL)
 

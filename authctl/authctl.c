@@ -137,7 +137,8 @@ usage(FILE *f, const char *group)
 		    "authctl COMMAND --help says more about each.  The settings\n"
 		    "are the endpoints' AUTH_* environment variables (AUTH_DB is\n"
 		    "the database): give authctl the web server's, and run it as\n"
-		    "the database's owner (sudo -u www-data ...).\n"
+		    "the database's owner (runuser -u www-data -- ..., or\n"
+		    "sudo -u www-data ...).\n"
 		    "Exit status: 0 done, 1 failed, 2 bad usage.\n");
 	return f == stdout ? CTL_OK : CTL_USAGE;
 }
@@ -155,6 +156,49 @@ static int
 is_help(const char *arg)
 {
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+#define VISIBLE_RING	8
+
+static char	*visible[VISIBLE_RING];
+static size_t	 visible_next;
+
+const char *
+ctl_visible(const char *s)
+{
+	char	**slot = &visible[visible_next++ % VISIBLE_RING];
+
+	free(*slot);
+	*slot = text_visible(s, strlen(s));
+	return *slot != NULL ? *slot : "?";
+}
+
+static void
+visible_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < VISIBLE_RING; i++) {
+		free(visible[i]);
+		visible[i] = NULL;
+	}
+}
+
+void
+ctl_costlier(char *buf, size_t len, long n, unsigned long max,
+    unsigned long configured)
+{
+	/*
+	 * SPEC "POST login": an unknown name costs one hash at the configured
+	 * count, so a wrong password for these takes longer until their
+	 * next login re-hashes them at it.
+	 */
+	snprintf(buf, len, "%ld user%s ha%s password hashes costlier than "
+	    "AUTH_PBKDF2_ITERATIONS=%lu (up to %lu iterations): until each "
+	    "logs in and is re-hashed, a wrong password for them takes longer "
+	    "to refuse than a name that does not exist, which tells that they "
+	    "exist; AUTH_PBKDF2_ITERATIONS=%lu closes that", n,
+	    n == 1 ? "" : "s", n == 1 ? "s" : "ve", configured, max, max);
 }
 
 int
@@ -206,7 +250,8 @@ parse(const struct command *cmd, int argc, char **argv, struct ctl *c)
 				return -1;
 			}
 		} else {
-			fprintf(stderr, "authctl: unknown option %s\n", a);
+			fprintf(stderr, "authctl: unknown option %s\n",
+			    ctl_visible(a));
 			return -1;
 		}
 	}
@@ -254,7 +299,7 @@ main(int argc, char **argv)
 	if ((cmd = lookup(group, argv[word])) == NULL) {
 		fprintf(stderr, "authctl: no command %s%s%s\n",
 		    group != NULL ? group : "", group != NULL ? " " : "",
-		    argv[word]);
+		    ctl_visible(argv[word]));
 		return usage(stderr, group);
 	}
 	for (i = word + 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -283,6 +328,7 @@ main(int argc, char **argv)
 	app_free(&c.app);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = ctl_fail("writing the output: %s", strerror(errno));
+	visible_free();
 	return rc;
 }
 
@@ -292,7 +338,7 @@ ctl_open(struct ctl *c, int mode, int memory)
 	if ((c->app.db = db_open(memory ? NULL : c->app.cf.db_path, mode)) ==
 	    NULL)
 		return ctl_fail("cannot open the database %s (AUTH_DB)",
-		    c->app.cf.db_path);
+		    ctl_visible(c->app.cf.db_path));
 	return CTL_OK;
 }
 
@@ -369,12 +415,12 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 	int		 found;
 
 	if (text_length(arg, strlen(arg)) < 0)
-		return ctl_fail("%s: not UTF-8", arg);
+		return ctl_fail("%s: not UTF-8", ctl_visible(arg));
 	if (strncmp(arg, "id:", 3) == 0) {
 		errno = 0;
 		id = strtoll(arg + 3, &end, 10);
 		if (arg[3] < '0' || arg[3] > '9' || errno != 0 || *end != '\0')
-			return ctl_fail("%s: not an id", arg);
+			return ctl_fail("%s: not an id", ctl_visible(arg));
 		found = db_user_by_id(c->app.db, id, u);
 	} else {
 		/* An "@" means an email, unless it is a username's. */
@@ -384,9 +430,10 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 			found = auth_find_user(c->app.db, arg, 0, u);
 	}
 	if (found < 0)
-		return ctl_fail("looking up %s failed (see above)", arg);
+		return ctl_fail("looking up %s failed (see above)",
+		    ctl_visible(arg));
 	if (found == 0)
-		return ctl_fail("no user %s", arg);
+		return ctl_fail("no user %s", ctl_visible(arg));
 	return CTL_OK;
 }
 

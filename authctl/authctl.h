@@ -60,6 +60,21 @@ int	ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int	ctl_refused(int status, const cJSON *out);
 
+/*
+ * s as it may be printed to the operator's terminal (text_visible: what
+ * is not printable escaped visibly).  The string lives until the eighth
+ * call after this one, enough for one line of output; "?" without memory.
+ */
+const char *ctl_visible(const char *s);
+
+/*
+ * What n users whose password hashes cost more than AUTH_PBKDF2_ITERATIONS
+ * (configured), the costliest max iterations, mean and what to set, into
+ * buf (size len): import-django and check say it.
+ */
+void	ctl_costlier(char *buf, size_t len, long n, unsigned long max,
+	    unsigned long configured);
+
 /* A Unix time as ISO 8601 UTC ("2026-11-26T01:02:03Z") into buf[32]. */
 const char *ctl_time(long long t, char buf[32]);
 

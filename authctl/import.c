@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "authctl.h"
 #include "db.h"
+#include "names.h"
 #include "pw.h"
 #include "text.h"
 #include "valid.h"
@@ -57,7 +58,7 @@ row_error(struct import *im, long where, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fprintf(stderr, "authctl: %s: %s %ld: ", im->file,
+	fprintf(stderr, "authctl: %s: %s %ld: ", ctl_visible(im->file),
 	    im->csv ? "line" : "record", where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -71,9 +72,9 @@ static void
 row_note(const struct import *im, const struct row *r, const char *what,
     const char *detail)
 {
-	fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): %s%s\n", im->file,
-	    im->csv ? "line" : "record", r->where, r->u.username, r->u.id,
-	    what, detail);
+	fprintf(stderr, "authctl: %s: %s %ld: %s (id %lld): %s%s\n",
+	    ctl_visible(im->file), im->csv ? "line" : "record", r->where,
+	    ctl_visible(r->u.username), r->u.id, what, ctl_visible(detail));
 }
 
 /* The whole file, NUL-terminated, in *buf (size *len): 0, or -1 (said). */
@@ -85,12 +86,12 @@ slurp(const char *path, char **buf, size_t *len)
 	char	*b = NULL, *nb;
 
 	if ((f = fopen(path, "rb")) == NULL) {
-		ctl_fail("%s: %s", path, strerror(errno));
+		ctl_fail("%s: %s", ctl_visible(path), strerror(errno));
 		return -1;
 	}
 	for (;;) {
 		if ((nb = realloc(b, cap + 1)) == NULL) {
-			ctl_fail("%s: out of memory", path);
+			ctl_fail("%s: out of memory", ctl_visible(path));
 			goto fail;
 		}
 		b = nb;
@@ -99,13 +100,14 @@ slurp(const char *path, char **buf, size_t *len)
 		if (n < cap)
 			break;
 		if (cap >= (size_t)FILE_MAX) {
-			ctl_fail("%s: larger than %ld bytes", path, FILE_MAX);
+			ctl_fail("%s: larger than %ld bytes", ctl_visible(path),
+			    FILE_MAX);
 			goto fail;
 		}
 		cap *= 2;
 	}
 	if (ferror(f)) {
-		ctl_fail("%s: %s", path, strerror(errno));
+		ctl_fail("%s: %s", ctl_visible(path), strerror(errno));
 		goto fail;
 	}
 	fclose(f);
@@ -213,14 +215,15 @@ parse_bool(const char *s, int *v)
 	return -1;
 }
 
-/* Non-zero if s holds a control character (a tab would break user list). */
+/*
+ * Non-zero if s holds a control character (C0, DEL, C1) or a bidi
+ * control: register's rules let none into a username, and in an operator's
+ * listing "\u202eadmin" would pass for another name.
+ */
 static int
 has_control(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return text_has_hidden(s, strlen(s));
 }
 
 /*
@@ -235,6 +238,7 @@ add_row(struct import *im, long where, const char *id, const char *username,
 {
 	struct row	*r, *nr;
 	size_t		 start, len;
+	unsigned long	 iterations;
 	long		 ulen, elen;
 	int		 errors = im->errors;
 
@@ -259,13 +263,13 @@ add_row(struct import *im, long where, const char *id, const char *username,
 		row_error(im, where, "username: missing, not UTF-8, longer "
 		    "than %d characters or with a control character",
 		    USERNAME_MAX);
-	else {
-		len = text_strip(username, &start);
-		if ((r->u.username = text_nfkc(username + start, len)) == NULL ||
-		    *r->u.username == '\0' || (r->ukey = text_fold(
-		    r->u.username, strlen(r->u.username))) == NULL)
-			row_error(im, where, "username: empty");
-	}
+	else if ((r->u.username = names_stored(NAMES_USERNAME,
+	    username)) == NULL || (r->ukey = names_key(NAMES_USERNAME,
+	    r->u.username)) == NULL)
+		row_error(im, where, "out of memory");
+	else if (*r->ukey == '\0')	/* login never matches an empty key */
+		row_error(im, where, "username: empty, or only invisible "
+		    "characters");
 	if (email == NULL)
 		email = "";
 	if ((elen = text_length(email, strlen(email))) < 0 ||
@@ -274,29 +278,33 @@ add_row(struct import *im, long where, const char *id, const char *username,
 		    "characters or with a control character", EMAIL_MAX);
 	else {
 		len = text_strip(email, &start);
+		/* Stored as Django had it (not lowercased), keyed as register. */
 		if ((r->u.email = strndup(email + start, len)) == NULL ||
-		    (r->ekey = auth_email_key(r->u.email,
-		    strlen(r->u.email))) == NULL)
+		    (r->ekey = names_key(NAMES_EMAIL, r->u.email)) == NULL)
 			row_error(im, where, "email: out of memory");
 	}
 	if (password == NULL || strlen(password) > PASSWORD_MAX)
 		row_error(im, where, "password: missing or longer than %d "
 		    "bytes", PASSWORD_MAX);
+	else if ((iterations = pw_iterations(password)) > PW_ITERATIONS_MAX)
+		row_error(im, where, "password: a pbkdf2_sha256 hash of more "
+		    "than %lu iterations, which no login may cost",
+		    PW_ITERATIONS_MAX);
 	else if ((r->u.password = strdup(password)) == NULL)
 		row_error(im, where, "out of memory");
 	r->u.is_active = 1;
 	if (is_active != NULL && parse_bool(is_active, &r->u.is_active) == -1)
 		row_error(im, where, "is_active: \"%s\" is no boolean",
-		    is_active);
+		    ctl_visible(is_active));
 	r->u.date_joined = time(NULL);
 	if (date_joined != NULL && parse_time(date_joined,
 	    &r->u.date_joined) == -1)
 		row_error(im, where, "date_joined: \"%s\" is no date and time",
-		    date_joined);
+		    ctl_visible(date_joined));
 	if (last_login != NULL && *last_login != '\0' &&
 	    parse_time(last_login, &r->u.last_login) == -1)
 		row_error(im, where, "last_login: \"%s\" is no date and time",
-		    last_login);
+		    ctl_visible(last_login));
 	if (im->errors > errors) {
 		db_user_free(&r->u);
 		free(r->ukey);
@@ -362,7 +370,7 @@ read_json(struct import *im, char *text, size_t len)
 	    !cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
 		ctl_fail("%s: neither a JSON array (as dumpdata writes it) "
-		    "nor CSV", im->file);
+		    "nor CSV", ctl_visible(im->file));
 		return -1;
 	}
 	cJSON_ArrayForEach(rec, doc) {
@@ -374,7 +382,7 @@ read_json(struct import *im, char *text, size_t len)
 		    '.')) == NULL || strlen(dot) < 5 ||
 		    strcmp(dot + strlen(dot) - 4, "user") != 0)) {
 			row_error(im, i, "a %s, not a user (dumpdata auth.user)",
-			    model->valuestring);
+			    ctl_visible(model->valuestring));
 			continue;
 		}
 		fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
@@ -516,7 +524,7 @@ read_csv(struct import *im, const char *text, size_t len)
 		if (col[i] == -1 && (i == ID || i == USERNAME ||
 		    i == PASSWORD)) {
 			ctl_fail("%s: the header line (the first) has no %s "
-			    "column", im->file, names[i]);
+			    "column", ctl_visible(im->file), names[i]);
 			return -1;
 		}
 	while (c.p < c.end) {
@@ -619,7 +627,7 @@ load(struct ctl *c, struct import *im, char **text)
 		return -1;
 	if (im->errors > 0) {
 		ctl_fail("%s: %d row%s cannot be imported; nothing was",
-		    im->file, im->errors, im->errors == 1 ? "" : "s");
+		    ctl_visible(im->file), im->errors, im->errors == 1 ? "" : "s");
 		return -1;
 	}
 	for (i = 0; i < im->n; i++)
@@ -631,7 +639,7 @@ load(struct ctl *c, struct import *im, char **text)
 	if (im->unsupported > 0 && !c->skip_unsupported) {
 		ctl_fail("%s: %d user%s with password hashes other than "
 		    "pbkdf2_sha256; nothing was imported (--skip-unsupported "
-		    "imports the others)", im->file, im->unsupported,
+		    "imports the others)", ctl_visible(im->file), im->unsupported,
 		    im->unsupported == 1 ? "" : "s");
 		return -1;
 	}
@@ -664,7 +672,8 @@ store(struct ctl *c, struct import *im)
 		ctl_fail("the database failed (see above); nothing was "
 		    "imported");
 	else if (dups > 0)
-		ctl_fail("%s: %d duplicate%s; nothing was imported", im->file,
+		ctl_fail("%s: %d duplicate%s; nothing was imported",
+		    ctl_visible(im->file),
 		    dups, dups == 1 ? "" : "s");
 	return failed || dups > 0 ? -1 : 0;
 }
@@ -673,8 +682,11 @@ store(struct ctl *c, struct import *im)
 static void
 report(const struct ctl *c, const struct import *im)
 {
-	size_t	 i, imported = im->n - (size_t)im->unsupported;
-	int	 inactive = 0, unusable = 0;
+	size_t		 i, imported = im->n - (size_t)im->unsupported;
+	unsigned long	 it, max = 0;
+	long		 costlier = 0;
+	int		 inactive = 0, unusable = 0;
+	char		 note[512];
 
 	for (i = 0; i < im->n; i++) {
 		const struct user *u = &im->rows[i].u;
@@ -683,6 +695,10 @@ report(const struct ctl *c, const struct import *im)
 			continue;
 		inactive += !u->is_active;
 		unusable += *u->password == '\0' || *u->password == '!';
+		if ((it = pw_iterations(u->password)) > c->app.cf.iterations) {
+			costlier++;
+			max = it > max ? it : max;
+		}
 	}
 	printf("%s %zu user%s (%d inactive, %d with an unusable password)",
 	    c->dry_run ? "would import" : "imported", imported,
@@ -691,6 +707,11 @@ report(const struct ctl *c, const struct import *im)
 		printf("; left out %d with unsupported hashes",
 		    im->unsupported);
 	printf("\n");
+	if (costlier > 0) {
+		ctl_costlier(note, sizeof(note), costlier, max,
+		    c->app.cf.iterations);
+		printf("note: %s\n", note);
+	}
 }
 
 int

@@ -4,6 +4,10 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,8 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "names.h"
+#include "pw.h"
 
 
 /* Where the endpoints take the key from: a variable's name, or NULL. */
@@ -84,17 +90,19 @@ cmd_secret_show_source(struct ctl *c)
 		    c->app.cf.secretlen);
 	else if (var != NULL)
 		printf("file %s (AUTH_JWT_SECRET_FILE), %zu bytes\n",
-		    getenv("AUTH_JWT_SECRET_FILE"), c->app.cf.secretlen);
+		    ctl_visible(getenv("AUTH_JWT_SECRET_FILE")),
+		    c->app.cf.secretlen);
 	if (var != NULL)
 		return CTL_OK;	/* no database needed */
 	if (ctl_open(c, DB_INSPECT, 0) != CTL_OK)
 		return CTL_FAILED;
 	found = db_secret_get(c->app.db, key, &len);
 	if (found == 1)
-		printf("database %s, %zu bytes\n", c->app.cf.db_path, len);
+		printf("database %s, %zu bytes\n",
+		    ctl_visible(c->app.cf.db_path), len);
 	else if (found == 0)
 		printf("database %s: none yet (the first request that needs "
-		    "one generates it)\n", c->app.cf.db_path);
+		    "one generates it)\n", ctl_visible(c->app.cf.db_path));
 	if (found == 1 && (found = db_secret_previous(c->app.db, key, &len,
 	    &until)) == 1 && until > now)
 		printf("previous key: database, %zu bytes, verifies tokens "
@@ -153,26 +161,287 @@ static void
 report(void *arg, int ok, const char *what)
 {
 	(void)arg;
-	printf("%s %s\n", ok ? "ok     " : "PROBLEM", what);
+	printf("%s %s\n", ok ? "ok     " : "PROBLEM", ctl_visible(what));
 }
 
-/* AUTH_JWT_SECRET_FILE, when set, is for its owner's eyes only. */
+#define NAME_MAX_LEN	64	/* a user's or group's name as printed */
+#define GROUPS_MAX	256	/* a user's groups looked at by may_read */
+
+/* A user's name, or "uid N", into buf[NAME_MAX_LEN]. */
+static const char *
+user_name(uid_t uid, char *buf)
+{
+	struct passwd	*pw = getpwuid(uid);
+	int		 n = -1;
+
+	if (pw != NULL)
+		n = snprintf(buf, NAME_MAX_LEN, "%s", pw->pw_name);
+	if (n < 0 || n >= NAME_MAX_LEN)
+		snprintf(buf, NAME_MAX_LEN, "uid %u", (unsigned)uid);
+	return buf;
+}
+
+/* A group's name, or "gid N", into buf[NAME_MAX_LEN]. */
+static const char *
+group_name(gid_t gid, char *buf)
+{
+	struct group	*gr = getgrgid(gid);
+	int		 n = -1;
+
+	if (gr != NULL)
+		n = snprintf(buf, NAME_MAX_LEN, "%s", gr->gr_name);
+	if (n < 0 || n >= NAME_MAX_LEN)
+		snprintf(buf, NAME_MAX_LEN, "gid %u", (unsigned)gid);
+	return buf;
+}
+
+/*
+ * Whether user uid, with the groups it is given at login (as a web server
+ * takes them when it drops root), may read a file of sb: the owner's bits
+ * for its owner, the group's for its group's members, else the others'.
+ */
 static int
-secret_file_mode(void)
+may_read(uid_t uid, const struct stat *sb)
+{
+	struct passwd	*pw;
+	gid_t		 groups[GROUPS_MAX];
+	int		 i, n = GROUPS_MAX;
+
+	if (uid == 0)
+		return 1;
+	if (uid == sb->st_uid)
+		return (sb->st_mode & S_IRUSR) != 0;
+	if ((pw = getpwuid(uid)) != NULL &&
+	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) != -1)
+		for (i = 0; i < n; i++)
+			if (groups[i] == sb->st_gid)
+				return (sb->st_mode & S_IRGRP) != 0;
+	return (sb->st_mode & S_IROTH) != 0;
+}
+
+/*
+ * The user the web server runs as: the database's owner (README
+ * "Deploying"), that is the owner of AUTH_DB, or of its directory while
+ * the file does not exist yet.  Returns 0, or -1 when neither can be seen.
+ */
+static int
+server_user(const char *db_path, uid_t *uid)
+{
+	char		 dir[CONF_PATH_MAX];
+	char		*slash;
+	struct stat	 sb;
+
+	if (stat(db_path, &sb) == 0) {
+		*uid = sb.st_uid;
+		return 0;
+	}
+	if (errno != ENOENT || (size_t)snprintf(dir, sizeof(dir), "%s",
+	    db_path) >= sizeof(dir))
+		return -1;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';	/* "/auth.db": "/" */
+	if (stat(dir, &sb) == -1)
+		return -1;
+	*uid = sb.st_uid;
+	return 0;
+}
+
+/* What the bits m of one class allow (r, w: its read and write bits). */
+static const char *
+allows(mode_t m, mode_t r, mode_t w)
+{
+	if ((m & r) && (m & w))
+		return "read and write";
+	if (m & r)
+		return "read";
+	if (m & w)
+		return "write";
+	return m != 0 ? "execute" : NULL;
+}
+
+/* Append to the string in buf (of size len) as printf would, truncating. */
+static void __attribute__((format(printf, 3, 4)))
+append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t	 used = strlen(buf);
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + used, len - used, fmt, ap);	/* truncates */
+	va_end(ap);
+}
+
+/*
+ * AUTH_JWT_SECRET_FILE, when set, is for the web server's eyes only: owned
+ * by the user it runs as (the database's owner) and readable by nobody
+ * else.  One line gives the file's mode and owner and, when it is not so,
+ * who else may read it, whether the web server can, and what to run.
+ */
+static int
+secret_file_mode(const struct conf *cf)
 {
 	const char	*path = getenv("AUTH_JWT_SECRET_FILE");
+	const char	*g, *o;
 	struct stat	 sb;
-	char		 line[CONF_PATH_MAX + 96];
+	uid_t		 server;
+	char		 line[CONF_PATH_MAX + 640], why[512] = "";
+	char		 fix[128] = "";
+	char		 name[NAME_MAX_LEN], group[NAME_MAX_LEN];
 	int		 ok;
 
 	if (path == NULL || stat(path, &sb) == -1)
 		return 0;	/* AUTH_JWT_SECRET, or conf_load said it */
-	ok = (sb.st_mode & 077) == 0;
-	snprintf(line, sizeof(line), "%s: mode %04o%s", path,
-	    (unsigned)(sb.st_mode & 07777), ok ? "" :
-	    " (others may read the signing key: chmod 600)");
+	g = allows(sb.st_mode & 070, S_IRGRP, S_IWGRP);
+	o = allows(sb.st_mode & 007, S_IROTH, S_IWOTH);
+	group_name(sb.st_gid, group);
+	if (g != NULL && o != NULL && strcmp(g, o) == 0)
+		append(why, sizeof(why), "group %s and others may %s the "
+		    "signing key", group, g);
+	else if (g != NULL && o != NULL)
+		append(why, sizeof(why), "group %s may %s the signing key, "
+		    "others may %s it", group, g, o);
+	else if (g != NULL)
+		append(why, sizeof(why), "group %s may %s the signing key",
+		    group, g);
+	else if (o != NULL)
+		append(why, sizeof(why), "others may %s the signing key", o);
+	if (server_user(cf->db_path, &server) == 0) {
+		user_name(server, name);
+		if (!may_read(server, &sb) || sb.st_uid != server)
+			append(why, sizeof(why), "%sthe web server, running as "
+			    "%s (the database's owner), %s", why[0] != '\0' ?
+			    "; " : "", name, may_read(server, &sb) ?
+			    "should own it" : "cannot read it");
+		if (sb.st_uid != server)
+			append(fix, sizeof(fix), "chown %s", name);
+	} else if ((sb.st_mode & S_IRUSR) == 0)
+		append(why, sizeof(why), "%sits owner cannot read it",
+		    why[0] != '\0' ? "; " : "");
+	/* chown first: chmod 600 on another's file locks the server out. */
+	if ((sb.st_mode & 077) != 0 || (sb.st_mode & S_IRUSR) == 0)
+		append(fix, sizeof(fix), "%schmod 600",
+		    fix[0] != '\0' ? ", then " : "");
+	ok = fix[0] == '\0';
+	line[0] = '\0';
+	append(line, sizeof(line), "%s: mode %04o, owner %s", path,
+	    (unsigned)(sb.st_mode & 07777), user_name(sb.st_uid, name));
+	if (g != NULL)
+		append(line, sizeof(line), ", group %s", group);
+	if (!ok)
+		append(line, sizeof(line), " (%s: %s)", why, fix);
 	report(NULL, ok, line);
 	return !ok;
+}
+
+/* What check finds in the users, one at a time (audit_user). */
+struct audit {
+	struct db	*db;
+	unsigned long	 iterations;	/* AUTH_PBKDF2_ITERATIONS */
+	long		 costlier;	/* hashes costlier than that */
+	unsigned long	 max;		/* the costliest */
+	long		 over;		/* above PW_ITERATIONS_MAX */
+	int		 problems;
+};
+
+/*
+ * Another account that name's key (as register and login compute it)
+ * finds: the two share one name, which a migration kept apart (the email
+ * keys of migration 3).  Says so; 1 if it did, else 0.
+ */
+static int
+shared(struct audit *a, const struct user *u, enum names_kind kind,
+    const char *name)
+{
+	struct user	 other;
+	char		*key, line[1024];
+	int		 found = 0;
+
+	if ((key = names_key(kind, name)) == NULL || *key == '\0') {
+		if (key != NULL && kind == NAMES_USERNAME) {
+			snprintf(line, sizeof(line), "user %lld: username %s is "
+			    "only invisible characters: nobody can log in with "
+			    "it", u->id, name);
+			report(NULL, 0, line);
+			found = 1;
+		}
+		free(key);
+		return found;
+	}
+	if (db_user_by_key(a->db, kind == NAMES_EMAIL, key, &other) == 1 &&
+	    other.id != u->id) {
+		snprintf(line, sizeof(line), "user %lld (%s) has the %s of user "
+		    "%lld (%s): login by it finds user %lld only; delete one "
+		    "or give it another", u->id, name, kind == NAMES_EMAIL ?
+		    "address" : "username", other.id, kind == NAMES_EMAIL ?
+		    other.email : other.username, other.id);
+		report(NULL, 0, line);
+		found = 1;
+	}
+	db_user_free(&other);
+	free(key);
+	return found;
+}
+
+static int
+audit_user(const struct user *u, void *arg)
+{
+	struct audit	*a = arg;
+	unsigned long	 it = pw_iterations(u->password);
+
+	if (it > PW_ITERATIONS_MAX)
+		a->over++;
+	else if (it > a->iterations) {
+		a->costlier++;
+		a->max = it > a->max ? it : a->max;
+	}
+	a->problems += shared(a, u, NAMES_USERNAME, u->username);
+	a->problems += shared(a, u, NAMES_EMAIL, u->email);
+	return 0;
+}
+
+/*
+ * The users: hashes that cost more than configured (SPEC "POST login":
+ * timing tells them apart until they log in) or more than anyone may, and
+ * names that two accounts share.  Returns the problems found, or -1.
+ */
+static int
+audit_users(struct ctl *c)
+{
+	struct audit	 a;
+	struct db_stats	 st;
+	char		 line[512];
+
+	/* The users are read as this program stores them, or not at all. */
+	if (db_stats(c->app.db, &st) == -1)
+		return -1;
+	if (st.schema != st.schema_latest) {
+		report(NULL, 1, "users: checked once the schema is brought up");
+		return 0;
+	}
+	memset(&a, 0, sizeof(a));
+	a.db = c->app.db;
+	a.iterations = c->app.cf.iterations;
+	if (db_user_each(c->app.db, audit_user, &a) == -1)
+		return -1;
+	if (a.costlier > 0) {
+		ctl_costlier(line, sizeof(line), a.costlier, a.max, a.iterations);
+		report(NULL, 0, line);
+		a.problems++;
+	}
+	if (a.over > 0) {
+		snprintf(line, sizeof(line), "%ld user%s ha%s password hashes of "
+		    "more than %lu iterations, which never verify: authctl user "
+		    "passwd gives them a new one", a.over, a.over == 1 ? "" : "s",
+		    a.over == 1 ? "s" : "ve", PW_ITERATIONS_MAX);
+		report(NULL, 0, line);
+		a.problems++;
+	}
+	if (a.problems == 0)
+		report(NULL, 1, "users: hashes at or below the configured cost, "
+		    "no name shared");
+	return a.problems;
 }
 
 int
@@ -186,13 +455,15 @@ cmd_check(struct ctl *c)
 
 	/* The settings passed app_init, or authctl would not be here. */
 	report(NULL, 1, "settings (AUTH_*)");
-	if ((problems = db_check(c->app.db, report, NULL)) == -1)
+	if ((problems = db_check(c->app.db, report, NULL)) == -1 ||
+	    (found = audit_users(c)) == -1)
 		return ctl_fail("the checks could not run (see above)");
+	problems += found;
 	if (var != NULL) {
 		snprintf(line, sizeof(line), "signing key from %s: %zu bytes",
 		    var, c->app.cf.secretlen);
 		report(NULL, 1, line);
-		problems += secret_file_mode();
+		problems += secret_file_mode(&c->app.cf);
 	} else if ((found = db_secret_get(c->app.db, key, &len)) == -1) {
 		report(NULL, 0, "signing key: cannot be read (see above)");
 		problems++;

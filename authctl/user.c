@@ -55,7 +55,8 @@ cmd_user_add(struct ctl *c)
 
 	for (i = 0; i < 2; i++)
 		if (text_length(c->args[i], strlen(c->args[i])) < 0)
-			return ctl_fail("%s: not UTF-8", c->args[i]);
+			return ctl_fail("%s: not UTF-8",
+			    ctl_visible(c->args[i]));
 	if ((pw = ctl_password()) == NULL)
 		return CTL_FAILED;
 	values[0] = c->args[0];
@@ -75,7 +76,7 @@ cmd_user_add(struct ctl *c)
 	}
 	/* The name as stored (stripped, NFKC), which is the one to log in with. */
 	if (db_user_by_id(c->app.db, id, &u) == 1)
-		printf("user %lld created: %s\n", id, u.username);
+		printf("user %lld created: %s\n", id, ctl_visible(u.username));
 	else
 		printf("user %lld created\n", id);
 	db_user_free(&u);
@@ -125,8 +126,10 @@ list_one(const struct user *u, void *arg)
 	cJSON		*o;
 
 	if (!l->json) {
-		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", u->id, u->username,
-		    u->email, u->is_active ? "yes" : "no",
+		/* A tab or an escape in a name must not shift the columns. */
+		printf("%lld\t%s\t%s\t%s\t%s\t%s\n", u->id,
+		    ctl_visible(u->username), ctl_visible(u->email),
+		    u->is_active ? "yes" : "no",
 		    ctl_time(u->date_joined, t1),
 		    u->last_login != 0 ? ctl_time(u->last_login, t2) : "-");
 		l->n++;
@@ -174,7 +177,8 @@ cmd_user_show(struct ctl *c)
 		rc = ctl_print_json(user_json(&u)) == 0 ? CTL_OK : CTL_FAILED;
 	else {
 		printf("id: %lld\nusername: %s\nemail: %s\nactive: %s\n",
-		    u.id, u.username, u.email, u.is_active ? "yes" : "no");
+		    u.id, ctl_visible(u.username), ctl_visible(u.email),
+		    u.is_active ? "yes" : "no");
 		printf("date_joined: %s\n", ctl_time(u.date_joined, t));
 		printf("last_login: %s\n", u.last_login != 0 ?
 		    ctl_time(u.last_login, t) : "-");
@@ -206,7 +210,8 @@ cmd_user_passwd(struct ctl *c)
 		else {
 			ctl_next_second(revoked);
 			printf("password of %s (id %lld) changed; tokens issued "
-			    "before now are revoked\n", u.username, u.id);
+			    "before now are revoked\n", ctl_visible(u.username),
+			    u.id);
 			rc = CTL_OK;
 		}
 	}
@@ -229,10 +234,11 @@ change(struct ctl *c, const char *done, int (*op)(struct db *, long long,
 		return rc;
 	switch (op(c->app.db, u.id, arg)) {
 	case 1:
-		printf("%s (id %lld) %s\n", u.username, u.id, done);
+		printf("%s (id %lld) %s\n", ctl_visible(u.username), u.id,
+		    done);
 		break;
 	case 0:		/* gone between the lookup and the change */
-		rc = ctl_fail("no user %s", c->args[0]);
+		rc = ctl_fail("no user %s", ctl_visible(c->args[0]));
 		break;
 	default:
 		rc = ctl_fail("failed (see above)");

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "jwt.h"
+#include "names.h"
 #include "policy.h"
 #include "pw.h"
 #include "rate.h"
@@ -108,18 +109,6 @@ tokens(const struct key *k, const struct conf *cf, long long id,
 	return status;
 }
 
-char *
-auth_email_key(const char *email, size_t len)
-{
-	char	*lower, *key;
-
-	if ((lower = text_lower(email, len)) == NULL)
-		return NULL;
-	key = text_fold(lower, strlen(lower));
-	free(lower);
-	return key;
-}
-
 /*
  * Verify token under the signing key that authctl secret rotate --grace
  * replaced, while its grace lasts: sets *v.  Returns 200, or 503.
@@ -190,19 +179,15 @@ create_user(struct db *db, const struct conf *cf, const char *const v[3],
 	char		*ukey = NULL, *ekey = NULL;
 	char		 hash[PW_HASH_MAX];
 	const char	*msg;
-	size_t		 start, len;
 	int		 st = 500, found;
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
 	/* 2: the stored forms, and the keys under which they are unique. */
-	len = text_strip(v[0], &start);
-	username = text_nfkc(v[0] + start, len);
-	len = text_strip(v[1], &start);
-	email = text_lower(v[1] + start, len);
-	if (username == NULL || email == NULL ||
-	    (ukey = text_fold(username, strlen(username))) == NULL ||
-	    (ekey = auth_email_key(email, strlen(email))) == NULL) {
+	if ((username = names_stored(NAMES_USERNAME, v[0])) == NULL ||
+	    (email = names_stored(NAMES_EMAIL, v[1])) == NULL ||
+	    (ukey = names_key(NAMES_USERNAME, username)) == NULL ||
+	    (ekey = names_key(NAMES_EMAIL, email)) == NULL) {
 		fprintf(stderr, "register: out of memory\n");
 		goto out;
 	}
@@ -210,7 +195,8 @@ create_user(struct db *db, const struct conf *cf, const char *const v[3],
 		st = fail(400, "Provide a valid email address.", out);
 		goto out;
 	}
-	if (!valid_username(username)) {				/* 4 */
+	/* 4: an empty key is a name of invisible characters only. */
+	if (!valid_username(username) || *ukey == '\0') {
 		st = fail(400, "Enter a valid username. This value may "
 		    "contain only letters, numbers, and @/./+/-/_ characters.",
 		    out);
@@ -412,8 +398,13 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	}
 	if ((st = load_key(db, cf, &k)) != 200)
 		goto out;
-	/* A hash weaker than configured is replaced while we know the password. */
-	if (iterations < cf->iterations &&
+	/*
+	 * A hash of another cost than configured is replaced while we know
+	 * the password (Django's must_update): a cheaper one is weak, and a
+	 * costlier one makes this account's refusals slower than an unknown
+	 * name's dummy hash, which tells that it exists.
+	 */
+	if (iterations != cf->iterations &&
 	    pw_hash(v[1], strlen(v[1]), cf->iterations, hash) == -1) {
 		st = 500;
 		goto out;
@@ -435,19 +426,18 @@ out:
 int
 auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
 {
-	size_t		 start, len;
 	char		*key;
-	int		 found;
+	int		 found = 0;
 
 	memset(u, 0, sizeof(*u));
-	len = text_strip(name, &start);
-	key = by_email ? auth_email_key(name + start, len) :
-	    text_fold(name + start, len);
-	if (key == NULL) {
+	if ((key = names_key(by_email ? NAMES_EMAIL : NAMES_USERNAME,
+	    name)) == NULL) {
 		fprintf(stderr, "auth: a name that is not UTF-8, or no memory\n");
 		return -2;
 	}
-	found = db_user_by_key(db, by_email, key, u);
+	/* An empty key (a name of invisible characters) matches nobody. */
+	if (*key != '\0')
+		found = db_user_by_key(db, by_email, key, u);
 	free(key);
 	return found;
 }

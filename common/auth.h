@@ -44,19 +44,12 @@ int	auth_set_password(struct app *app, const struct user *u,
 
 /*
  * Look a user up by name as login does: by_email, by the email's key, else
- * by the username's (stripped, NFKC case-folded).  Returns 1 found (u
- * filled, for db_user_free), 0 none, -1 storage error, -2 a name that
- * is not UTF-8 or no memory (both logged).
+ * by the username's (names_key; an empty key finds nobody).  Returns 1
+ * found (u filled, for db_user_free), 0 none, -1 storage error, -2 a name
+ * that is not UTF-8 or no memory (both logged).
  */
 int	auth_find_user(struct db *db, const char *name, int by_email,
 	    struct user *u);
-
-/*
- * The key under which an email (len bytes) is unique and looked up:
- * Python's lower() as register stores it, then NFKC case-folded.  NULL on
- * invalid UTF-8 or without memory; the caller frees it.
- */
-char	*auth_email_key(const char *email, size_t len);
 
 /* GET me: 200, 401, 500 or 503 (SPEC "GET me"). */
 int	auth_me(struct req *rq, struct app *app, const cJSON *in,

@@ -11,10 +11,10 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "pw.h"
 
 #define DAY		86400LL
 #define TTL_MAX		(3650 * DAY)	/* ten years is already absurd */
-#define ITER_MAX	100000000UL	/* Django's default is 600000-1000000 */
 
 #ifndef AUTH_DB_DEFAULT
 #define AUTH_DB_DEFAULT "db/auth.db"
@@ -150,6 +150,59 @@ secret(struct conf *cf)
 	return 0;
 }
 
+/* Every AUTH_* variable this version reads (SPEC "Configuration"). */
+static const char *const known[] = {
+	"AUTH_DB",
+	"AUTH_JWT_SECRET",
+	"AUTH_JWT_SECRET_FILE",
+	"AUTH_ACCESS_TTL",
+	"AUTH_REFRESH_TTL",
+	"AUTH_PBKDF2_ITERATIONS",
+	"AUTH_RATE_LIMIT",
+	"AUTH_RATE_WINDOW",
+	"AUTH_RATE_REGISTER",
+	"AUTH_RATE_LOGIN",
+	"AUTH_RATE_REFRESH",
+	"AUTH_TRUSTED_PROXIES",
+	"AUTH_MIN_PASSWORD_ENTROPY",
+	"AUTH_HASH_SLOTS",
+	/* Not ours: the CGI meta-variable of a server's own authentication. */
+	"AUTH_TYPE",
+};
+
+/*
+ * SPEC "Configuration": an AUTH_* name this version does not know is an
+ * error like a malformed value, so that a typo (AUTH_RATE_LIMTI=0) is
+ * not silently ignored.  Returns 0, or -1 (logged).
+ */
+static int
+unknown_names(void)
+{
+	extern char	**environ;
+	char		**e, name[65];
+	size_t		 len, i;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "AUTH_", 5) != 0)
+			continue;
+		len = strcspn(*e, "=");
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == len &&
+			    strncmp(known[i], *e, len) == 0)
+				break;
+		if (i < sizeof(known) / sizeof(known[0]))
+			continue;
+		/* The name as a log line can carry it: no control bytes. */
+		for (i = 0; i < len && i < sizeof(name) - 1; i++)
+			name[i] = (*e)[i] > ' ' && (*e)[i] < 0x7f ? (*e)[i] : '?';
+		name[i] = '\0';
+		fprintf(stderr, "conf: %s%s: not a setting this version knows "
+		    "(misspelt?)\n", name, len > i ? "..." : "");
+		return -1;
+	}
+	return 0;
+}
+
 int
 conf_load(struct conf *cf)
 {
@@ -159,6 +212,8 @@ conf_load(struct conf *cf)
 	int		 n;
 
 	memset(cf, 0, sizeof(*cf));
+	if (unknown_names() == -1)
+		return -1;
 	if (db == NULL)
 		db = AUTH_DB_DEFAULT;
 	if (*db == '\0' || strlen(db) >= sizeof(cf->db_path)) {
@@ -168,7 +223,8 @@ conf_load(struct conf *cf)
 	strcpy(cf->db_path, db);
 	if (num("AUTH_ACCESS_TTL", 300, 1, TTL_MAX, &cf->access_ttl) == -1 ||
 	    num("AUTH_REFRESH_TTL", DAY, 1, TTL_MAX, &cf->refresh_ttl) == -1 ||
-	    num("AUTH_PBKDF2_ITERATIONS", 600000, 1, ITER_MAX, &v) == -1)
+	    num("AUTH_PBKDF2_ITERATIONS", 600000, 1,
+	    PW_ITERATIONS_MAX, &v) == -1)
 		return -1;
 	cf->iterations = (unsigned long)v;
 	if (num("AUTH_RATE_LIMIT", 1, 0, 1, &v) == -1 ||

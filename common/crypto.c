@@ -2,7 +2,7 @@
  * HMAC-SHA256, PBKDF2-HMAC-SHA256, base64, random bytes and secret handling
  * on libcrypto.  The SHA-256 calls are OpenSSL's low-level ones on purpose:
  * the first EVP call of a process loads providers and costs more than the
- * whole exec of a CGI (../shared/PERFORMANCE.md), and PBKDF2 needs direct
+ * whole exec of a CGI (bench/NOTES.md), and PBKDF2 needs direct
  * access to the block function to reach two compressions per iteration.
  * tests/unit/test-crypto.c proves both bit-exact against HMAC() and
  * PKCS5_PBKDF2_HMAC().

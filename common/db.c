@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "names.h"
 
 /*
  * How long a request waits for another writer before giving up with a
@@ -55,6 +56,8 @@ enum stmt {
 	STMT_PREVIOUS_GET,
 	STMT_ATTEMPT_EXPIRED,
 	STMT_STATS,
+	STMT_EMAIL_KEYS,
+	STMT_EMAIL_REKEY,
 	STMT__MAX
 };
 
@@ -126,6 +129,10 @@ static const char *const stmts[STMT__MAX] = {
 	"(SELECT count(*) FROM attempts), "
 	"(SELECT page_count * page_size FROM pragma_page_count(), "
 	"pragma_page_size())",
+	/* STMT_EMAIL_KEYS */
+	"SELECT id, email, email_key FROM users ORDER BY id",
+	/* STMT_EMAIL_REKEY */
+	"UPDATE users SET email_key = ? WHERE id = ?",
 };
 
 struct db {
@@ -328,6 +335,119 @@ user_version(struct db *db, int *version)
 	return 0;
 }
 
+/* A user's id, email and email key, read before any is changed. */
+struct rekey {
+	long long	 id;
+	char		*email;
+	char		*key;
+};
+
+static char	*column_dup(sqlite3_stmt *, int);
+
+/* Give user r the email key key, unless another user has it: 0 or -1. */
+static int
+rekey_one(struct db *db, const struct rekey *r, const char *key)
+{
+	sqlite3_stmt	*s;
+	struct user	 other;
+	int		 found, rc = -1;
+
+	if (strcmp(key, r->key) == 0)
+		return 0;
+	if (*key != '\0' && (found = db_user_by_key(db, 1, key, &other)) != 0) {
+		if (found == 1)
+			fprintf(stderr, "db: rekey: user %lld has the address of "
+			    "user %lld; both kept (authctl check names them)\n",
+			    r->id, other.id);
+		db_user_free(&other);
+		return found == 1 ? 0 : -1;
+	}
+	if ((s = stmt(db, STMT_EMAIL_REKEY)) != NULL &&
+	    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, r->id) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "rekey");
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * Migration 3 (db/003-email-keys.sql): every email key rebuilt with
+ * names_key(), which register and login use.  A user whose new key is
+ * already another user's keeps the old one (both accounts stay; authctl
+ * check names them), checked before the UPDATE so that no statement
+ * fails (PostgreSQL would abort the transaction).  Returns 0 or -1.
+ */
+static int
+rekey_emails(struct db *db)
+{
+	sqlite3_stmt	*s;
+	struct rekey	*r = NULL, *nr;
+	char		*key;
+	size_t		 n = 0, cap = 0, i;
+	int		 rc = -1, step;
+
+	if ((s = stmt(db, STMT_EMAIL_KEYS)) == NULL)
+		return -1;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 256 : 2 * cap;
+			if ((nr = realloc(r, cap * sizeof(*r))) == NULL)
+				break;
+			r = nr;
+		}
+		r[n].id = sqlite3_column_int64(s, 0);
+		r[n].email = column_dup(s, 1);
+		r[n].key = column_dup(s, 2);
+		n++;
+		if (r[n - 1].email == NULL || r[n - 1].key == NULL)
+			break;
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE) {
+		if (step == SQLITE_ROW)
+			fprintf(stderr, "db: rekey: out of memory\n");
+		else
+			db_log(db, "rekey");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((key = names_key(NAMES_EMAIL, r[i].email)) == NULL) {
+			fprintf(stderr, "db: rekey: user %lld: an email that is "
+			    "not UTF-8, or no memory\n", r[i].id);
+			goto out;
+		}
+		step = rekey_one(db, &r[i], key);
+		free(key);
+		if (step == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++) {
+		free(r[i].email);
+		free(r[i].key);
+	}
+	free(r);
+	return rc;
+}
+
+/*
+ * What a migration needs besides its SQL, run after it in its transaction
+ * (NULL: nothing), indexed as migrations[].
+ */
+static int (*const migration_code[])(struct db *) = {
+	NULL,		/* 001-schema.sql */
+	NULL,		/* 002-authctl.sql */
+	rekey_emails,	/* 003-email-keys.sql */
+};
+_Static_assert(sizeof(migration_code) / sizeof(migration_code[0]) ==
+    sizeof(migrations) / sizeof(migrations[0]),
+    "a migration_code entry for each db/NNN-*.sql");
+
 /*
  * Apply the migrations the file lacks, each with its version bump in one
  * transaction; BEGIN IMMEDIATE makes concurrent first requests take turns.
@@ -356,6 +476,7 @@ migrate(struct db *db)
 		rc = -1;
 	for (; rc == 0 && v < SCHEMA_VERSION; v++) {
 		if (exec(db, migrations[v], "migration") == -1 ||
+		    (migration_code[v] != NULL && migration_code[v](db) == -1) ||
 		    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    v + 1) >= (int)sizeof(sql) ||
 		    exec(db, sql, "user_version") == -1)
@@ -1162,9 +1283,13 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 				    (unsigned)owner, (unsigned)dir_owner);
 		}
 		problems += finding(report, arg, (sb.st_mode & 077) == 0,
-		    "%s: mode %04o%s", name, (unsigned)(sb.st_mode & 07777),
-		    (sb.st_mode & 077) == 0 ? "" :
-		    " (others may read or write it: chmod 600)");
+		    "%s: mode %04o%s%s%s", name, (unsigned)(sb.st_mode & 07777),
+		    (sb.st_mode & 077) == 0 ? "" : " (",
+		    (sb.st_mode & 070) == 0 ? "" : (sb.st_mode & 007) == 0 ?
+		    "its group" : "its group and others",
+		    (sb.st_mode & 077) == 0 ? "" : (sb.st_mode & 070) == 0 ?
+		    "others may read or write it: chmod 600)" :
+		    " may read or write it: chmod 600)");
 		if (sb.st_uid != owner)
 			problems += finding(report, arg, 0, "%s: owner uid %u, "
 			    "but the database's is %u (the web server may not "

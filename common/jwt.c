@@ -2,6 +2,7 @@
  * HS256 JWTs, byte-compatible with PyJWT (the signer simplejwt uses):
  * header {"alg":"HS256","typ":"JWT"}, compact JSON payload.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,9 @@
 #define PART_MAX	(JWT_MAX * 3 / 4 + 3)
 
 /*
- * cJSON reads numbers as doubles, exact up to 2^53: a larger user_id could
- * silently name a neighbouring user, so it is refused instead.
+ * No token names a user_id from 2^53 up: a reader that takes JSON numbers
+ * as doubles (cJSON, JavaScript) could silently read a neighbouring user.
+ * jwt_verify reads the claim as written, so it is exact either way.
  */
 #define USER_ID_LIMIT	9007199254740992.0
 
@@ -104,22 +106,28 @@ out:
 	return rc;
 }
 
-/* Decode one base64url segment and parse it as a JSON object. */
+/*
+ * Decode one base64url segment into buf (PART_MAX + 1 bytes, its length in
+ * *n) and parse it as a JSON object.
+ */
 static cJSON *
-segment(const char *s, size_t len)
+segment(const char *s, size_t len, unsigned char *buf, int *n)
 {
-	unsigned char	 buf[PART_MAX + 1];
-	int		 n;
 	cJSON		*o;
 
-	if (len == 0 || (n = crypto_b64_decode(s, len, buf, PART_MAX, 1)) < 0)
+	if (len == 0 || (*n = crypto_b64_decode(s, len, buf, PART_MAX, 1)) < 0)
 		return NULL;
-	buf[n] = '\0';
-	/* cJSON would stop at a NUL and accept the prefix. */
-	if (memchr(buf, '\0', (size_t)n) != NULL ||
-	    valid_json_text((char *)buf, (size_t)n) == -1)
+	buf[*n] = '\0';
+	/*
+	 * cJSON would stop at a NUL and accept the prefix, and skips a
+	 * byte-order mark, which no JWT holds (SPEC "Tokens").
+	 */
+	if (memchr(buf, '\0', (size_t)*n) != NULL ||
+	    (*n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) ||
+	    valid_json_text((char *)buf, (size_t)*n) == -1)
 		return NULL;
-	o = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)n + 1, NULL, 1);
+	o = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)*n + 1, NULL,
+	    1);
 	if (o != NULL && !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return NULL;
@@ -127,13 +135,51 @@ segment(const char *s, size_t len)
 	return o;
 }
 
-/* A claim that must, when present, be a number no later than now. */
+/*
+ * A time claim: a number, finite and within 64-bit seconds, so that
+ * "exp": 1e400 (infinity) is no "never" (SPEC "Tokens").
+ */
+static int
+is_time(const cJSON *c)
+{
+	/* 2^63; the comparison is false for infinity and NaN too. */
+	return cJSON_IsNumber(c) && fabs(c->valuedouble) < 9223372036854775808.0;
+}
+
+/* A claim that must, when present, be a time no later than now. */
 static int
 not_future(const cJSON *payload, const char *name, long long now)
 {
 	const cJSON	*c = valid_member(payload, name);
 
-	return c == NULL || (cJSON_IsNumber(c) && c->valuedouble <= (double)now);
+	return c == NULL || (is_time(c) && c->valuedouble <= (double)now);
+}
+
+/*
+ * The user_id claim c of payload (parsed from the len bytes at text): an
+ * integer literal that fits in 64 bits, judged as written, since cJSON
+ * reads 0.99999999999999999999 and 1e0 as the double 1.  Returns 0 with
+ * *id set, or -1.
+ */
+static int
+user_id(const char *text, size_t len, const cJSON *payload, const cJSON *c,
+    long long *id)
+{
+	char		 digits[24], *end;
+	size_t		 start, n;
+
+	if (!cJSON_IsNumber(c) ||
+	    valid_member_text(text, len, payload, c, &start, &n) == -1 ||
+	    n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, text + start, n);
+	digits[n] = '\0';
+	if (strspn(digits + (digits[0] == '-'), "0123456789") !=
+	    n - (digits[0] == '-'))
+		return -1;
+	errno = 0;
+	*id = strtoll(digits, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
 enum jwt_verdict
@@ -144,8 +190,9 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 	const cJSON	*c;
 	cJSON		*header = NULL, *payload = NULL;
 	unsigned char	 mac[CRYPTO_SHA256_LEN], sig[CRYPTO_SHA256_LEN + 3];
+	unsigned char	 text[PART_MAX + 1];
 	enum jwt_verdict v = JWT_MALFORMED;
-	double		 id;
+	int		 n;
 
 	if (len == 0 || len > JWT_MAX || memchr(token, '\0', len) != NULL)
 		return JWT_MALFORMED;
@@ -156,7 +203,7 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 	    NULL)
 		return JWT_MALFORMED;
 
-	if ((header = segment(token, (size_t)(dot1 - token))) == NULL)
+	if ((header = segment(token, (size_t)(dot1 - token), text, &n)) == NULL)
 		goto out;
 	c = valid_member(header, "alg");
 	if (!cJSON_IsString(c) || strcmp(c->valuestring, "HS256") != 0 ||
@@ -175,11 +222,12 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 		v = JWT_BAD_SIG;
 		goto out;
 	}
-	if ((payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
+	if ((payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), text,
+	    &n)) == NULL)
 		goto out;
 
 	c = valid_member(payload, "exp");
-	if (!cJSON_IsNumber(c) || !(c->valuedouble > (double)now)) {
+	if (!is_time(c) || !(c->valuedouble > (double)now)) {
 		v = JWT_EXPIRED;
 		goto out;
 	}
@@ -193,13 +241,17 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 		v = JWT_WRONG_TYPE;
 		goto out;
 	}
-	c = valid_member(payload, "user_id");
-	id = cJSON_IsNumber(c) ? c->valuedouble : 0.5;
-	if (id != floor(id) || id >= USER_ID_LIMIT || id <= -USER_ID_LIMIT) {
+	/* simplejwt refuses a token without one: "Token has no id". */
+	c = valid_member(payload, "jti");
+	if (!cJSON_IsString(c) || *c->valuestring == '\0') {
+		v = JWT_NO_ID;
+		goto out;
+	}
+	if (user_id((const char *)text, (size_t)n, payload,
+	    valid_member(payload, "user_id"), &claims->user_id) == -1) {
 		v = JWT_BAD_USER;
 		goto out;
 	}
-	claims->user_id = (long long)id;
 	c = valid_member(payload, "iat");
 	claims->has_iat = c != NULL;	/* a number: not_future() saw to it */
 	claims->iat = c != NULL ? c->valuedouble : 0;

@@ -18,13 +18,14 @@ enum jwt_type {
 /* Why a token was refused; only JWT_OK lets it through. */
 enum jwt_verdict {
 	JWT_OK,
-	JWT_MALFORMED,		/* segments, base64url, JSON, size */
+	JWT_MALFORMED,		/* segments, base64url, JSON, a BOM, size */
 	JWT_BAD_ALG,		/* alg is not HS256, or a crit header */
 	JWT_BAD_SIG,		/* the HMAC does not match */
-	JWT_EXPIRED,		/* exp missing, not a number or not future */
-	JWT_NOT_YET,		/* iat or nbf in the future or not a number */
+	JWT_EXPIRED,		/* exp missing, no finite 64-bit time, or past */
+	JWT_NOT_YET,		/* iat or nbf in the future, or no such time */
 	JWT_WRONG_TYPE,		/* token_type is not the one asked for */
-	JWT_BAD_USER		/* user_id missing or not a 64-bit integer */
+	JWT_NO_ID,		/* jti missing, empty or not a string */
+	JWT_BAD_USER		/* user_id missing or no 64-bit integer literal */
 };
 
 /*

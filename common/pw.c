@@ -12,7 +12,6 @@
 #define ALGORITHM	"pbkdf2_sha256"
 #define SALT_LEN	22	/* Django's salt: 22 of [a-zA-Z0-9], ~131 bits */
 #define SALT_MAX	256	/* a stored salt longer than this is unusable */
-#define ITER_MAX	100000000UL	/* nor is an absurd iteration count */
 #define KEY_B64_LEN	44	/* 32 bytes, standard base64 with padding */
 
 static const char alnum[] =
@@ -63,25 +62,51 @@ pw_hash(const char *pass, size_t len, unsigned long iterations,
 }
 
 /*
+ * The iteration count after "pbkdf2_sha256$" in encoded: decimal digits,
+ * no sign, no leading zero, then "$".  Sets *end to that "$".  Returns the
+ * count, PW_ITERATIONS_MAX + 1 for any larger one, or 0 if there is none.
+ */
+static unsigned long
+count(const char *encoded, const char **end)
+{
+	const char	*p;
+	unsigned long	 iter = 0;
+
+	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
+		return 0;
+	p = encoded + sizeof(ALGORITHM);
+	if (*p < '1' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (iter <= PW_ITERATIONS_MAX)
+			iter = iter * 10 + (unsigned long)(*p - '0');
+	if (*p != '$')
+		return 0;
+	*end = p;
+	return iter <= PW_ITERATIONS_MAX ? iter : PW_ITERATIONS_MAX + 1;
+}
+
+unsigned long
+pw_iterations(const char *encoded)
+{
+	const char	*end;
+
+	return count(encoded, &end);
+}
+
+/*
  * Parse a stored hash: its iterations, salt (saltlen bytes) and the key it
- * encodes into want.  Returns 0, or -1 if it is no pbkdf2_sha256 hash.
+ * encodes into want.  Returns 0, or -1 if it is no pbkdf2_sha256 hash or
+ * states more than PW_ITERATIONS_MAX iterations.
  */
 static int
 parse(const char *encoded, unsigned long *iterations, const char **salt,
     size_t *saltlen, unsigned char want[CRYPTO_SHA256_LEN + 2])
 {
 	const char	*p, *hash;
-	unsigned long	 iter = 0;
+	unsigned long	 iter;
 
-	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
-		return -1;
-	p = encoded + sizeof(ALGORITHM);
-	/* Iterations: decimal digits, no sign, no leading zero, in range. */
-	if (*p < '1' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9' && iter <= ITER_MAX; p++)
-		iter = iter * 10 + (unsigned long)(*p - '0');
-	if (*p != '$' || iter > ITER_MAX)
+	if ((iter = count(encoded, &p)) == 0 || iter > PW_ITERATIONS_MAX)
 		return -1;
 	*salt = p + 1;
 	if ((hash = strchr(*salt, '$')) == NULL)

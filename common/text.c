@@ -2,6 +2,7 @@
  * UTF-8 and Unicode rules, all delegated to libutf8proc's tables.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,4 +151,70 @@ text_is_digits(const char *s)
 		i += (size_t)n;
 	}
 	return 1;
+}
+
+/* A code point that is valid UTF-8 but no text to a terminal. */
+static int
+is_hidden(utf8proc_int32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||	/* C0, DEL, C1 */
+	    c == 0x61c || c == 0x200e || c == 0x200f ||	/* bidi marks */
+	    (c >= 0x202a && c <= 0x202e) ||	/* embeddings, overrides */
+	    (c >= 0x2066 && c <= 0x2069) ||	/* isolates */
+	    c == 0x2028 || c == 0x2029;		/* line, paragraph separator */
+}
+
+int
+text_has_hidden(const char *s, size_t len)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	size_t			 i = 0;
+
+	while (i < len) {
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n <= 0 || is_hidden(c))
+			return 1;
+		i += (size_t)n;
+	}
+	return 0;
+}
+
+char *
+text_visible(const char *s, size_t len)
+{
+	const utf8proc_uint8_t	*p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t	 c;
+	utf8proc_ssize_t	 n;
+	size_t			 i = 0, o = 0;
+	char			*out;
+
+	/* At most 4 bytes out per byte in ("\xHH"; "\uHHHH" takes 2-3). */
+	if (len > (SIZE_MAX - 1) / 4 || (out = malloc(4 * len + 1)) == NULL)
+		return NULL;
+	while (i < len) {
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n <= 0) {		/* not UTF-8: the byte itself */
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (c == '\\')
+			o += (size_t)snprintf(out + o, 3, "\\\\");
+		else if (c == '\t' || c == '\n' || c == '\r')
+			o += (size_t)snprintf(out + o, 3, "\\%c",
+			    c == '\t' ? 't' : c == '\n' ? 'n' : 'r');
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", (int)c);
+		else if (is_hidden(c))
+			o += (size_t)snprintf(out + o, 7, "\\u%04x", (int)c);
+		else {
+			memcpy(out + o, p + i, (size_t)n);
+			o += (size_t)n;
+		}
+		i += (size_t)n;
+	}
+	out[o] = '\0';
+	return out;
 }

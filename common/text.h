@@ -31,4 +31,22 @@ char	*text_lower(const char *s, size_t len);
 /* Non-zero if s is non-empty and every code point is a decimal digit (Nd). */
 int	text_is_digits(const char *s);
 
+/*
+ * Non-zero if the len bytes at s hold something a terminal would not show
+ * as text: a C0 or C1 control, DEL, a bidi control (U+061C, U+200E,
+ * U+200F, U+202A-202E, U+2066-2069), a line or paragraph separator, or a
+ * byte that is not UTF-8.
+ */
+int	text_has_hidden(const char *s, size_t len);
+
+/*
+ * A copy of the len bytes at s that is safe to print to a terminal and
+ * reads back unambiguously: each backslash doubled, and what
+ * text_has_hidden() finds written visibly, as \t, \n, \r, \xHH (other
+ * ASCII controls, DEL, and bytes that are not UTF-8) or \uHHHH (C1
+ * controls, bidi controls, separators).  NUL-terminated, for the caller to
+ * free(); NULL without memory.
+ */
+char	*text_visible(const char *s, size_t len);
+
 #endif

@@ -124,6 +124,80 @@ valid_member(const cJSON *o, const char *name)
 	return found;
 }
 
+/* The index past JSON whitespace at s[i]. */
+static size_t
+skip_space(const char *s, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", s[i]) != NULL && s[i] != '\0')
+		i++;
+	return i;
+}
+
+/*
+ * The index past the JSON value at s[i] (text cJSON has parsed: a string,
+ * an object or array, or a scalar), or len if it runs out.
+ */
+static size_t
+skip_value(const char *s, size_t len, size_t i)
+{
+	size_t	 depth = 0;
+
+	do {
+		if (i >= len)
+			return len;
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+		else if (depth == 0) {
+			while (i < len && strchr(",}] \t\r\n", s[i]) == NULL)
+				i++;
+			return i;
+		}
+		i++;
+	} while (depth > 0);
+	return i;
+}
+
+int
+valid_member_text(const char *json, size_t len, const cJSON *o,
+    const cJSON *member, size_t *start, size_t *vlen)
+{
+	const cJSON	*c;
+	size_t		 index = 0, i, k;
+
+	/* cJSON keeps an object's members in the order of the text. */
+	for (c = cJSON_IsObject(o) ? o->child : NULL; c != member; c = c->next) {
+		if (c == NULL)
+			return -1;
+		index++;
+	}
+	i = skip_space(json, len, 0);
+	if (i >= len || json[i] != '{')
+		return -1;
+	for (k = 0, i++; ; k++) {
+		i = skip_space(json, len, i);
+		i = skip_space(json, len, skip_value(json, len, i));	/* key */
+		if (i >= len || json[i] != ':')
+			return -1;
+		i = skip_space(json, len, i + 1);
+		*start = i;
+		i = skip_value(json, len, i);
+		if (k == index) {
+			*vlen = i - *start;
+			return i < len ? 0 : -1;
+		}
+		i = skip_space(json, len, i);
+		if (i >= len || json[i] != ',')
+			return -1;
+		i++;
+	}
+}
+
 /*
  * Append one pydantic error to list: {"type", "loc", "msg"[, "ctx"]}.
  * field NULL means the whole payload.  Returns 0, or -1 without memory.

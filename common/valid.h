@@ -41,6 +41,16 @@ int	valid_json_text(char *s, size_t len);
 const cJSON *valid_member(const cJSON *o, const char *name);
 
 /*
+ * Where the value of member (a member of the object o, which cJSON parsed
+ * from the len bytes of JSON text at json) is written in that text: sets
+ * *start and *vlen to its bytes, so that a number can be judged as
+ * written ("1", not "1e0" or "0.99999999999999999999", which cJSON reads
+ * as the same double).  Returns 0, or -1 if member is not o's.
+ */
+int	valid_member_text(const char *json, size_t len, const cJSON *o,
+	    const cJSON *member, size_t *start, size_t *vlen);
+
+/*
  * Check the parsed body in (NULL for an empty body) against n fields.
  * Returns 200 with vals[i] pointing at each field's string inside in, or
  * 422 with *out set to the whole "Validation error." body listing every

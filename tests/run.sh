@@ -17,7 +17,7 @@ files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/t[0-9][0-9]-*.sh)
 drop=()
 stage=
-if [ "$(id -u)" = 0 ] && [ -z "${AUTH_TESTS_AS_ROOT:-}" ]; then
+if [ "$(id -u)" = 0 ] && [ -z "${CORNERS_AUTH_TESTS_AS_ROOT:-}" ]; then
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage/cgi-bin"

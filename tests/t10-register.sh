@@ -284,6 +284,26 @@ req POST register '{"username":"\u00a0\u2003\u3000","email":"blankname@example.c
 check_error 400 "$MSG_USERNAME" \
     "register: a username empty after stripping Unicode whitespace is invalid"
 
+# SPEC "POST register" 4: a name whose unique key is empty, made only of
+# default-ignorable characters (U+3164 HANGUL FILLER, U+FFA0 HALFWIDTH
+# HANGUL FILLER, U+115F, U+200B, U+00AD), is invalid: it would be stored
+# under the empty key that every other invisible name shares.
+for u in $'\u3164\u3164\u3164' $'\uffa0\uffa0\uffa0' $'\u115f\u115f\u115f' \
+    $'\u3164\u200b\u00ad'; do
+	reg "$u" "invisible$RANDOM$RANDOM@example.com" "$GOOD"
+	check_error 400 "$MSG_USERNAME" \
+	    "register: a username of invisible characters only ($(printf '%s' "$u" | od -An -tx1 | tr -d ' \n')) is 400 '$MSG_USERNAME'"
+done
+check "register: no user is stored under the empty username key" \
+    test "$(sql "SELECT count(*) FROM users WHERE username_key = ''")" = 0
+# ...while such a letter inside a name is folded away: the key is the
+# visible name's, so the two cannot be told apart and are one name.
+reg $'hid\u3164den' hidden1@example.com "$GOOD"
+check_status 201 "register: a name with a HANGUL FILLER inside is accepted"
+reg hidden hidden2@example.com "$GOOD"
+check_error 400 "$MSG_UTAKEN" \
+    "register: 'hidden' is taken by 'hid\u3164den' (one key)"
+
 n=0
 for u in "Jürgen" "用户名2" "ユーザー1" "नमस्ते" "a.b+c-d_e@f" "Ωμέγα" "٣٤٥x"; do
 	n=$((n + 1))
@@ -332,6 +352,50 @@ check_error 400 "$MSG_ETAKEN" "register: the email in other case is 'Email alrea
 reg janet "  Jane.Doe@Bücher.EXAMPLE " "$GOOD"
 check_error 400 "$MSG_ETAKEN" \
     "register: the email taken with non-ASCII in other case is 'Email already exists.'"
+
+# SPEC "POST register" 6: one mailbox, one account.  The key is the local
+# part case-folded and the domain's IDNA ASCII form after UTS #46 mapping.
+reg idn1 u1@bücher.de "$GOOD"
+check_created idn1 u1@bücher.de "register: u1@bücher.de"
+for e in u1@xn--bcher-kva.de U1@XN--BCHER-KVA.DE u1@BÜCHER.de; do
+	reg "idn$RANDOM" "$e" "$GOOD"
+	check_error 400 "$MSG_ETAKEN" \
+	    "register: $e is the address of u1@bücher.de: '$MSG_ETAKEN'"
+done
+reg idn6 u6@example.com "$GOOD"
+check_created idn6 u6@example.com "register: u6@example.com"
+for e in 'u6@exa\u00admple.com' 'u6@example\u3002com' 'u6@\uff45xample.com'; do
+	req POST register "{\"username\":\"idn$RANDOM\",\"email\":\"$e\",\"password\":\"$GOOD\"}"
+	check_error 400 "$MSG_ETAKEN" \
+	    "register: $e is the address of u6@example.com (a soft hyphen dropped, U+3002 a dot, fullwidth e an e)"
+done
+reg idn7 u7@xn--bcher-kva.de "$GOOD"
+check_created idn7 u7@xn--bcher-kva.de "register: u7@xn--bcher-kva.de"
+reg idn8 u7@bücher.de "$GOOD"
+check_error 400 "$MSG_ETAKEN" \
+    "register: u7@bücher.de is the address of u7@xn--bcher-kva.de"
+# IDNA 2008 (non-transitional): faß.de and fass.de are two domains.
+reg idn9 u9@faß.de "$GOOD"
+check_created idn9 u9@faß.de "register: u9@faß.de"
+reg idn10 u9@fass.de "$GOOD"
+check_created idn10 u9@fass.de "register: u9@fass.de is another address"
+# Login by email finds the account by any spelling of its address.
+for e in u1@xn--bcher-kva.de 'u1@b\u00fccher\u3002de' U1@BÜCHER.DE \
+    u7@bücher.de 'u6@exa\u00admple.com'; do
+	req POST login "{\"username\":\"$e\",\"password\":\"$GOOD\"}"
+	want=$(case $e in u1*|U1*) echo idn1 ;; u7*) echo idn7 ;; *) echo idn6 ;; esac)
+	check "login: by email as $e finds $want" \
+	    eval '[ "$status" = 200 ] && [ "$(claim "$(printf "%s" "$body" | jq -r .access)" .user_id)" = "$(sql "SELECT id FROM users WHERE username = '"'"'$want'"'"'")" ]'
+done
+
+# SPEC "POST login": a name whose key is empty never matches, not even
+# an account stored under it before this rule (put in directly here).
+sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) SELECT char(12644, 12644, 12644), '', 'emptykey@example.com', 'emptykey@example.com', password, 1, 0 FROM users WHERE username = 'idn1'"
+for u in ' ' '\u00ad' '\u200b' '\u3164' '\u3164\u3164\u3164'; do
+	req POST login "{\"username\":\"$u\",\"password\":\"$GOOD\"}"
+	check_error 401 "Invalid credentials." \
+	    "login: the name \"$u\" (empty key) with the password of the account under the empty key is 401"
+done
 
 reg Jane JANE.FW@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" \

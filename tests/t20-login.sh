@@ -226,7 +226,9 @@ ll=$(sql "SELECT last_login FROM users WHERE username_key = 'lastlog'")
 check "login: success records last_login (Unix seconds, now)" \
     eval '[ -n "$ll" ] && [ "$ll" -ge "$t0" ] && [ "$ll" -le "$t1" ]'
 
-## Django-made hashes log in unchanged (configured cost here: 1000).
+## Django-made hashes log in (configured cost here: 1000), and are then
+## re-hashed at the configured cost (SPEC: a count that differs in either
+## direction; Django's must_update).
 
 n=0
 while IFS=$'\t' read -r pw enc; do
@@ -235,16 +237,53 @@ while IFS=$'\t' read -r pw enc; do
 	add_user "django$n" "django$n@example.com" "$enc"
 	check "login: setup: Django user $n (last_login NULL) inserted" \
 	    test "$(sql "SELECT last_login IS NULL FROM users WHERE username_key = 'django$n'")" = 1
-	login "django$n" "$pw"
-	check_200_as "$(uid "django$n")" "login: a Django-made hash ($iter iterations) logs in"
-	check "login: a hash with more iterations ($iter) than configured (1000) is not re-hashed" \
-	    test "$(sql "SELECT password FROM users WHERE username_key = 'django$n'")" = "$enc"
-	check "login: last_login is recorded for Django user $n" \
-	    test "$(sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "${pw}x"
 	check_401 "login: a Django-made hash ($iter iterations) refuses a wrong password"
+	check "login: a refused login leaves Django user $n's hash as it was" \
+	    test "$(sql "SELECT password FROM users WHERE username_key = 'django$n'")" = "$enc"
+	login "django$n" "$pw"
+	check_200_as "$(uid "django$n")" "login: a Django-made hash ($iter iterations) logs in"
+	dh=$(sql "SELECT password FROM users WHERE username_key = 'django$n'")
+	check "login: a hash of $iter iterations is re-hashed at the configured 1000" \
+	    eval 'case "$dh" in "pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
+	check "login: last_login is recorded for Django user $n" \
+	    test "$(sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
+	login "django$n" "$pw"
+	check_200_as "$(uid "django$n")" "login: Django user $n logs in again with the re-hashed password"
 done < <(jq -r '.django_hashes[] | [.password, .encoded] | @tsv' "$TOP/tests/vectors.json")
 check "login: every Django vector was tried" test "$n" = 4
+
+## Every byte of the stored key counts: a Django hash whose 32-byte key
+## differs in one byte only (the 9th, the last) refuses even the password
+## it was made from.
+
+# flip_key_byte HASH N: HASH with the lowest bit of byte N (0-31) of its key
+# flipped, base64-encoded again as Django stores it.
+flip_key_byte() {
+	local -a b
+	read -r -a b <<<"$(printf '%s' "${1##*\$}" | base64 -d |
+	    od -An -v -tx1 | tr '\n' ' ')"
+	if [ "${#b[@]}" != 32 ]; then
+		echo "flip_key_byte: no 32-byte key in $1" >&2
+		return 1
+	fi
+	b[$2]=$(printf '%02x' $((0x${b[$2]} ^ 1)))
+	printf '%s$' "${1%\$*}"
+	# shellcheck disable=SC2059 # the format is only \xNN escapes
+	printf "$(printf '\\x%s' "${b[@]}")" | base64 -w0
+}
+
+IFS=$'\t' read -r vpw venc <<<"$(jq -r '.django_hashes[1] |
+    [.password, .encoded] | @tsv' "$TOP/tests/vectors.json")"
+for byte in 8 31; do
+	flipped=$(flip_key_byte "$venc" "$byte")
+	check "login: setup: a copy of Django vector 2 whose key differs in byte $((byte + 1)) of 32 only" \
+	    test "${flipped%\$*}" = "${venc%\$*}" -a "${#flipped}" = "${#venc}" \
+	    -a "$flipped" != "$venc"
+	add_user "flip$byte" "flip$byte@example.com" "$flipped"
+	login "flip$byte" "$vpw"
+	check_401 "login: a stored key wrong in byte $((byte + 1)) of 32 refuses the vector's own password"
+done
 
 ## Re-hash on login when the stored hash is cheaper than configured.
 
@@ -277,8 +316,27 @@ check "login: a failed login does not re-hash" \
 start_server AUTH_PBKDF2_ITERATIONS=1000
 login rehash1 "$GOOD"
 check_200_as "$(uid rehash1)" "login: a 2000-iteration hash logs in with 1000 configured"
-check "login: a hash with more iterations than configured is not re-hashed" \
-    test "$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")" = "$nh1"
+nh1=$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")
+check "login: a hash with more iterations than configured is re-hashed down to pbkdf2_sha256\$1000\$" \
+    eval 'case "$nh1" in "pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
+login rehash1 "$GOOD"
+check_200_as "$(uid rehash1)" "login: the password re-hashed down still logs in"
+
+## A cheap hash (AUTH_PBKDF2_ITERATIONS=500, below Django's old floor of
+## 1000) checks the password like any other.
+
+start_server AUTH_PBKDF2_ITERATIONS=500
+reg cheap500 cheap500@example.com "$GOOD"
+check_status 201 "login: setup: cheap500 registers with AUTH_PBKDF2_ITERATIONS=500"
+h500=$(sql "SELECT password FROM users WHERE username_key = 'cheap500'")
+check "login: setup: cheap500's hash is pbkdf2_sha256\$500\$" \
+    eval 'case "$h500" in "pbkdf2_sha256\$500\$"*) true ;; *) false ;; esac'
+login cheap500 wrong-password
+check_401 "login: a 500-iteration hash refuses a wrong password"
+login cheap500 "${GOOD}x"
+check_401 "login: a 500-iteration hash refuses the password with a character added"
+login cheap500 "$GOOD"
+check_200_as "$(uid cheap500)" "login: a 500-iteration hash logs in with the right password"
 
 ## The real default cost (600000), and the same time for unknown users.
 

@@ -176,7 +176,7 @@ refused "me: an expired access token is 401"
 
 # --- Tokens shared with Django (PyJWT / simplejwt vectors) -------------
 
-V=$TOP/tests/vectors.json	# a copy of ../shared/vectors.json
+V=$TOP/tests/vectors.json	# Django's hasher and PyJWT, as simplejwt signs
 vsecret=$(jq -r .simplejwt_tokens.secret "$V")
 vaccess=$(jq -r .simplejwt_tokens.access_user42_exp2100.token "$V")
 vrefresh=$(jq -r .simplejwt_tokens.refresh_user42_exp2100.token "$V")

@@ -202,6 +202,24 @@ check_status 429 "login: without trusted proxies X-Forwarded-For is ignored (all
 login nobody x
 check_status 429 "login: ...and a request without X-Forwarded-For is the same client"
 
+# Some proxy trusted, but not the one this request comes from (127.0.0.1):
+# its X-Forwarded-For is still the client's own invention.
+W=$(pick_window)
+server otherproxy AUTH_TRUSTED_PROXIES=10.9.9.9 AUTH_RATE_LOGIN=3 \
+    AUTH_RATE_WINDOW="$W"
+login nobody x -H 'X-Forwarded-For: 1.1.1.1'
+login nobody x -H 'X-Forwarded-For: 2.2.2.2'
+login nobody x -H 'X-Forwarded-For: 3.3.3.3'
+check_status 401 "login: trusting only 10.9.9.9, attempt 3 from 127.0.0.1 is answered"
+login nobody x -H 'X-Forwarded-For: 4.4.4.4'
+check_429 "$MSG_LOGIN" "$W" "login: trusting only 10.9.9.9, 127.0.0.1's X-Forwarded-For is ignored: its 4th attempt"
+login nobody x -H 'X-Forwarded-For: 5.5.5.5, 10.9.9.9'
+check_status 429 "login: ...also when it names the trusted proxy as the last hop"
+login nobody x
+check_status 429 "login: ...and a request without X-Forwarded-For is the same client"
+check "login: trusting only 10.9.9.9, the attempts were counted as 127.0.0.1 alone" \
+    test "$(sql "SELECT group_concat(client) FROM attempts WHERE scope = 1")" = 127.0.0.1
+
 W=$(pick_window)
 server proxy AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=3 AUTH_RATE_WINDOW="$W"
 for i in 1 2 3; do login nobody x -H 'X-Forwarded-For: 1.1.1.1'; done

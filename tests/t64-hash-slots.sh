@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The CPU-exhaustion guard (AUTH_HASH_SLOTS): at most that many password
 # hashes run at once on the machine; a request that waits a second for a
-# slot answers 503 with Retry-After; a killed hasher frees its slot.
-# Slots are byte locks on "$AUTH_DB-slots", which /proc/locks shows.
+# slot answers 503 with Retry-After; a killed hasher frees its slot; a
+# client out of login attempts gets its 429 without waiting for a slot.
+# Slots are byte locks on "$AUTH_DB-slots", which /proc/locks shows.  A
+# slot is held for as long as a test needs by a login stopped (SIGSTOP)
+# while it hashes: no allowed cost (5,000,000 iterations at most) hashes
+# for long enough by itself.
 . "$(dirname "$0")/lib.sh"
 
 UNAVAILABLE='{"message":"Service temporarily unavailable.","details":null}'
@@ -54,6 +58,32 @@ out_status() {
 	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/$1.out"
 }
 
+# The most iterations SPEC "POST login" allows: the longest hash there is.
+HOLD=5000000
+STOPPED=
+# hold NAME [VAR=value ...]: a login (login_bg NAME, one slot, HOLD
+# iterations) that takes the slot and is stopped mid-hash, so that it keeps
+# the slot until release; sets $held_by to its pid.  Fails if it never
+# held the slot or finished before it was stopped.
+hold() {
+	local name=$1
+	shift
+	login_bg "$name" AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$HOLD "$@"
+	held_by=$bg
+	wait_held 1 || return 1
+	kill -STOP "$held_by"
+	STOPPED="$STOPPED $held_by"
+	[ "$(held)" = 1 ] && kill -0 "$held_by" 2>/dev/null
+}
+# release PID: let a stopped holder finish its hash and wait for it.
+release() {
+	kill -CONT "$1"
+	wait "$1"
+	STOPPED=${STOPPED/ $1/}
+}
+# A stopped holder left by a failing test would keep its slot for good.
+trap 'for p in $STOPPED; do kill -KILL "$p" 2>/dev/null; done; cleanup' EXIT
+
 # --- the setting ------------------------------------------------------------
 
 for bad in abc -1 1025 1.5 ''; do
@@ -71,23 +101,23 @@ check_status 401 "the default cap (one slot per core) lets a login through"
 check "the lock file is created mode 0600 ($(stat -c %a "$AUTH_DB-slots"))" \
     test "$(stat -c %a "$AUTH_DB-slots")" = 600
 
-# --- calibrate: ITER makes one hash take about 4 s here ----------------------
+# --- calibrate: ITER makes one hash take about 0.4 s here ---------------------
 
 start=$(date +%s%N)
 cgi_run POST login "$LOGIN" AUTH_PBKDF2_ITERATIONS=1000000
 ms=$((($(date +%s%N) - start) / 1000000))
-ITER=$((1000000 * 4000 / (ms > 0 ? ms : 1)))
+ITER=$((1000000 * 400 / (ms > 0 ? ms : 1)))
+[ "$ITER" -le "$HOLD" ] || ITER=$HOLD
 echo "# one login at 1000000 iterations: ${ms} ms; using $ITER"
 
 # --- saturated: one slot held, the others wait 1 s and get 503 ---------------
 
-login_bg holder AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
-holder=$bg
-check "the first login holds the one slot" wait_held 1
+check "the first login holds the one slot (stopped mid-hash)" hold holder
+holder=$held_by
 t0=$(date +%s%N)
 pids=()
 for i in 1 2 3 4; do
-	login_bg "waiter$i" AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
+	login_bg "waiter$i" AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$HOLD
 	pids+=("$bg")
 done
 check "while it hashes, no second slot is taken" test "$(held)" = 1
@@ -103,19 +133,20 @@ for i in 1 2 3 4; do
 done
 check "the waiters gave up after about the 1 s wait (${waited} ms)" \
     test "$waited" -ge 900 -a "$waited" -lt 2400
-check "the holder is still hashing when they gave up" kill -0 "$holder"
-wait "$holder"
+check "the holder still held its slot when they gave up" \
+    eval 'kill -0 "$holder" && [ "$(held)" = 1 ]'
+release "$holder"
 check "the holder got its answer (401 for an unknown user): $(out_status holder)" \
     test "$(out_status holder)" = 401
 check "no slot is held once it is done" test "$(held)" = 0
 
 # --- a killed hasher frees its slot at once ------------------------------------
 
-login_bg victim AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$ITER
-victim=$bg
-check "a second long login holds the slot" wait_held 1
+check "a second long login holds the slot (stopped mid-hash)" hold victim
+victim=$held_by
 kill -KILL "$victim"
-wait "$victim" 2>/dev/null
+{ wait "$victim"; } 2>/dev/null	# no "Killed" notice
+STOPPED=${STOPPED/ $victim/}
 check "SIGKILL released its slot" test "$(held)" = 0
 t0=$(date +%s%N)
 cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS=1
@@ -125,7 +156,7 @@ check "...without waiting ($((($(date +%s%N) - t0) / 1000000)) ms)" \
 
 # --- a flood over HTTP: never more hashes than slots, only 503s refused -------
 
-start_server AUTH_HASH_SLOTS=2 AUTH_PBKDF2_ITERATIONS=$((ITER / 10))
+start_server AUTH_HASH_SLOTS=2 AUTH_PBKDF2_ITERATIONS=$ITER
 register "flood" "flood@example.com" 'Flood-pass-9x!'
 check_status 201 "a user for the flood registers"
 N=24
@@ -170,5 +201,41 @@ for i in $(seq $N); do
 done
 req POST login '{"username":"flood","password":"Flood-pass-9x!"}'
 check_status 200 "after the flood, the user logs in"
+
+# --- an exhausted client is refused before it asks for a slot -----------------
+
+# SPEC "POST login": the attempt counter comes before anything else, the
+# hash included, so a client out of attempts costs no hash: it gets its
+# 429 at once even while every slot is busy, never a 503 after waiting the
+# second for one.  A database of its own: the flood counted attempts.
+export AUTH_DB="$T/exhausted.db"
+W=$(pick_window)
+start_server AUTH_HASH_SLOTS=1 AUTH_RATE_LOGIN=2 AUTH_RATE_WINDOW="$W"
+login nobody-here whatever-it-is
+login nobody-here whatever-it-is
+check_status 401 "exhausted: setup: the 2nd of 2 attempts is answered (401)"
+rate=(AUTH_RATE_LOGIN=2 AUTH_RATE_WINDOW="$W")
+check "exhausted: another process holds the only slot (stopped mid-hash)" \
+    hold busy REMOTE_ADDR=192.0.2.1 "${rate[@]}"
+busy=$held_by
+t0=$(date +%s%N)
+cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS=1 REMOTE_ADDR=192.0.2.2 "${rate[@]}"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_status 503 "exhausted: control: a client with attempts left waits for the held slot: 503"
+check "exhausted: control: ...after the 1 s wait (${ms} ms)" test "$ms" -ge 900
+t0=$(date +%s%N)
+login nobody-here whatever-it-is
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_status 429 "exhausted: the client out of attempts gets 429 while the only slot is held (not 503)"
+check "exhausted: ...at once, asking for no slot (${ms} ms, the slot wait is 1000)" \
+    test "$ms" -lt 500
+check_header Retry-After "$(printf '%s' "$body" | jq -r .details.retry_after)" \
+    "exhausted: its Retry-After is the window's, not the slot's 1"
+check "exhausted: the slot is still held by the other process" test "$(held)" = 1
+release "$busy"
+check "exhausted: the holder got its answer (401): $(out_status busy)" \
+    test "$(out_status busy)" = 401
+login nobody-here whatever-it-is
+check_status 429 "exhausted: with the slot free, still 429"
 
 finish

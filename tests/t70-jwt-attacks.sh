@@ -112,6 +112,33 @@ A*) s1="B${s#?}" ;;
 *) s1="A${s#?}" ;;
 esac
 me_refuses "jwt: a bad signature (one character changed) is refused" "$h.$p.$s1"
+# Every byte of the MAC is compared, not only the first: a character in
+# the middle, and the last one.  Each replacement stays canonical base64url
+# (the decoder is strict) and changes MAC bits: character 22 of 43 carries
+# bits of bytes 16 and 17, and the last one byte 32's low 4 bits above two
+# zero bits, so flipping its value's bit 2 flips byte 32's lowest bit.
+B64URL=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
+# flip_char STRING I BIT: STRING with character I (from 0) replaced by the
+# base64url character whose value differs from its own in BIT.
+flip_char() {
+	local c=${1:$2:1} v
+	v=${B64URL%%"$c"*}
+	v=${#v}
+	printf '%s%s%s' "${1:0:$2}" "${B64URL:$((v ^ $3)):1}" "${1:$(($2 + 1))}"
+}
+s_mid=$(flip_char "$s" 21 1)
+s_last=$(flip_char "$s" 42 4)
+check "jwt: setup: the changed signatures differ from the good one in one character of 43" \
+    eval '[ ${#s} = 43 ] && [ ${#s_mid} = 43 ] && [ ${#s_last} = 43 ] &&
+    [ "${s_mid:0:21}${s_mid:22}" = "${s:0:21}${s:22}" ] &&
+    [ "${s_last:0:42}" = "${s:0:42}" ] &&
+    [ "${s_mid:21:1}" != "${s:21:1}" ] && [ "${s_last:42}" != "${s:42}" ]'
+check "jwt: setup: the changed last character is canonical (its 2 low bits 0)" \
+    eval 'v=${B64URL%%"${s_last:42}"*}; [ $((${#v} % 4)) = 0 ]'
+me_refuses "jwt: a signature with a middle character changed (MAC bytes 16-17) is refused" \
+    "$h.$p.$s_mid"
+me_refuses "jwt: a signature with its last character changed (MAC byte 32) is refused" \
+    "$h.$p.$s_last"
 me_refuses "jwt: a signature made with another key is refused" \
     "$(sign "$H" "$P" 'another-secret-0123456789abcdef0123456789abc')"
 me_refuses "jwt: a signature made with a prefix of the key is refused" \
@@ -190,6 +217,51 @@ me_refuses "jwt: a payload with trailing garbage after the JSON (signed) is refu
 # exp
 me_refuses "jwt: expired (exp in the past, properly signed) is refused" \
     "$(sign "$H" "{\"token_type\":\"access\",\"exp\":$((now - 10)),\"iat\":$((now - 310)),\"jti\":\"$JTI\",\"user_id\":$uid}")"
+
+# exp equal to the current second: expired (SPEC: exp "in the future").
+# The token is signed and sent just after a second begins, and a try
+# counts only if date(1) shows the same second before and after it, so the
+# server's clock read that second too (50 ms after the edge: time(2) may
+# lag date(1) by a clock tick).  A token whose exp is one second later,
+# sent in the same try, is accepted (the control).
+# exp_now TYPE: sets $now_status / $later_status (and $tries), or fails
+# when no try stayed within one second.
+exp_now() {
+	local t0 t1 path=me
+	[ "$1" = refresh ] && path=refresh
+	for tries in 1 2 3 4 5; do
+		t0=$(date +%s)
+		while [ "$(date +%s)" = "$t0" ]; do sleep 0.01; done
+		sleep 0.05
+		t0=$(date +%s)
+		tn=$(sign "$H" "{\"token_type\":\"$1\",\"exp\":$t0,\"iat\":$((t0 - 300)),\"jti\":\"$JTI\",\"user_id\":$uid}")
+		tl=$(sign "$H" "{\"token_type\":\"$1\",\"exp\":$((t0 + 1)),\"iat\":$((t0 - 300)),\"jti\":\"$JTI\",\"user_id\":$uid}")
+		if [ "$path" = me ]; then
+			req GET me - -H "Authorization: Bearer $tn"
+			now_status=$status now_body=$body now_hdrs=$hdrs
+			req GET me - -H "Authorization: Bearer $tl"
+		else
+			req POST refresh "{\"refresh\":\"$tn\"}"
+			now_status=$status now_body=$body now_hdrs=$hdrs
+			req POST refresh "{\"refresh\":\"$tl\"}"
+		fi
+		later_status=$status
+		t1=$(date +%s)
+		[ "$t0" = "$t1" ] && return 0
+	done
+	return 1
+}
+check "jwt: setup: a try with exp = now stayed within one second (/me)" exp_now access
+status=$now_status body=$now_body hdrs=$now_hdrs
+check "jwt: exp equal to the current second is refused on /me (try $tries)" is_refusal
+check "jwt: exp one second later, in the same second, is accepted on /me (control; $later_status)" \
+    test "$later_status" = 200
+check "jwt: setup: a try with exp = now stayed within one second (/refresh)" exp_now refresh
+status=$now_status body=$now_body hdrs=$now_hdrs
+check "jwt: exp equal to the current second is refused on /refresh (try $tries)" \
+    eval '[ "$status" = 401 ] && body_is "$REFUSED"'
+check "jwt: refresh exp one second later, in the same second, is accepted (control; $later_status)" \
+    test "$later_status" = 200
 me_refuses "jwt: exp missing is refused" \
     "$(sign "$H" "{\"token_type\":\"access\",\"iat\":$now,\"jti\":\"$JTI\",\"user_id\":$uid}")"
 me_refuses "jwt: exp as a string \"9999999999\" is refused" \
@@ -218,6 +290,12 @@ me_refuses "jwt: token_type \"refresh\" on /me is refused" \
     "$(sign "$H" "$(payload "$uid" refresh)")"
 me_refuses "jwt: token_type \"Access\" (case differs) is refused" \
     "$(sign "$H" "$(payload "$uid" Access)")"
+me_refuses "jwt: token_type \"acc\" (a prefix of access) is refused" \
+    "$(sign "$H" "$(payload "$uid" acc)")"
+me_refuses "jwt: token_type \"\" (empty) is refused" \
+    "$(sign "$H" "{\"token_type\":\"\",\"exp\":$exp,\"iat\":$now,\"jti\":\"$JTI\",\"user_id\":$uid}")"
+me_refuses "jwt: token_type \"accessx\" is refused" \
+    "$(sign "$H" "$(payload "$uid" accessx)")"
 
 # user_id
 me_refuses "jwt: user_id missing is refused" \
@@ -236,6 +314,38 @@ me_refuses "jwt: user_id 2^63 (beyond 64 signed bits) is refused" \
 me_refuses "jwt: user_id of a user that does not exist is refused" \
     "$(sign "$H" "$(payload 999999)")"
 me_refuses "jwt: user_id -$uid is refused" "$(sign "$H" "$(payload "-$uid")")"
+
+# Edges a valid signature can carry (a Django service sharing the key, or a
+# bug of ours): SPEC "Tokens" refuses each, on /me and on /refresh.
+# edge DESC PAYLOAD: PAYLOAD (an access token's) refused by me, and with
+# token_type "refresh" by refresh.
+edge() {
+	me_refuses "jwt: $1 is refused" "$(sign "$H" "$2")"
+	refresh_refuses "jwt: $1 is refused by refresh too" \
+	    "$(sign "$H" "${2/\"access\"/\"refresh\"}")"
+}
+claims() {	# claims EXP IAT JTI-MEMBER USER_ID
+	printf '{"token_type":"access","exp":%s,"iat":%s,%s"user_id":%s}' \
+	    "$1" "$2" "$3" "$4"
+}
+edge "exp 1e400 (infinity: never expires)" "$(claims 1e400 "$now" "\"jti\":\"$JTI\"," "$uid")"
+edge "exp 1e19 (beyond 64-bit seconds)" "$(claims 1e19 "$now" "\"jti\":\"$JTI\"," "$uid")"
+edge "iat -1e400" "$(claims "$exp" -1e400 "\"jti\":\"$JTI\"," "$uid")"
+edge "nbf -1e400" "{\"token_type\":\"access\",\"exp\":$exp,\"nbf\":-1e400,\"jti\":\"$JTI\",\"user_id\":$uid}"
+# cJSON reads these as the double $uid: only the literal tells them apart.
+edge "user_id $((uid - 1)).99999999999999999999 (read as $uid)" \
+    "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "$((uid - 1)).99999999999999999999")"
+edge "user_id ${uid}e0" "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "${uid}e0")"
+edge "user_id $uid.0" "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "$uid.0")"
+edge "a token without jti (simplejwt: \"Token has no id\")" "$(claims "$exp" "$now" "" "$uid")"
+edge "jti \"\" (empty)" "$(claims "$exp" "$now" '"jti":"",' "$uid")"
+edge "jti 5 (not a string)" "$(claims "$exp" "$now" '"jti":5,' "$uid")"
+me_refuses "jwt: a byte-order mark before the header JSON is refused" \
+    "$(sign $'\xef\xbb\xbf'"$H" "$P")"
+me_refuses "jwt: a byte-order mark before the payload JSON is refused" \
+    "$(sign "$H" $'\xef\xbb\xbf'"$P")"
+refresh_refuses "jwt: a byte-order mark before the payload JSON is refused by refresh too" \
+    "$(sign "$H" $'\xef\xbb\xbf'"$(payload "$uid" refresh)")"
 
 # What does not matter.
 me_accepts "jwt: extra claims are accepted (properly signed)" \
@@ -260,12 +370,21 @@ refresh_refuses "jwt: /refresh: a crit header is refused" \
     "$(sign '{"alg":"HS256","typ":"JWT","crit":["exp"]}' "$R")"
 refresh_refuses "jwt: /refresh: a tampered payload (user_id changed) is refused" \
     "$(printf '%s' "$H" | b64url).$(payload "$bob" refresh | b64url).$(sign "$H" "$R" | cut -d. -f3)"
+refresh_refuses "jwt: /refresh: token_type \"refr\" (a prefix of refresh) is refused" \
+    "$(sign "$H" "$(payload "$uid" refr)")"
+refresh_refuses "jwt: /refresh: token_type \"\" (empty) is refused" \
+    "$(sign "$H" "{\"token_type\":\"\",\"exp\":$exp,\"iat\":$now,\"jti\":\"$JTI\",\"user_id\":$uid}")"
 refresh_refuses "jwt: /refresh: exp missing is refused" \
     "$(sign "$H" "{\"token_type\":\"refresh\",\"iat\":$now,\"jti\":\"$JTI\",\"user_id\":$uid}")"
 refresh_refuses "jwt: /refresh: user_id as a string is refused" \
     "$(sign "$H" "$(payload "\"$uid\"" refresh)")"
 refresh_refuses "jwt: /refresh: a signature with padding \"=\" is refused" \
     "$(sign "$H" "$R")="
+rt=$(sign "$H" "$R")
+refresh_refuses "jwt: /refresh: a signature with a middle character changed is refused" \
+    "${rt%.*}.$(flip_char "${rt##*.}" 21 1)"
+refresh_refuses "jwt: /refresh: a signature with its last character changed is refused" \
+    "${rt%.*}.$(flip_char "${rt##*.}" 42 4)"
 refresh_refuses "jwt: /refresh: four segments are refused" \
     "$(sign "$H" "$R").$s"
 huge_r=$(sign "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"pad\":\"$(head -c 45000 /dev/zero | tr '\0' x)\"}" "$R")

@@ -397,6 +397,55 @@ want_eq "${want:-(bob not in the list)}" \
 want_eq "[$bob_id,\"bob\",\"bob@example.com\",true]" \
     "$(printf '%s' "$ctl_out" | jq -c '[.id, .username, .email, .is_active]' 2>&1)" \
     "show: --json has bob's id, name, email, is_active true"
+# --- hostile names on the operator's terminal ------------------------------
+# An email valid by Django's rules can hold ESC, BEL, a backslash and a TAB
+# in its quoted local part; an old import (put in directly here) a bidi
+# override or a C1 control in a name.  The human-readable output escapes
+# them visibly (\xHH, \uHHHH, \t, a doubled backslash); --json stays exact.
+HOSTILE=$'"\e[1A\e[2K\e]0;pwned\a\\\t"@example.com'
+req POST register "$(jq -cn --arg e "$HOSTILE" --arg p "$PW" \
+    '{username: "hostile", email: $e, password: $p}')"
+check_status 201 "terminal: setup: register accepts an email with ESC, BEL, \\ and TAB quoted (Django's rules)"
+hostile_id=$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username = 'hostile'")
+# (stored lowercased, as register stores every email)
+HOSTILE_SHOWN='"\x1b[1a\x1b[2k\x1b]0;pwned\x07\\\t"@example.com'
+sqlite3 "$AUTH_DB" "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES (char(8238) || 'admin', 'rlo-admin', 'rlo@example.com', 'rlo@example.com', '!', 1, 0), ('ad' || char(155) || 'min', 'c1-admin', 'c1@example.com', 'c1@example.com', '!', 1, 0)"
+# raw_controls TEXT: TEXT holds ESC, BEL, a C1 control or a bidi control.
+raw_controls() {
+	printf '%s' "$1" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' ||
+	    printf '%s' "$1" | grep -q $'\u202e\|\u009b'
+}
+ctl user list
+check "terminal: user list writes no ESC, BEL, C1 or bidi control ($(printf '%s' "$ctl_out" | od -An -c | grep -m1 '033\|007' | head -c 100))" \
+    eval '[ "$ctl_rc" = 0 ] && ! raw_controls "$ctl_out"'
+check "terminal: user list: every line still has six tab-separated fields" \
+    eval '[ -z "$(printf "%s\n" "$ctl_out" | awk -F"\t" "NF != 6")" ]'
+want_eq "$hostile_id	hostile	$HOSTILE_SHOWN	yes" \
+    "$(printf '%s\n' "$ctl_out" | awk -F'\t' -v id="$hostile_id" '$1 == id' | cut -f1-4)" \
+    "terminal: user list shows the email escaped: $HOSTILE_SHOWN"
+check "terminal: user list shows the bidi override and the C1 control as \\u202eadmin and ad\\u009bmin" \
+    eval 'printf "%s\n" "$ctl_out" | grep -qF "	\\u202eadmin	" &&
+    printf "%s\n" "$ctl_out" | grep -qF "	ad\\u009bmin	"'
+ctl user show "id:$hostile_id"
+check "terminal: user show escapes the email too" \
+    eval '[ "$ctl_rc" = 0 ] && ! raw_controls "$ctl_out" && has_line "$ctl_out" "email: $HOSTILE_SHOWN"'
+ctl user show "id:$hostile_id" --json
+want_eq "$(sqlite3 "$AUTH_DB" "SELECT email FROM users WHERE id = $hostile_id")" \
+    "$(printf '%s' "$ctl_out" | jq -j .email)" \
+    "terminal: user show --json gives the email exactly (JSON escapes)"
+ctl user list --json
+want_eq "$(sqlite3 "$AUTH_DB" "SELECT username FROM users WHERE username_key = 'rlo-admin'")" \
+    "$(printf '%s' "$ctl_out" | jq -j '.[] | select(.email == "rlo@example.com") | .username')" \
+    "terminal: user list --json gives the bidi name exactly"
+ctl user show $'\e]0;pwned\a'
+check "terminal: a lookup that fails names the argument escaped (stderr: $ctl_err)" \
+    eval '[ "$ctl_rc" = 1 ] && [ "$ctl_err" = "authctl: no user \\x1b]0;pwned\\x07" ]'
+ctl user disable "id:$hostile_id"
+check "terminal: user disable says the name, nothing raw" \
+    eval '[ "$ctl_rc" = 0 ] && ! raw_controls "$ctl_out$ctl_err"'
+ctl user enable "id:$hostile_id"
+sqlite3 "$AUTH_DB" "DELETE FROM users WHERE username_key IN ('rlo-admin', 'c1-admin')"
+
 ctl user add neverin neverin@example.com <<<"$PW"
 never_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: neverin$/\1/p')
 ctl user show neverin

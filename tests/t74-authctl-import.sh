@@ -66,7 +66,16 @@ EXPECT=$(jq -c "[.[] | {id: .pk, username: .fields.username,
     "$FIX/users.json")
 # id<TAB>hash of every user of the fixture, by id.
 HASHES=$(jq -r 'sort_by(.pk)[] | "\(.pk)\t\(.fields.password)"' "$FIX/users.json")
-IMPORTED8='imported 8 users (1 inactive, 0 with an unusable password)'
+# costlier_note N MAX: what import-django adds when N imported hashes cost
+# more than AUTH_PBKDF2_ITERATIONS (lib.sh's 1000), the costliest MAX
+# (SPEC "POST login": timing tells them apart until they log in).
+costlier_note() {
+	printf '\nnote: %s user%s %s password hashes costlier than AUTH_PBKDF2_ITERATIONS=1000 (up to %s iterations): until each logs in and is re-hashed, a wrong password for them takes longer to refuse than a name that does not exist, which tells that they exist; AUTH_PBKDF2_ITERATIONS=%s closes that' \
+	    "$1" "$([ "$1" = 1 ] || echo s)" "$([ "$1" = 1 ] && echo has || echo have)" "$2" "$2"
+}
+# The fixture's users: 7 of the 8 hashes cost more than 1000, up to 600000.
+NOTE7=$(costlier_note 7 600000)
+IMPORTED8="imported 8 users (1 inactive, 0 with an unusable password)$NOTE7"
 
 # listed: user list --json, compacted, without tokens_revoked_until.
 listed() {
@@ -94,7 +103,7 @@ check "setup: the fixture has the 8 documented users" \
 start_server
 ctl import-django "$FIX/users.json"
 ctl_exit 0 "import users.json into an empty database: exit 0"
-check_out "$IMPORTED8" "import users.json: says 'imported 8 users (1 inactive, 0 with an unusable password)'"
+check_out "$IMPORTED8" "import users.json: says 'imported 8 users (1 inactive, 0 with an unusable password)' and notes the 7 hashes costlier than configured"
 want_eq "" "$ctl_err" "import users.json: nothing on stderr"
 check_count "$AUTH_DB" 8 "import users.json: 8 users in the database"
 want_eq "$EXPECT" "$(listed)" \
@@ -161,13 +170,15 @@ want_eq 1001 "$(claim "$access" .user_id)" "login: ZOË: user_id 1001"
 login 'Zoë' 'contrasena-🔑'
 check_401 "login: Zoë with the password's ñ written as n"
 
-## Re-hash on login: only a hash weaker than AUTH_PBKDF2_ITERATIONS.
+## Re-hash on login: a hash of any other cost than AUTH_PBKDF2_ITERATIONS
+## (SPEC "POST login", Django's must_update), costlier ones too.
 
-# lib.sh configures 1000 iterations: carol's 20000 and Zoë's 1000 stay.
+# lib.sh configures 1000 iterations: carol's 20000 (costlier, and so
+# slower to refuse than an unknown name) is replaced; Zoë's 1000 stays.
 u=carol.w-smith
-carol_hash=$(fixture .fields.password)
-want_eq "$carol_hash" "$(sql 'SELECT password FROM users WHERE id = 42')" \
-    "re-hash: carol's 20000-iteration hash is kept after a login with 1000 configured (not weaker)"
+h=$(sql 'SELECT password FROM users WHERE id = 42')
+check "re-hash: carol's 20000-iteration hash is replaced by pbkdf2_sha256\$1000\$ after a login with 1000 configured (costlier than configured)" \
+    eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$1000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
 u=Zoë
 want_eq "$(fixture .fields.password)" "$(sql 'SELECT password FROM users WHERE id = 1001')" \
     "re-hash: Zoë's 1000-iteration hash is kept after logins with 1000 configured (equal)"
@@ -176,7 +187,7 @@ start_server AUTH_PBKDF2_ITERATIONS=30000
 login carol.w-smith s3cret-carol
 check_status 200 "re-hash: carol logs in with 30000 configured"
 h=$(sql 'SELECT password FROM users WHERE id = 42')
-check "re-hash: carol's 20000-iteration hash is replaced by pbkdf2_sha256\$30000\$ (weaker than configured)" \
+check "re-hash: carol's 1000-iteration hash is replaced by pbkdf2_sha256\$30000\$ (weaker than configured)" \
     eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$30000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
 login carol.w-smith s3cret-carol
 check_status 200 "re-hash: carol logs in with the re-hashed password"
@@ -215,7 +226,7 @@ for f in users.csv users-pg.csv; do
 	use_db "${f%.csv}"
 	ctl import-django "$FIX/$f"
 	ctl_exit 0 "import $f into an empty database: exit 0"
-	check_out "$IMPORTED8" "import $f: says '$IMPORTED8'"
+	check_out "$IMPORTED8" "import $f: says 'imported 8 users ...' and the note"
 	want_eq "$EXPECT" "$(listed)" \
 	    "import $f: the same ids, usernames, emails, is_active, date_joined and last_login as users.json (to the second)"
 	want_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
@@ -272,7 +283,7 @@ check_count "$AUTH_DB" "no database" "import unsupported.json: nothing imported 
 
 ctl import-django --skip-unsupported "$FIX/unsupported.json"
 ctl_exit 0 "import --skip-unsupported unsupported.json: exit 0"
-check_out "imported 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes" \
+check_out "imported 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes$(costlier_note 3 600000)" \
     "import --skip-unsupported: says 5 imported, 2 with an unusable password, 10 left out"
 want_eq "10 11 12 90 91" "$(sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
     "import --skip-unsupported: only the pbkdf2_sha256 and unusable-password users (ids 10 11 12 90 91)"
@@ -311,17 +322,20 @@ check_401 "login: user_empty_password ('' password) cannot log in"
 use_db dry
 ctl import-django --dry-run "$FIX/users.json"
 ctl_exit 0 "import --dry-run users.json: exit 0"
-check_out 'would import 8 users (1 inactive, 0 with an unusable password)' \
+check_out "would import 8 users (1 inactive, 0 with an unusable password)$NOTE7" \
     "import --dry-run users.json: says 'would import 8 users (1 inactive, 0 with an unusable password)'"
 check_count "$AUTH_DB" "no database" "import --dry-run users.json: nothing imported, and no database made"
 ctl import-django --dry-run --skip-unsupported "$FIX/unsupported.json"
-check_out 'would import 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes' \
+check_out "would import 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes$(costlier_note 3 600000)" \
     "import --dry-run --skip-unsupported unsupported.json: says 'would import 5 users ...; left out 10'"
 check_count "$AUTH_DB" "no database" "import --dry-run --skip-unsupported: nothing imported, and no database made"
 ctl import-django --dry-run "$FIX/duplicate.json"
 ctl_exit 1 "import --dry-run duplicate.json: exit 1 (the duplicate is found)"
 check_err 'record 2: alice \(id 6\): the username is taken' \
     "import --dry-run duplicate.json: alice named"
+AUTH_PBKDF2_ITERATIONS=600000 ctl import-django --dry-run "$FIX/users.json"
+check_out "would import 8 users (1 inactive, 0 with an unusable password)" \
+    "import --dry-run with AUTH_PBKDF2_ITERATIONS=600000 (the costliest hash's): no note"
 ctl import-django "$FIX/users.json"
 ctl_exit 0 "import users.json after the dry runs: exit 0"
 check_count "$AUTH_DB" 8 "import users.json after the dry runs: 8 users"
@@ -414,6 +428,38 @@ bad hugepk.json 'record 1: (pk|id): ' "a JSON pk of 1e300 (record 1)"
 printf '[1, 2]\n' >"$T/numbers.json"
 bad numbers.json 'record 1: no "fields" object' "a JSON array of numbers"
 
+# SPEC "POST login": a hash of more than 5,000,000 iterations is refused
+# with a message (one login for it would cost more than any may).
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,pbkdf2_sha256\$5000001\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=,t,2020-01-01 00:00:00+00," >"$T/costly.csv"
+bad costly.csv 'line 3: password: a pbkdf2_sha256 hash of more than 5000000 iterations' \
+    "a hash of 5,000,001 iterations (line 3)"
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,pbkdf2_sha256\$100000000\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=,t,2020-01-01 00:00:00+00," >"$T/costly2.csv"
+bad costly2.csv 'line 3: password: a pbkdf2_sha256 hash of more than 5000000 iterations' \
+    "a hash of 100,000,000 iterations (line 3)"
+
+# Names that would deceive an operator's listing: C1 controls and bidi
+# controls are refused as C0 controls are; so is a name that is only
+# invisible characters (its key is empty: login never matches it).
+for name in $'\u202eadmin' $'ad\u009bmin' $'x\u2066y' $'\u3164\u3164\u3164'; do
+	jq -c --arg u "$name" '.[0:2] | .[1].fields.username = $u' "$FIX/users.json" >"$T/name.json"
+	bad name.json 'record 2: username: ' \
+	    "a username $(printf '%s' "$name" | od -An -tx1 | tr -d ' \n') (record 2)"
+done
+check_err 'record 2: username: empty, or only invisible characters' \
+    "malformed: the invisible name is said to be one"
+jq -c '.[0:2] | .[1].fields.email = "a\u202e@example.com"' "$FIX/users.json" >"$T/email.json"
+bad email.json 'record 2: email: .*control character' "an email with a bidi override (record 2)"
+
+# A bad field's value is said escaped: no raw byte reaches the terminal.
+printf '%s\n%s\n%s\n' "$HEAD" "$GOODROW" \
+    "2,bea,bea@example.com,$HASH,"$'"\e]0;pwned\a\e[2J"'",2020-01-01 00:00:00+00," >"$T/esc.csv"
+bad esc.csv 'line 3: is_active: "\\x1b\]0;pwned\\x07\\x1b\[2J" is no boolean' \
+    "an is_active of ESC ] 0;pwned BEL ESC [2J (line 3), said escaped"
+check "malformed: ...and stderr holds no ESC or BEL" \
+    eval '! printf "%s" "$ctl_err" | LC_ALL=C grep -q $'"'"'[\x07\x1b]'"'"
+
 ctl import-django "$T/no-such-file.json"
 ctl_exit 1 "malformed: a nonexistent file: exit 1"
 check_err "^authctl: .*no-such-file\\.json: No such file or directory" \
@@ -490,7 +536,7 @@ for _ in $(seq 200); do
 done
 ctl import-django "$FIX/users.json"
 ctl_exit 0 "live: import users.json while registrations run: exit 0"
-check_out "$IMPORTED8" "live: import users.json: '$IMPORTED8'"
+check_out "$IMPORTED8" "live: import users.json: 'imported 8 users ...' and the note"
 ctl import-django "$T/bulk.csv"
 ctl_exit 0 "live: import 2000 more users while registrations run: exit 0"
 wait "$loop"

@@ -457,7 +457,8 @@ check_ctl "stats: users: 3" test "$(stat_of users)" = 3
 check_ctl "stats: active_users: 3" test "$(stat_of active_users)" = 3
 check_ctl "stats: attempt_rows as in the table ($(attempt_rows))" \
     test "$(stat_of attempt_rows)" = "$(attempt_rows)" -a "$(attempt_rows)" -ge 1
-check_ctl "stats: schema_version: 2" test "$(stat_of schema_version)" = 2
+check_ctl "stats: schema_version: $SCHEMA_VERSION" \
+    test "$(stat_of schema_version)" = "$SCHEMA_VERSION"
 check_ctl "stats: wal_bytes is the -wal file's size ($wal_now)" \
     test "$(stat_of wal_bytes)" = "$wal_now"
 check_ctl "stats: db_bytes is page_count * page_size" \
@@ -488,7 +489,8 @@ for k in users active_users attempt_rows db_bytes wal_bytes schema_version; do
 	    test "$(jq -r ".$k" <<<"$ctl_out" 2>&1)" = \
 	    "$(printf '%s\n' "$text" | sed -n "s/^$k: //p")"
 done
-check_ctl "stats --json: schema_version 2" test "$(jq -r .schema_version <<<"$ctl_out")" = 2
+check_ctl "stats --json: schema_version $SCHEMA_VERSION" \
+    test "$(jq -r .schema_version <<<"$ctl_out")" = "$SCHEMA_VERSION"
 ctl stats --bogus
 ctl_exit 2 "stats: an unknown option is bad usage (exit 2)"
 
@@ -499,7 +501,7 @@ ctl_exit 0 "check: a fresh database is ok (exit 0)"
 check_ctl "check: every line starts with ok" \
     eval '[ -n "$ctl_out" ] && ! printf "%s\n" "$ctl_out" | grep -qv "^ok"'
 check_ctl "check: integrity, schema version and the database's mode are reported" \
-    eval 'out_has "integrity: ok" && out_has "schema version 2" && out_has "$AUTH_DB: mode 0600"'
+    eval 'out_has "integrity: ok" && out_has "schema version $SCHEMA_VERSION" && out_has "$AUTH_DB: mode 0600"'
 check_ctl "check: a key from AUTH_JWT_SECRET is reported by its length" \
     out_has "signing key from AUTH_JWT_SECRET: ${#SECRET} bytes"
 no_key "check: the AUTH_JWT_SECRET key is not printed" "$(text_hex "$SECRET")"
@@ -573,15 +575,31 @@ sqlite3 "$AUTH_DB" "DELETE FROM settings WHERE name = 'jwt_secret'"
 export AUTH_JWT_SECRET=$SECRET
 stop_server
 
+# The users: a hash above the 5,000,000 iterations any login may cost
+# (from before that rule) never verifies, and check says so; a hash
+# costlier than configured is told apart by timing until its next login.
+sqlite3 "$AUTH_DB" "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES ('costly', 'costly', 'costly@example.com', 'costly@example.com', 'pbkdf2_sha256\$5000001\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=', 1, 0)"
+ctl check
+ctl_exit 1 "check: a hash of 5,000,001 iterations is a problem (exit 1)"
+check_ctl "check: ...its PROBLEM line says it never verifies and what to do" \
+    eval 'problem_names "1 user has password hashes of more than 5000000 iterations, which never verify: authctl user passwd gives them a new one"'
+sqlite3 "$AUTH_DB" "UPDATE users SET password = 'pbkdf2_sha256\$3000\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=' WHERE username_key = 'costly'"
+ctl check
+check_ctl "check: a hash of 3000 iterations where 1000 are configured is a problem, with what to set" \
+    eval '[ "$ctl_rc" = 1 ] && problem_names "1 user has password hashes costlier than AUTH_PBKDF2_ITERATIONS=1000 (up to 3000 iterations)" && out_has "AUTH_PBKDF2_ITERATIONS=3000 closes that"'
+AUTH_PBKDF2_ITERATIONS=3000 ctl check
+ctl_exit 0 "check: ...and none with AUTH_PBKDF2_ITERATIONS=3000 (exit 0)"
+sqlite3 "$AUTH_DB" "DELETE FROM users WHERE username_key = 'costly'"
+
 # A schema newer than authctl's.
 sqlite3 "$AUTH_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-cp "$AUTH_DB" "$T/v3.db"
-chmod 600 "$T/v3.db"
-sqlite3 "$T/v3.db" "PRAGMA user_version = 3"
-sum=$(md5sum <"$T/v3.db")
-AUTH_DB=$T/v3.db ctl check
+cp "$AUTH_DB" "$T/newer.db"
+chmod 600 "$T/newer.db"
+sqlite3 "$T/newer.db" "PRAGMA user_version = $((SCHEMA_VERSION + 1))"
+sum=$(md5sum <"$T/newer.db")
+AUTH_DB=$T/newer.db ctl check
 ctl_exit 1 "check: a schema version newer than authctl's fails (exit 1)"
-check "check: ...and the file is left as it was" test "$(md5sum <"$T/v3.db")" = "$sum"
+check "check: ...and the file is left as it was" test "$(md5sum <"$T/newer.db")" = "$sum"
 
 # A corrupted copy: bytes overwritten in the middle.
 sqlite3 "$AUTH_DB" "VACUUM INTO '$T/bad.db'"
@@ -654,21 +672,77 @@ ctl stats
 check_ctl "busy: stats afterwards counts every registration" \
     test "$(stat_of users)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM users")"
 
-# --- the key file's mode ------------------------------------------------------
+# --- the key file's mode and owner --------------------------------------------
 
+# key_check FILE: authctl check with the key from FILE; $key_line is its
+# line about FILE.
+key_check() {
+	env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$1" "$AUTHCTL" check \
+	    >"$T/ctl.out" 2>"$T/ctl.err"
+	ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
+	key_line=$(printf '%s\n' "$ctl_out" | grep -F -- "$1: mode")
+}
+# key_has TEXT: the key file's line holds TEXT.
+key_has() {
+	case $key_line in *"$1"*) return 0 ;; esac
+	return 1
+}
+# key_is LINE DESC: the key file's line is exactly LINE.
+key_is() {
+	want_eq "$1" "$key_line" "$2"
+}
+ME=$(id -un)
+GROUP=$(stat -c %G "$T/jwt.key")
 chmod 644 "$T/jwt.key"
-env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
-    >"$T/ctl.out" 2>"$T/ctl.err"
-ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
+key_check "$T/jwt.key"
 ctl_exit 1 "check: a key file others may read (0644) is a problem (exit 1)"
-check_ctl "check: ...on a PROBLEM line naming the file" \
-    eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM $T/jwt.key: mode 0644"'
+key_is "PROBLEM $T/jwt.key: mode 0644, owner $ME, group $GROUP (group $GROUP and others may read the signing key: chmod 600)" \
+    "check: ...on a PROBLEM line naming the group and others"
+chmod 640 "$T/jwt.key"
+key_check "$T/jwt.key"
+ctl_exit 1 "check: a key file its group may read (0640) is a problem (exit 1)"
+key_is "PROBLEM $T/jwt.key: mode 0640, owner $ME, group $GROUP (group $GROUP may read the signing key: chmod 600)" \
+    "check: ...on a PROBLEM line naming the group, not others"
 chmod 600 "$T/jwt.key"
-env -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key" "$AUTHCTL" check \
-    >"$T/ctl.out" 2>"$T/ctl.err"
-ctl_rc=$? ctl_out=$(cat "$T/ctl.out") ctl_err=$(cat "$T/ctl.err")
-ctl_exit 0 "check: the key file at 0600 is ok (exit 0)"
-check_ctl "check: ...on an ok line" \
-    eval 'printf "%s\n" "$ctl_out" | grep -q "^ok .*$T/jwt.key: mode 0600"'
+key_check "$T/jwt.key"
+ctl_exit 0 "check: the key file at 0600, owned by the database's owner, is ok (exit 0)"
+key_is "ok      $T/jwt.key: mode 0600, owner $ME" "check: ...on an ok line naming its owner"
+chmod 400 "$T/jwt.key"
+key_check "$T/jwt.key"
+ctl_exit 0 "check: 0400 is ok too (exit 0)"
+chmod 600 "$T/jwt.key"
+
+# A key file of another user than the database's (whose user the web
+# server runs as): unprivileged, a file of root's that all may read
+# (/etc/os-release) stands in for it; as root, chown makes each case.
+if [ "$(id -u)" != 0 ]; then
+	key_check /etc/os-release
+	ctl_exit 1 "check: a key file owned by root, not by the database's owner ($ME), is a problem (exit 1)"
+	check_ctl "check: ...on a PROBLEM line naming its owner" \
+	    key_has "PROBLEM /etc/os-release: mode 0644, owner root"
+	check_ctl "check: ...which says the web server, running as $ME, should own it" \
+	    key_has "the web server, running as $ME (the database's owner), should own it: chown $ME, then chmod 600)"
+else
+	cp "$T/jwt.key" "$T/root.key"
+	chown root:nogroup "$T/root.key"
+	chmod 640 "$T/root.key"
+	key_check "$T/root.key"
+	key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key: chmod 600)" \
+	    "check (root): 0640 root:nogroup, the database root's: the group is named"
+	chown nobody "$AUTH_DB"*
+	key_check "$T/root.key"
+	key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key; the web server, running as nobody (the database's owner), should own it: chown nobody, then chmod 600)" \
+	    "check (root): 0640 root:nogroup, the database nobody's: chown nobody, then chmod 600"
+	chmod 600 "$T/root.key"
+	key_check "$T/root.key"
+	ctl_exit 1 "check (root): 0600 root's, the database nobody's, is a problem (exit 1)"
+	key_is "PROBLEM $T/root.key: mode 0600, owner root (the web server, running as nobody (the database's owner), cannot read it: chown nobody)" \
+	    "check (root): ...the web server cannot read it: chown nobody"
+	chown nobody "$T/root.key"
+	key_check "$T/root.key"
+	key_is "ok      $T/root.key: mode 0600, owner nobody" \
+	    "check (root): 0600 owned by the database's owner is ok"
+	chown 0 "$AUTH_DB"*
+fi
 
 finish

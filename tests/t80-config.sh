@@ -101,6 +101,11 @@ check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS=' 1000'" "AUTH_PBKDF2_I
 check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS='1000 '" "AUTH_PBKDF2_ITERATIONS=1000 "
 check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS=0x100" AUTH_PBKDF2_ITERATIONS=0x100
 check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS=+1000" AUTH_PBKDF2_ITERATIONS=+1000
+# SPEC "POST login": 5,000,000 iterations at most, everywhere.
+check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS=5000001 (above 5,000,000)" \
+    AUTH_PBKDF2_ITERATIONS=5000001
+check_500 AUTH_PBKDF2_ITERATIONS "AUTH_PBKDF2_ITERATIONS=100000000" \
+    AUTH_PBKDF2_ITERATIONS=100000000
 check_500 AUTH_RATE_LIMIT "AUTH_RATE_LIMIT=2" AUTH_RATE_LIMIT=2
 check_500 AUTH_RATE_LIMIT "AUTH_RATE_LIMIT=yes" AUTH_RATE_LIMIT=yes
 check_500 AUTH_RATE_WINDOW "AUTH_RATE_WINDOW= (empty)" AUTH_RATE_WINDOW=
@@ -128,6 +133,19 @@ KEY=k3y-0f-f0rty-bytes-f0r-the-test-0123456
 printf '%s\n' "$KEY" >"$T/jwt.key"
 check_500 AUTH_JWT_SECRET "both AUTH_JWT_SECRET and AUTH_JWT_SECRET_FILE set" \
     AUTH_JWT_SECRET_FILE="$T/jwt.key"
+# A name this version does not know is an error too (SPEC: a typo would
+# otherwise leave the limiter on unnoticed); AUTH_TYPE is the server's.
+check_500 AUTH_RATE_LIMTI "AUTH_RATE_LIMTI=0 (a typo)" AUTH_RATE_LIMTI=0
+check_500 AUTH_PBKDF2_ITERATION "AUTH_PBKDF2_ITERATION=1000 (a typo)" \
+    AUTH_PBKDF2_ITERATION=1000
+check_500 AUTH_ "AUTH_= (no name)" AUTH_=
+check_500 AUTH_DB_PATH "AUTH_DB_PATH (not ours)" AUTH_DB_PATH=/tmp/x.db
+check "config: the unknown name is said as a name, not as a setting that failed ($(head -c 200 "$T/err"))" \
+    grep -q '^conf: AUTH_DB_PATH: not a setting this version knows' "$T/err"
+fresh
+cgi register "$REG" $'AUTH_RATE_\e]0;x\a=1'
+check "config: an unknown name with control bytes is logged without them ($(od -An -c "$T/err" | head -c 120))" \
+    eval '[ "$status" = 500 ] && ! LC_ALL=C grep -q "$(printf "[\001-\010\033\177]")" "$T/err" && grep -q "AUTH_RATE_?]0;x?" "$T/err"'
 
 for ep in login refresh me; do
 	case $ep in
@@ -172,7 +190,18 @@ check_status 201 "config: AUTH_PBKDF2_ITERATIONS=1234 is valid"
 check "config: AUTH_PBKDF2_ITERATIONS=1234 is the cost of new hashes" \
     test "$(sqlite3 -readonly "$AUTH_DB" "SELECT password FROM users WHERE username = '$u'" | cut -d'$' -f1,2)" = 'pbkdf2_sha256$1234'
 
-for setting in AUTH_RATE_LIMIT=0 AUTH_RATE_LIMIT=1 AUTH_RATE_WINDOW=1 \
+AUTH_RATE_LIMTI=0 ctl stats
+check "config: authctl refuses an unknown AUTH_* name too: exit 1, the name said ($(ctl_got))" \
+    eval '[ "$ctl_rc" = 1 ] && grep -q "^conf: AUTH_RATE_LIMTI: not a setting" <<<"$ctl_err"'
+AUTH_PBKDF2_ITERATIONS=5000001 ctl stats
+check "config: authctl refuses AUTH_PBKDF2_ITERATIONS=5000001: exit 1 ($(ctl_got))" \
+    eval '[ "$ctl_rc" = 1 ] && grep -q "^conf: AUTH_PBKDF2_ITERATIONS" <<<"$ctl_err"'
+
+fresh
+cgi register "$REG" AUTH_PBKDF2_ITERATIONS=5000000
+check_status 201 "config: AUTH_PBKDF2_ITERATIONS=5000000 (the most) is valid"
+
+for setting in AUTH_TYPE=Basic AUTH_RATE_LIMIT=0 AUTH_RATE_LIMIT=1 AUTH_RATE_WINDOW=1 \
     AUTH_RATE_WINDOW=86400 AUTH_RATE_LOGIN=1000000 AUTH_MIN_PASSWORD_ENTROPY=0 \
     AUTH_MIN_PASSWORD_ENTROPY=10 AUTH_TRUSTED_PROXIES=127.0.0.1 \
     AUTH_TRUSTED_PROXIES=127.0.0.0/8,10.0.0.0/8,::1,2001:db8::/32 \

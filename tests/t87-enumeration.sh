@@ -233,6 +233,37 @@ within unknown-name quarter-cost
 check "login: self-check: a quarter-cost hash is told apart (spread $(ms "$spread"), margin $(ms "$margin"))" \
     eval '! within unknown-name quarter-cost'
 
+# A hash costlier than configured (Django 5.2's 1,000,000 iterations
+# imported where 600,000 are configured) makes a wrong password slower
+# than an unknown name's dummy hash: told apart, until the next login
+# re-hashes it at the configured cost (SPEC "POST login": a count that
+# differs in either direction), after which the refusals take the same
+# time.  authctl check says how many such users there are meanwhile.
+COSTLY=$((ITER * 2))
+cgi register "{\"username\":\"costly\",\"email\":\"costly@example.com\",\"password\":\"$PW\"}" \
+    AUTH_PBKDF2_ITERATIONS=$COSTLY
+check_status 201 "login: setup: a user whose hash costs twice the configured ($COSTLY iterations)"
+AUTH_PBKDF2_ITERATIONS=$ITER ctl check
+check "login: authctl check names the 1 user with a hash costlier than configured, and what to set ($(ctl_got))" \
+    eval '[ "$ctl_rc" = 1 ] && grep -q "^PROBLEM 1 user has password hashes costlier than AUTH_PBKDF2_ITERATIONS=$ITER (up to $COSTLY iterations).*AUTH_PBKDF2_ITERATIONS=$COSTLY closes that" <<<"$ctl_out"'
+defcase costly-wrong login "{\"username\":\"costly\",\"password\":\"$WRONG\"}" "$L"
+defcase costly-right login "{\"username\":\"costly\",\"password\":\"$PW\"}" "$L"
+measure unknown-name costly-wrong
+report "login: before its next login" unknown-name costly-wrong
+check "login: self-check: before its next login the costlier hash is told apart (spread $(ms "$spread"), margin $(ms "$margin"))" \
+    eval '! within unknown-name costly-wrong'
+run_case costly-right "$T/cgiout"
+parse_cgi
+check_status 200 "login: the user with the costlier hash logs in"
+check "login: ...and the hash is re-hashed at the configured $ITER iterations" \
+    eval 'sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username_key = '"'costly'"'" | grep -q "^pbkdf2_sha256\\\$$ITER\\\$"'
+timing_check "login after the re-hash" unknown-name costly-wrong
+check "login: after the re-hash its refusals are byte-identical to an unknown name's" \
+    same_output unknown-name costly-wrong
+AUTH_PBKDF2_ITERATIONS=$ITER ctl check
+check "login: authctl check no longer names a costlier hash ($(ctl_got))" \
+    eval '! grep -q costlier <<<"$ctl_out$ctl_err"'
+
 # --- b. me and refresh -------------------------------------------------------
 
 ids=()

@@ -11,7 +11,8 @@
  * to one (U+0130 to two); text_strip() leaves nothing to strip; and what
  * register stores can be logged in with: the key login computes from the
  * typed username or email, and from the stored one, is the key register
- * stored (SPEC "POST register" 2, 5 and 6, "POST login").  policy_check()
+ * stored (names.c: SPEC "POST register" 2, 4-6, "POST login"), and a
+ * username's key is its own key.  policy_check()
  * runs on what the schema lets through and answers NULL or one of SPEC's
  * messages; everything answers the same twice.
  */
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "names.h"
 #include "policy.h"
 #include "text.h"
 #include "valid.h"
@@ -105,62 +107,36 @@ text(const char *s)
 	return 1;
 }
 
-/* A copy of s stripped, NUL-terminated. */
-static char *
-stripped(const char *s)
-{
-	size_t	 start, n = text_strip(s, &start);
-	char	*t;
-
-	if ((t = strndup(s + start, n)) == NULL)
-		fuzz_fail("out of memory");
-	return t;
-}
-
-/* email_key() of auth.c: lowered as register stores it, then folded. */
-static char *
-email_key(const char *s)
-{
-	char	*lower, *key;
-
-	lower = must(text_lower(s, strlen(s)), "text_lower", s);
-	key = must(text_fold(lower, strlen(lower)), "text_fold", lower);
-	free(lower);
-	return key;
-}
-
 /*
- * Register's username (stripped, NFKC) under its key, and what login
- * looks up for the same typed text and for the stored name.  Returns the
- * stored username (the caller frees it), or NULL if register refuses it.
+ * Register's username (names_stored) under its key, and what login looks
+ * up for the same typed text and for the stored name: one key, never
+ * refused for valid UTF-8.  Returns the stored username (the caller frees
+ * it), or NULL if register refuses it (invalid, or an empty key).
  */
 static char *
 username(const char *typed)
 {
-	char	*st = stripped(typed), *name, *key, *login, *again;
+	char	*name, *key, *login;
 	int	 ok;
 
-	name = must(text_nfkc(st, strlen(st)), "text_nfkc", st);
-	ok = valid_username(name);
-	if (ok != valid_username(name))
+	name = must(names_stored(NAMES_USERNAME, typed), "names_stored",
+	    typed);
+	key = must(names_key(NAMES_USERNAME, name), "names_key", name);
+	ok = valid_username(name) && *key != '\0';
+	if (valid_username(name) != valid_username(name))
 		fuzz_fail("valid_username: not the same twice");
 	/* With an "@" login looks the text up as an email (SPEC). */
-	if (ok && strchr(st, '@') == NULL) {
-		key = must(text_fold(name, strlen(name)), "text_fold", name);
-		login = must(text_fold(st, strlen(st)), "text_fold", st);
+	if (ok && strchr(typed, '@') == NULL) {
+		login = must(names_key(NAMES_USERNAME, typed), "names_key",
+		    typed);
 		same(key, login, "username key of register and of login",
 		    typed);
 		free(login);
-		again = stripped(name);
-		login = must(text_fold(again, strlen(again)), "text_fold",
-		    again);
-		same(key, login, "username key of register and of login with "
-		    "the stored name", typed);
-		free(again);
+		login = must(names_key(NAMES_USERNAME, key), "names_key", key);
+		same(key, login, "the username key twice", typed);
 		free(login);
-		free(key);
 	}
-	free(st);
+	free(key);
 	if (!ok) {
 		free(name);
 		return NULL;
@@ -172,29 +148,22 @@ username(const char *typed)
 static char *
 email(const char *typed)
 {
-	char	*st = stripped(typed), *mail, *key, *login, *again;
+	char	*mail, *key, *login;
 	int	 ok;
 
-	mail = must(text_lower(st, strlen(st)), "text_lower", st);
+	mail = must(names_stored(NAMES_EMAIL, typed), "names_stored", typed);
 	ok = valid_email(mail);
 	if (ok != valid_email(mail))
 		fuzz_fail("valid_email: not the same twice");
 	if (ok && strrchr(mail, '@') == NULL)
 		fuzz_fail("valid_email: \"%s\" has no @", mail);
 	if (ok) {
-		key = email_key(mail);
-		login = email_key(st);
+		key = must(names_key(NAMES_EMAIL, mail), "names_key", mail);
+		login = must(names_key(NAMES_EMAIL, typed), "names_key", typed);
 		same(key, login, "email key of register and of login", typed);
-		free(login);
-		again = stripped(mail);
-		login = email_key(again);
-		same(key, login, "email key of register and of login with the "
-		    "stored email", typed);
-		free(again);
 		free(login);
 		free(key);
 	}
-	free(st);
 	if (!ok) {
 		free(mail);
 		return NULL;

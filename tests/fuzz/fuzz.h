@@ -14,7 +14,7 @@
 #include "serve.h"
 
 /*
- * The signing key of /work/shared/vectors.json (tests/vectors.json), so
+ * The signing key of tests/vectors.json, so
  * that the simplejwt vectors in the seed corpora verify in the harnesses.
  */
 #define FUZZ_KEY \

@@ -1,6 +1,6 @@
 /*
  * jwt.c: RFC 7515 appendix A.1, tokens made by PyJWT for simplejwt
- * (../shared/vectors.json), our own tokens, and one test per attack.
+ * (tests/vectors.json), our own tokens, and one test per attack.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,22 +242,29 @@ test_attacks(void)
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
 	    "\"nbf\":1764000101,\"user_id\":5}") == JWT_NOT_YET);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"nbf\":1764000100,\"user_id\":5}") == JWT_OK);
+	    "\"nbf\":1764000100,\"jti\":\"j\",\"user_id\":5}") == JWT_OK);
 	ASSERT(forged(HS, "{\"exp\":4102444800,\"user_id\":5}") ==
 	    JWT_WRONG_TYPE);
-	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800}") ==
-	    JWT_BAD_USER);
+	/* token_type compared whole: no prefix or extension of "access" */
+	ASSERT(forged(HS, "{\"token_type\":\"\",\"exp\":4102444800,"
+	    "\"jti\":\"j\",\"user_id\":5}") == JWT_WRONG_TYPE);
+	ASSERT(forged(HS, "{\"token_type\":\"acc\",\"exp\":4102444800,"
+	    "\"jti\":\"j\",\"user_id\":5}") == JWT_WRONG_TYPE);
+	ASSERT(forged(HS, "{\"token_type\":\"accessx\",\"exp\":4102444800,"
+	    "\"jti\":\"j\",\"user_id\":5}") == JWT_WRONG_TYPE);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":\"5\"}") == JWT_BAD_USER);
+	    "\"jti\":\"j\"}") == JWT_BAD_USER);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":5.5}") == JWT_BAD_USER);
+	    "\"jti\":\"j\",\"user_id\":\"5\"}") == JWT_BAD_USER);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":1e30}") == JWT_BAD_USER);
-	/* beyond 2^53 a double cannot say which user is meant */
+	    "\"jti\":\"j\",\"user_id\":5.5}") == JWT_BAD_USER);
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":9007199254740993}") == JWT_BAD_USER);
+	    "\"jti\":\"j\",\"user_id\":1e30}") == JWT_BAD_USER);
+	/* read as written: beyond 2^53 too, where a double is not exact */
 	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":9007199254740991}") == JWT_OK);
+	    "\"jti\":\"j\",\"user_id\":9007199254740993}") == JWT_OK);
+	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
+	    "\"jti\":\"j\",\"user_id\":9007199254740991}") == JWT_OK);
 	/* a bad escape would make cJSON end the string early */
 	ASSERT(forged(HS, "{\"token_type\":\"access\\uZZZZjunk\","
 	    "\"exp\":4102444800,\"user_id\":5}") == JWT_MALFORMED);
@@ -266,7 +273,71 @@ test_attacks(void)
 	/* order, whitespace and extra claims do not matter */
 	ASSERT(forged("{ \"typ\" : \"JWT\", \"alg\" : \"HS256\", \"kid\": 1 }",
 	    "{ \"user_id\": 5, \"exp\": 4102444800, \"token_type\": \"access\","
-	    " \"scope\": [\"x\"] }") == JWT_OK);
+	    " \"scope\": [\"x\"], \"jti\" : \"j\" }") == JWT_OK);
+}
+
+/* A claims payload with these members after token_type and exp. */
+#define EDGE(rest) "{\"token_type\":\"access\",\"exp\":4102444800," rest "}"
+
+/* The token edges of SPEC "Tokens" that a valid signature could carry. */
+static void
+test_edges(void)
+{
+	char		 tok[4096];
+	long long	 id = 0;
+
+	/* times: finite, within 64-bit seconds */
+	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":1e400,"
+	    "\"jti\":\"j\",\"user_id\":5}") == JWT_EXPIRED);
+	ASSERT(forged(HS, "{\"token_type\":\"access\",\"exp\":1e19,"
+	    "\"jti\":\"j\",\"user_id\":5}") == JWT_EXPIRED);
+	ASSERT(forged(HS, EDGE("\"iat\":-1e400,\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_NOT_YET);
+	ASSERT(forged(HS, EDGE("\"nbf\":-1e400,\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_NOT_YET);
+	ASSERT(forged(HS, EDGE("\"iat\":-1e19,\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_NOT_YET);
+	ASSERT(forged(HS, EDGE("\"iat\":1764000000,\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_OK);
+	/* jti: present, a non-empty string ("Token has no id") */
+	ASSERT(forged(HS, EDGE("\"user_id\":5")) == JWT_NO_ID);
+	ASSERT(forged(HS, EDGE("\"jti\":\"\",\"user_id\":5")) == JWT_NO_ID);
+	ASSERT(forged(HS, EDGE("\"jti\":5,\"user_id\":5")) == JWT_NO_ID);
+	ASSERT(forged(HS, EDGE("\"jti\":null,\"user_id\":5")) == JWT_NO_ID);
+	/* user_id: an integer literal as written, within 64 bits */
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":0.99999999999999999999"))
+	    == JWT_BAD_USER);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":1e0")) == JWT_BAD_USER);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":1.0")) == JWT_BAD_USER);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":5E0")) == JWT_BAD_USER);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":9223372036854775808"))
+	    == JWT_BAD_USER);
+	forge(HS, EDGE("\"jti\":\"j\",\"user_id\":9223372036854775807"), KEY, tok,
+	    sizeof(tok));
+	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_OK &&
+	    id == 9223372036854775807LL);
+	forge(HS, EDGE("\"jti\":\"j\",\"user_id\":-9223372036854775808"), KEY,
+	    tok, sizeof(tok));
+	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_OK &&
+	    id == (-9223372036854775807LL - 1));
+	/* the last of duplicate keys counts, escaped keys included */
+	forge(HS, EDGE("\"jti\":\"j\",\"user_id\":1e0,\"user_id\":7"), KEY,
+	    tok, sizeof(tok));
+	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_OK && id == 7);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":7,\"user_id\":1e0"))
+	    == JWT_BAD_USER);
+	ASSERT(forged(HS, EDGE("\"jti\":\"j\",\"user_id\":7,\"user\\u005fid\":1e0"))
+	    == JWT_BAD_USER);
+	/* values before it that hold the scanner's delimiters */
+	forge(HS, "{ \"a\" : {\"b\": [1, \"x\\\"}],\"]}, \"token_type\":\"access\","
+	    "\"exp\":4102444800,\"jti\":\"j\",\"user_id\" :\t42 }", KEY, tok,
+	    sizeof(tok));
+	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_OK && id == 42);
+	/* no byte-order mark before the header or the payload JSON */
+	ASSERT(forged("\xef\xbb\xbf" HS, EDGE("\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_MALFORMED);
+	ASSERT(forged(HS, "\xef\xbb\xbf" EDGE("\"jti\":\"j\",\"user_id\":5"))
+	    == JWT_MALFORMED);
 }
 
 /* fuzz-jwt found cJSON rounding ids from 2^52 up (tests/fuzz/regress/jwt). */
@@ -306,12 +377,13 @@ test_claims(void)
 	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
 	    &c) == JWT_OK && c.user_id == 7 && c.has_iat && c.iat == NOW);
 	forge(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"user_id\":5}", KEY, tok, sizeof(tok));
+	    "\"jti\":\"j\",\"user_id\":5}", KEY, tok, sizeof(tok));
 	c.has_iat = 1;
 	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
 	    &c) == JWT_OK && c.user_id == 5 && !c.has_iat);
 	forge(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"
-	    "\"iat\":1764000000.5,\"user_id\":5}", KEY, tok, sizeof(tok));
+	    "\"iat\":1764000000.5,\"jti\":\"j\",\"user_id\":5}", KEY, tok,
+	    sizeof(tok));
 	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
 	    &c) == JWT_OK && c.has_iat && c.iat == 1764000000.5);
 }
@@ -324,6 +396,7 @@ main(void)
 	test_sign();
 	test_attacks();
 	test_large_ids();
+	test_edges();
 	test_claims();
 	return unit_done("test-jwt");
 }

@@ -1,7 +1,8 @@
 /*
- * pw.c: hashes made by Django's own hasher (../shared/vectors.json) verify,
+ * pw.c: hashes made by Django's own hasher (tests/vectors.json) verify,
  * ours have Django's shape and verify, malformed stored hashes are refused.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "pw.h"
@@ -103,6 +104,96 @@ test_usable(void)
 	    PW_MISMATCH && it == 10000);
 }
 
+/*
+ * Every byte of the derived key is compared: a stored hash whose key
+ * differs from the password's in one bit of one byte (the 1st, 9th, 17th,
+ * 32nd) refuses the password it was made from.
+ */
+static void
+test_every_byte(void)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	/*
+	 * Character of the 44-character key and the bit of its 6 that hold
+	 * the lowest bit of key byte 0, 8, 16 and 31 (the last character
+	 * before "=" holds byte 31's low 4 bits above two zero bits).
+	 */
+	static const struct {
+		size_t	 pos;
+		int	 bit;
+	} flip[] = { { 1, 0x10 }, { 11, 0x01 }, { 22, 0x04 }, { 42, 0x04 } };
+	char		 h[PW_HASH_MAX], bad[PW_HASH_MAX], *key;
+	const char	*c;
+	unsigned long	 it;
+	size_t		 i;
+
+	ASSERT(pw_hash("s3cure!Pass", 11, 1000, h) == 0);
+	ASSERT(pw_verify("s3cure!Pass", 11, h, &it) == PW_OK);
+	for (i = 0; i < sizeof(flip) / sizeof(flip[0]); i++) {
+		memcpy(bad, h, sizeof(bad));
+		key = strrchr(bad, '$') + 1;
+		ASSERT(strlen(key) == 44 && key[43] == '=');
+		c = strchr(b64, key[flip[i].pos]);
+		ASSERT(c != NULL);
+		if (c == NULL)
+			continue;
+		key[flip[i].pos] = b64[(c - b64) ^ flip[i].bit];
+		ASSERT(pw_usable(bad));
+		ASSERT(pw_verify("s3cure!Pass", 11, bad, &it) == PW_MISMATCH &&
+		    it == 1000);
+	}
+}
+
+/*
+ * A cheap stored hash (AUTH_PBKDF2_ITERATIONS below Django's old floor of
+ * 1000, or an import) checks the password like any other.
+ */
+static void
+test_low_counts(void)
+{
+	static const unsigned long counts[] = { 1, 2, 500, 999 };
+	char		 h[PW_HASH_MAX];
+	unsigned long	 it;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		ASSERT(pw_hash("s3cure!Pass", 11, counts[i], h) == 0);
+		ASSERT(pw_verify("s3cure!Pass", 11, h, &it) == PW_OK &&
+		    it == counts[i]);
+		ASSERT(pw_verify("wrong-password", 14, h, &it) == PW_MISMATCH &&
+		    it == counts[i]);
+		ASSERT(pw_verify("s3cure!Pas", 10, h, &it) == PW_MISMATCH);
+	}
+}
+
+/*
+ * SPEC "POST login": no count above 5,000,000 is accepted: such a stored
+ * hash never verifies (refused before hashing: this test would take a
+ * minute otherwise), and pw_iterations says it is above the cap.
+ */
+static void
+test_cap(void)
+{
+	static const char key[] = "$713P6a4S8qgiEX0W6mX8QM"
+	    "$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=";
+	char		 h[256];
+	unsigned long	 it = 1;
+
+	snprintf(h, sizeof(h), "pbkdf2_sha256$5000001%s", key);
+	ASSERT(pw_verify("x", 1, h, &it) == PW_UNUSABLE && it == 0);
+	ASSERT(!pw_usable(h));
+	ASSERT(pw_iterations(h) == PW_ITERATIONS_MAX + 1);
+	snprintf(h, sizeof(h), "pbkdf2_sha256$100000000000000000000000%s", key);
+	ASSERT(pw_verify("x", 1, h, &it) == PW_UNUSABLE && it == 0);
+	ASSERT(pw_iterations(h) == PW_ITERATIONS_MAX + 1);
+	snprintf(h, sizeof(h), "pbkdf2_sha256$5000000%s", key);
+	ASSERT(pw_usable(h) && pw_iterations(h) == 5000000);
+	ASSERT(pw_iterations("pbkdf2_sha256$1000") == 0);
+	ASSERT(pw_iterations("argon2$1000$a$b") == 0);
+	ASSERT(pw_iterations("pbkdf2_sha256$01000$a$b") == 0);
+}
+
 int
 main(void)
 {
@@ -110,5 +201,8 @@ main(void)
 	test_hash();
 	test_unusable();
 	test_usable();
+	test_every_byte();
+	test_low_counts();
+	test_cap();
 	return unit_done("test-pw");
 }

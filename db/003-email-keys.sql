@@ -1,0 +1,8 @@
+-- Migration 3: one address, one key (SPEC "POST register" 6).  An email's
+-- unique key was its NFKC case fold; it is now the local part case-folded
+-- and the domain in IDNA ASCII form after UTS #46 mapping, so that
+-- u@bücher.de and u@xn--bcher-kva.de are one address.  The keys are
+-- rebuilt by db.c (rekey_emails) right after this file, in the same
+-- transaction, with the function register uses: SQL has no IDNA.  Two
+-- accounts that now share a key keep their old keys and both stay;
+-- authctl check names them.
