@@ -169,6 +169,13 @@ install:
 asan:
 	$(MAKE) SANITIZE=1 test
 
+# Mutation testing (not part of make test, about 3 minutes): tests/mutate.sh
+# puts each of its realistic bugs into a copy of the tree, one at a time,
+# and runs the tests named for it, which must all fail (tests/README.md).
+# SERVER=... picks the web server; make mutate MUTANTS="NAME ..." runs some.
+mutate:
+	SERVER=$(SERVER) bash tests/mutate.sh $(MUTANTS)
+
 # The benchmark (not part of make test): bench/run.sh, a few minutes; the
 # table goes to bench/results.md and the chart to bench/latency.png.
 # BENCH_SECONDS=N sets the length of each wrk run (default 3), BENCH_ROUNDS
@@ -344,4 +351,4 @@ distclean: clean
 	rm -rf build
 
 .PHONY: all built-versions test asan bench run install deps cjson sqlite \
-	clean distclean clean-objs
+	clean distclean clean-objs mutate
