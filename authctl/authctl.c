@@ -4,6 +4,7 @@
  * so run it with the environment the web server gives them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "authctl.h"
 #include "crypto.h"
 #include "db.h"
+#include "num.h"
 #include "text.h"
 
 #define PASSWORD_MAX	4096	/* bytes of a password read from stdin */
@@ -204,16 +206,12 @@ ctl_costlier(char *buf, size_t len, long n, unsigned long max,
 int
 ctl_number(const char *s, long long min, long long max, long long *v)
 {
-	char		*end;
-	long long	 n;
+	unsigned long long n;
 
-	if (*s < '0' || *s > '9')
+	if (num_parse(s, strlen(s), (unsigned long long)max, &n) != NUM_OK ||
+	    n < (unsigned long long)min)
 		return -1;
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*v = n;
+	*v = (long long)n;
 	return 0;
 }
 
@@ -357,27 +355,19 @@ ctl_fail(const char *fmt, ...)
 }
 
 int
-ctl_refused(int status, const cJSON *out)
+ctl_refused(enum auth_verdict v, const char *why)
 {
-	const cJSON	*m = out != NULL ? cJSON_GetObjectItem(out, "message") :
-			    NULL, *errs, *e, *loc, *msg;
+	size_t	 len;
 
-	if (status == 503)
+	if (v == AUTH_UNAVAILABLE)
 		return ctl_fail("the database failed or stayed busy (see above)");
-	if (status == 500 || !cJSON_IsString(m))
+	if (v != AUTH_REFUSED)
 		return ctl_fail("failed (see above)");
-	errs = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "details"),
-	    "errors");
-	if (!cJSON_IsArray(errs))
-		return ctl_fail("%s", m->valuestring);
-	/* A 422: one line per field, named by the last part of its loc. */
-	cJSON_ArrayForEach(e, errs) {
-		loc = cJSON_GetObjectItem(e, "loc");
-		msg = cJSON_GetObjectItem(e, "msg");
-		loc = cJSON_IsArray(loc) ? cJSON_GetArrayItem(loc,
-		    cJSON_GetArraySize(loc) - 1) : NULL;
-		ctl_fail("%s: %s", cJSON_IsString(loc) ? loc->valuestring :
-		    "?", cJSON_IsString(msg) ? msg->valuestring : "?");
+	/* One line per reason, as the endpoint lists its 422's fields. */
+	while (*why != '\0') {
+		len = strcspn(why, "\n");
+		ctl_fail("%.*s", (int)len, why);
+		why += len + (why[len] == '\n');
 	}
 	return CTL_FAILED;
 }
@@ -410,16 +400,13 @@ ctl_print_json(cJSON *doc)
 int
 ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 {
-	char		*end;
 	long long	 id;
 	int		 found;
 
 	if (text_length(arg, strlen(arg)) < 0)
 		return ctl_fail("%s: not UTF-8", ctl_visible(arg));
 	if (strncmp(arg, "id:", 3) == 0) {
-		errno = 0;
-		id = strtoll(arg + 3, &end, 10);
-		if (arg[3] < '0' || arg[3] > '9' || errno != 0 || *end != '\0')
+		if (ctl_number(arg + 3, 0, LLONG_MAX, &id) == -1)
 			return ctl_fail("%s: not an id", ctl_visible(arg));
 		found = db_user_by_id(c->app.db, id, u);
 	} else {

@@ -8,7 +8,8 @@
 
 #include <cJSON.h>
 
-#include "serve.h"
+#include "app.h"
+#include "auth.h"
 
 #define CTL_OK		0
 #define CTL_FAILED	1	/* the operation failed (said on stderr) */
@@ -56,9 +57,10 @@ int	ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Say on stderr why an endpoint-rule operation (auth_add_user,
- * auth_set_password) answered status with body out; returns CTL_FAILED.
+ * auth_set_password) did not do it: its verdict v and reasons why (one
+ * per line); returns CTL_FAILED.
  */
-int	ctl_refused(int status, const cJSON *out);
+int	ctl_refused(enum auth_verdict v, const char *why);
 
 /*
  * s as it may be printed to the operator's terminal (text_visible: what

@@ -19,10 +19,11 @@
 #include "auth.h"
 #include "authctl.h"
 #include "db.h"
+#include "json.h"
+#include "num.h"
 #include "names.h"
 #include "pw.h"
 #include "text.h"
-#include "valid.h"
 
 #define FILE_MAX	(1L << 30)	/* bytes of an export */
 #define FIELD_MAX	65536		/* bytes of one CSV field */
@@ -125,12 +126,12 @@ fail:
 static int
 digits(const char **s, int n, int *v)
 {
-	*v = 0;
-	for (; n > 0; n--, (*s)++) {
-		if (**s < '0' || **s > '9')
-			return -1;
-		*v = *v * 10 + (**s - '0');
-	}
+	unsigned long long u;
+
+	if (num_parse(*s, (size_t)n, 9999, &u) != NUM_OK)
+		return -1;
+	*v = (int)u;
+	*s += n;
 	return 0;
 }
 
@@ -333,8 +334,8 @@ json_text(struct import *im, long i, const cJSON *o, const char *name,
 	if (v == NULL)
 		return NULL;
 	if (cJSON_IsString(v)) {
-		/* valid_json_text() marked each \u0000: cJSON would cut there. */
-		if (strchr(v->valuestring, VALID_NUL_MARK) == NULL)
+		/* json_check() marked each \u0000: cJSON would cut there. */
+		if (strchr(v->valuestring, JSON_NUL_MARK) == NULL)
 			return v->valuestring;
 		row_error(im, i, "%s: holds a NUL (\\u0000)", name);
 		return NULL;
@@ -365,7 +366,7 @@ read_json(struct import *im, char *text, size_t len)
 	long		 i = 0;
 	int		 before, j;
 
-	if (valid_json_text(text, len) == -1 ||
+	if (json_check(text, len) == -1 ||
 	    (doc = cJSON_ParseWithLength(text, len)) == NULL ||
 	    !cJSON_IsArray(doc)) {
 		cJSON_Delete(doc);
@@ -568,36 +569,31 @@ algorithm(const char *hash, char *buf, size_t n)
 static int
 insert(struct ctl *c, struct import *im, int *failed)
 {
-	static const char *const why[] = { NULL,
-	    "the username is taken (case-insensitively), in the database or "
-	    "earlier in the file",
-	    "the email is taken (case-insensitively), in the database or "
-	    "earlier in the file",
-	    "the id is taken, in the database or earlier in the file",
-	    "the id was a deleted user's (whose tokens must not come to name "
-	    "somebody else)" };
+	static const char *const why[] = {
+		[DB_TAKEN_USERNAME] = "the username is taken "
+		    "(case-insensitively), in the database or earlier in the file",
+		[DB_TAKEN_EMAIL] = "the email is taken (case-insensitively), in "
+		    "the database or earlier in the file",
+		[DB_TAKEN_ID] = "the id is taken, in the database or earlier "
+		    "in the file",
+		[DB_DELETED_ID] = "the id was a deleted user's (whose tokens "
+		    "must not come to name somebody else)",
+	};
 	struct row	*r;
+	enum db_taken	 taken;
 	size_t		 i;
-	int		 dups = 0, rc;
+	int		 dups = 0;
 
 	for (i = 0; i < im->n && !*failed; i++) {
 		r = &im->rows[i];
 		if (r->unsupported)
 			continue;
-		switch ((rc = db_user_import(c->app.db, &r->u, r->ukey,
-		    r->ekey))) {
-		case 0:
-			break;
-		case DB_TAKEN_USERNAME:
-		case DB_TAKEN_EMAIL:
-		case DB_TAKEN_ID:
-		case DB_DELETED_ID:
-			row_note(im, r, why[rc], "");
-			dups++;
-			break;
-		default:
+		if (db_user_import(c->app.db, &r->u, r->ukey, r->ekey,
+		    &taken) == -1)
 			*failed = 1;
-			break;
+		else if (taken != DB_FREE) {
+			row_note(im, r, why[taken], "");
+			dups++;
 		}
 	}
 	return dups;

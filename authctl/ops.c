@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#include "key.h"
 #include "names.h"
 #include "pw.h"
 
@@ -55,11 +56,11 @@ cmd_secret_rotate(struct ctl *c)
 	    until > now)
 		printf("the key in its grace until %s no longer verifies\n",
 		    ctl_time(until, t));
-	if (crypto_random(key, AUTH_KEY_BYTES) == -1) {
+	if (crypto_random(key, KEY_BYTES) == -1) {
 		crypto_cleanse(key, sizeof(key));
 		return ctl_fail("no random bytes (see above)");
 	}
-	rc = db_secret_rotate(c->app.db, key, AUTH_KEY_BYTES,
+	rc = db_secret_rotate(c->app.db, key, KEY_BYTES,
 	    c->grace > 0 ? now + c->grace : 0);
 	crypto_cleanse(key, sizeof(key));
 	if (rc == -1)
@@ -126,19 +127,45 @@ cmd_purge(struct ctl *c)
 	return CTL_OK;
 }
 
+/*
+ * The files SQLite keeps beside the database (its write-ahead log and the
+ * log's index), which the operator's checks and figures look at.
+ */
+static const char *const sidecars[] = { "-wal", "-shm" };
+
+/* The size of path + suffix, 0 if it does not exist, -1 (said) on error. */
+static long long
+file_size(const char *path, const char *suffix)
+{
+	char		 name[CONF_PATH_MAX + 8];
+	struct stat	 sb;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	if (stat(name, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		ctl_fail("%s: %s", ctl_visible(name), strerror(errno));
+		return -1;
+	}
+	return (long long)sb.st_size;
+}
+
 int
 cmd_stats(struct ctl *c)
 {
 	struct db_stats	 st;
+	long long	 wal;
 	cJSON		*o;
 
 	if (db_stats(c->app.db, &st) == -1)
 		return ctl_fail("stats failed (see above)");
+	if ((wal = file_size(c->app.cf.db_path, sidecars[0])) == -1)
+		return CTL_FAILED;
 	if (!c->json) {
 		printf("users: %lld\nactive_users: %lld\n"
 		    "attempt_rows: %lld\ndb_bytes: %lld\nwal_bytes: %lld\n"
 		    "schema_version: %d\n", st.users, st.active_users,
-		    st.attempts, st.db_bytes, st.wal_bytes, st.schema);
+		    st.attempts, st.bytes, wal, st.schema);
 		return CTL_OK;
 	}
 	if ((o = cJSON_CreateObject()) == NULL ||
@@ -147,9 +174,8 @@ cmd_stats(struct ctl *c)
 	    (double)st.active_users) == NULL ||
 	    cJSON_AddNumberToObject(o, "attempt_rows",
 	    (double)st.attempts) == NULL ||
-	    cJSON_AddNumberToObject(o, "db_bytes", (double)st.db_bytes) == NULL ||
-	    cJSON_AddNumberToObject(o, "wal_bytes",
-	    (double)st.wal_bytes) == NULL ||
+	    cJSON_AddNumberToObject(o, "db_bytes", (double)st.bytes) == NULL ||
+	    cJSON_AddNumberToObject(o, "wal_bytes", (double)wal) == NULL ||
 	    cJSON_AddNumberToObject(o, "schema_version", st.schema) == NULL) {
 		cJSON_Delete(o);
 		return ctl_fail("out of memory");
@@ -220,8 +246,8 @@ may_read(uid_t uid, const struct stat *sb)
 }
 
 /*
- * The user the web server runs as: the database's owner (README
- * "Deploying"), that is the owner of AUTH_DB, or of its directory while
+ * The user the web server runs as: the database's owner (corners-auth(8),
+ * FILES), that is the owner of AUTH_DB, or of its directory while
  * the file does not exist yet.  Returns 0, or -1 when neither can be seen.
  */
 static int
@@ -333,6 +359,95 @@ secret_file_mode(const struct conf *cf)
 		append(line, sizeof(line), " (%s: %s)", why, fix);
 	report(NULL, ok, line);
 	return !ok;
+}
+
+/* report() with printf's format; 1 for a problem, else 0. */
+static int
+finding(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+finding(int ok, const char *fmt, ...)
+{
+	char	 line[CONF_PATH_MAX + 256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	report(NULL, ok, line);
+	return !ok;
+}
+
+/* Who besides the owner may use a file of mode m, for a finding. */
+static const char *
+others(mode_t m)
+{
+	if ((m & 070) != 0 && (m & 007) != 0)
+		return "its group and others";
+	return (m & 070) != 0 ? "its group" : "others";
+}
+
+/*
+ * The database's files on disk: nobody else may write in its directory,
+ * and the file and its sidecars have no group or other permissions and
+ * belong to the directory's owner (the web server's user).  Returns the
+ * problems found.
+ */
+static int
+file_modes(const char *path)
+{
+	char		 dir[CONF_PATH_MAX], name[CONF_PATH_MAX + 8], *slash;
+	struct stat	 sb;
+	uid_t		 owner = 0, dir_owner = (uid_t)-1;
+	size_t		 i;
+	int		 problems = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';	/* "/auth.db": "/" */
+	if (stat(dir, &sb) == -1)
+		problems += finding(0, "%s: %s", dir, strerror(errno));
+	else {
+		dir_owner = sb.st_uid;
+		problems += finding((sb.st_mode & 002) == 0 ||
+		    (sb.st_mode & S_ISVTX), "%s: directory mode %04o%s", dir,
+		    (unsigned)(sb.st_mode & 07777), (sb.st_mode & 002) == 0 ||
+		    (sb.st_mode & S_ISVTX) ? "" : " (anybody may replace the "
+		    "database: chmod o-w)");
+	}
+	for (i = 0; i <= sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path,
+		    i == 0 ? "" : sidecars[i - 1]);
+		if (stat(name, &sb) == -1) {
+			if (errno != ENOENT)
+				problems += finding(0, "%s: %s", name,
+				    strerror(errno));
+			continue;
+		}
+		if (i == 0) {
+			owner = sb.st_uid;
+			if (dir_owner != (uid_t)-1 && owner != dir_owner)
+				problems += finding(0, "%s: owner uid %u, but "
+				    "its directory's is %u (made by another "
+				    "user than the web server's?)", name,
+				    (unsigned)owner, (unsigned)dir_owner);
+		}
+		if ((sb.st_mode & 077) == 0)
+			finding(1, "%s: mode %04o", name,
+			    (unsigned)(sb.st_mode & 07777));
+		else
+			problems += finding(0, "%s: mode %04o (%s may read or "
+			    "write it: chmod 600)", name,
+			    (unsigned)(sb.st_mode & 07777), others(sb.st_mode));
+		if (sb.st_uid != owner)
+			problems += finding(0, "%s: owner uid %u, but the "
+			    "database's is %u (the web server may not open it: "
+			    "chown)", name, (unsigned)sb.st_uid,
+			    (unsigned)owner);
+	}
+	return problems;
 }
 
 /* What check finds in the users, one at a time (audit_user). */
@@ -455,8 +570,10 @@ cmd_check(struct ctl *c)
 
 	/* The settings passed app_init, or authctl would not be here. */
 	report(NULL, 1, "settings (AUTH_*)");
-	if ((problems = db_check(c->app.db, report, NULL)) == -1 ||
-	    (found = audit_users(c)) == -1)
+	if ((problems = db_check(c->app.db, report, NULL)) == -1)
+		return ctl_fail("the checks could not run (see above)");
+	problems += file_modes(c->app.cf.db_path);
+	if ((found = audit_users(c)) == -1)
 		return ctl_fail("the checks could not run (see above)");
 	problems += found;
 	if (var != NULL) {

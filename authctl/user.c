@@ -10,48 +10,18 @@
 
 #include "auth.h"
 #include "authctl.h"
-#include "crypto.h"
 #include "db.h"
 #include "text.h"
-
-/* A body for the endpoints' schema check: {name: value, ...}, n pairs. */
-static cJSON *
-body(const char *const *names, const char *const *values, int n)
-{
-	cJSON	*o = cJSON_CreateObject();
-	int	 i;
-
-	for (i = 0; o != NULL && i < n; i++)
-		if (cJSON_AddStringToObject(o, names[i], values[i]) == NULL) {
-			cJSON_Delete(o);
-			o = NULL;
-		}
-	if (o == NULL)
-		ctl_fail("out of memory");
-	return o;
-}
-
-/* Wipe the password in a body of body()'s, then free it. */
-static void
-body_free(cJSON *in)
-{
-	cJSON	*pw = cJSON_GetObjectItem(in, "password");
-
-	if (cJSON_IsString(pw))
-		crypto_cleanse(pw->valuestring, strlen(pw->valuestring));
-	cJSON_Delete(in);
-}
 
 int
 cmd_user_add(struct ctl *c)
 {
-	static const char *const names[] = { "username", "email", "password" };
-	const char	*values[3];
+	struct account	 a;
 	struct user	 u;
-	cJSON		*in, *out = NULL;
-	char		*pw;
+	enum auth_verdict v;
+	char		*pw, why[AUTH_WHY_MAX];
 	long long	 id = 0;
-	int		 st, i;
+	int		 i;
 
 	for (i = 0; i < 2; i++)
 		if (text_length(c->args[i], strlen(c->args[i])) < 0)
@@ -59,21 +29,13 @@ cmd_user_add(struct ctl *c)
 			    ctl_visible(c->args[i]));
 	if ((pw = ctl_password()) == NULL)
 		return CTL_FAILED;
-	values[0] = c->args[0];
-	values[1] = c->args[1];
-	values[2] = pw;
-	if ((in = body(names, values, 3)) == NULL) {
-		ctl_password_free(pw);
-		return CTL_FAILED;
-	}
-	st = auth_add_user(&c->app, in, &id, &out);
-	body_free(in);
+	a.username = c->args[0];
+	a.email = c->args[1];
+	a.password = pw;
+	v = auth_add_user(&c->app, &a, &id, why);
 	ctl_password_free(pw);
-	if (st != 201) {
-		st = ctl_refused(st, out);
-		cJSON_Delete(out);
-		return st;
-	}
+	if (v != AUTH_DONE)
+		return ctl_refused(v, why);
 	/* The name as stored (stripped, NFKC), which is the one to log in with. */
 	if (db_user_by_id(c->app.db, id, &u) == 1)
 		printf("user %lld created: %s\n", id, ctl_visible(u.username));
@@ -192,32 +154,25 @@ cmd_user_show(struct ctl *c)
 int
 cmd_user_passwd(struct ctl *c)
 {
-	static const char *const names[] = { "password" };
 	struct user	 u;
-	cJSON		*in = NULL, *out = NULL;
-	char		*pw = NULL;
+	enum auth_verdict v;
+	char		*pw, why[AUTH_WHY_MAX];
 	long long	 revoked = 0;
-	int		 rc, st;
+	int		 rc;
 
 	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
 		return rc;
-	rc = CTL_FAILED;
-	if ((pw = ctl_password()) != NULL &&
-	    (in = body(names, (const char *const *)&pw, 1)) != NULL) {
-		st = auth_set_password(&c->app, &u, in, &revoked, &out);
-		if (st != 200)
-			rc = ctl_refused(st, out);
-		else {
-			ctl_next_second(revoked);
-			printf("password of %s (id %lld) changed; tokens issued "
-			    "before now are revoked\n", ctl_visible(u.username),
-			    u.id);
-			rc = CTL_OK;
-		}
+	if ((pw = ctl_password()) == NULL)
+		rc = CTL_FAILED;
+	else if ((v = auth_set_password(&c->app, &u, pw, &revoked, why)) !=
+	    AUTH_DONE)
+		rc = ctl_refused(v, why);
+	else {
+		ctl_next_second(revoked);
+		printf("password of %s (id %lld) changed; tokens issued "
+		    "before now are revoked\n", ctl_visible(u.username), u.id);
 	}
 	ctl_password_free(pw);
-	body_free(in);
-	cJSON_Delete(out);
 	db_user_free(&u);
 	return rc;
 }

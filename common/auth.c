@@ -1,5 +1,5 @@
 /*
- * What each endpoint does, as SPEC.md says it, one function per endpoint.
+ * What each endpoint does, as SPEC says it, one function per endpoint.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +10,11 @@
 #include <cJSON.h>
 
 #include "auth.h"
+#include "cgi.h"
 #include "crypto.h"
 #include "db.h"
 #include "jwt.h"
+#include "key.h"
 #include "names.h"
 #include "policy.h"
 #include "pw.h"
@@ -22,56 +24,6 @@
 #include "valid.h"
 
 #define TOKEN_MAX	1024	/* room for a token we sign */
-
-/* The key tokens are signed with: the configured one, else the database's. */
-struct key {
-	const unsigned char	*key;
-	size_t			 len;
-	unsigned char		 stored[CONF_SECRET_MAX];
-};
-
-/*
- * SPEC "Configuration": with no secret configured, one is generated on
- * first use and kept in the database.  Returns 200, 503 when storage
- * fails, or 500 when no random bytes could be had.
- */
-static int
-load_key(struct db *db, const struct conf *cf, struct key *k)
-{
-	unsigned char	 fresh[AUTH_KEY_BYTES];
-	int		 rc, tries;
-
-	memset(k, 0, sizeof(*k));
-	if (cf->secretlen > 0) {
-		k->key = cf->secret;
-		k->len = cf->secretlen;
-		return 200;
-	}
-	for (tries = 0; tries < 2; tries++) {
-		k->len = sizeof(k->stored);
-		if ((rc = db_secret_get(db, k->stored, &k->len)) == -1)
-			return 503;
-		if (rc == 1) {
-			k->key = k->stored;
-			return 200;
-		}
-		/* None yet: offer one; a concurrent first request may win. */
-		if (crypto_random(fresh, sizeof(fresh)) == -1)
-			return 500;
-		rc = db_secret_put(db, fresh, sizeof(fresh));
-		crypto_cleanse(fresh, sizeof(fresh));
-		if (rc == -1)
-			return 503;
-	}
-	fprintf(stderr, "auth: the stored signing key did not appear\n");
-	return 503;
-}
-
-static void
-key_free(struct key *k)
-{
-	crypto_cleanse(k->stored, sizeof(k->stored));
-}
 
 /* A 400 or 401 body: {"message": msg, "details": null}. */
 static int
@@ -110,27 +62,6 @@ tokens(const struct key *k, const struct conf *cf, long long id,
 }
 
 /*
- * Verify token under the signing key that authctl secret rotate --grace
- * replaced, while its grace lasts: sets *v.  Returns 200, or 503.
- */
-static int
-verify_previous(struct db *db, const char *token, enum jwt_type type,
-    long long now, struct jwt_claims *c, enum jwt_verdict *v)
-{
-	unsigned char	 key[CONF_SECRET_MAX];
-	size_t		 len = sizeof(key);
-	long long	 until = 0;
-	int		 found;
-
-	if ((found = db_secret_previous(db, key, &len, &until)) == -1)
-		return 503;
-	if (found == 1 && now < until)
-		*v = jwt_verify(token, strlen(token), key, len, type, now, c);
-	crypto_cleanse(key, sizeof(key));
-	return 200;
-}
-
-/*
  * Verify a token of type under k and find its user, who must exist, be
  * active, and not have had the token revoked.  Returns 200 with u filled,
  * 401 for any refusal, 503 on storage failure.  The caller frees u.
@@ -144,9 +75,7 @@ token_user(struct db *db, const struct key *k, const char *token,
 	int		 found;
 
 	memset(u, 0, sizeof(*u));
-	v = jwt_verify(token, strlen(token), k->key, k->len, type, now, &c);
-	if (v == JWT_BAD_SIG && k->key == k->stored &&
-	    verify_previous(db, token, type, now, &c, &v) != 200)
+	if (key_verify(db, k, token, type, now, &c, &v) != 200)
 		return 503;
 	if (v != JWT_OK)
 		return 401;
@@ -164,89 +93,92 @@ token_user(struct db *db, const struct key *k, const char *token,
 	return 200;
 }
 
+#define MSG_EMAIL	"Provide a valid email address."
+#define MSG_USERNAME	"Enter a valid username. This value may contain " \
+			"only letters, numbers, and @/./+/-/_ characters."
+#define MSG_UTAKEN	"Username already exists."
+#define MSG_ETAKEN	"Email already exists."
+
 /*
- * SPEC "POST register" 2-8 for the values v of the checked body: with k,
- * signing the tokens of the new user into *out (201); without (authctl
- * user add), only creating it (201, *out NULL).  *id is set on 201.
+ * SPEC "POST register" 2-8 for account a, whose lengths have passed: with
+ * k, the signing key is loaded first, so that no account is created that
+ * could not be given its tokens.  Returns AUTH_DONE with *id set,
+ * AUTH_REFUSED with *why (register's 400 message), or AUTH_UNAVAILABLE /
+ * AUTH_FAILED (storage, or anything else; logged).
  */
-static int
-create_user(struct db *db, const struct conf *cf, const char *const v[3],
-    long long now, struct key *k, long long *id, cJSON **out)
+static enum auth_verdict
+create_user(struct db *db, const struct conf *cf, const struct account *a,
+    long long now, struct key *k, long long *id, const char **why)
 {
 	struct slot	 slot = { -1 };
 	struct user	 u, other;
+	enum auth_verdict v = AUTH_FAILED;
+	enum db_taken	 taken;
 	char		*username = NULL, *email = NULL;
 	char		*ukey = NULL, *ekey = NULL;
 	char		 hash[PW_HASH_MAX];
-	const char	*msg;
-	int		 st = 500, found;
+	int		 found, st;
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
 	/* 2: the stored forms, and the keys under which they are unique. */
-	if ((username = names_stored(NAMES_USERNAME, v[0])) == NULL ||
-	    (email = names_stored(NAMES_EMAIL, v[1])) == NULL ||
+	if ((username = names_stored(NAMES_USERNAME, a->username)) == NULL ||
+	    (email = names_stored(NAMES_EMAIL, a->email)) == NULL ||
 	    (ukey = names_key(NAMES_USERNAME, username)) == NULL ||
 	    (ekey = names_key(NAMES_EMAIL, email)) == NULL) {
 		fprintf(stderr, "register: out of memory\n");
 		goto out;
 	}
+	v = AUTH_REFUSED;
 	if (!valid_email(email)) {					/* 3 */
-		st = fail(400, "Provide a valid email address.", out);
+		*why = MSG_EMAIL;
 		goto out;
 	}
 	/* 4: an empty key is a name of invisible characters only. */
 	if (!valid_username(username) || *ukey == '\0') {
-		st = fail(400, "Enter a valid username. This value may "
-		    "contain only letters, numbers, and @/./+/-/_ characters.",
-		    out);
+		*why = MSG_USERNAME;
 		goto out;
 	}
 	if ((found = db_user_by_key(db, 0, ukey, &other)) != 0) {	/* 5 */
 		db_user_free(&other);
-		st = found == 1 ? fail(400, "Username already exists.", out) :
-		    503;
+		*why = MSG_UTAKEN;
+		v = found == 1 ? AUTH_REFUSED : AUTH_UNAVAILABLE;
 		goto out;
 	}
 	if ((found = db_user_by_key(db, 1, ekey, &other)) != 0) {	/* 6 */
 		db_user_free(&other);
-		st = found == 1 ? fail(400, "Email already exists.", out) : 503;
+		*why = MSG_ETAKEN;
+		v = found == 1 ? AUTH_REFUSED : AUTH_UNAVAILABLE;
 		goto out;
 	}
+	v = AUTH_FAILED;
 	if (policy_ready() == -1)	/* libzxcvbn missing: logged */
 		goto out;
-	if ((msg = policy_check(v[2], username, email,			/* 7 */
+	if ((*why = policy_check(a->password, username, email,		/* 7 */
 	    cf->min_entropy)) != NULL) {
-		st = fail(400, msg, out);
+		v = AUTH_REFUSED;
 		goto out;
 	}
-	/*
-	 * 8: the key first, so no account is created that could not be given
-	 * its tokens; the slow hash outside any transaction; then one INSERT.
-	 */
-	if ((k != NULL && (st = load_key(db, cf, k)) != 200) ||
-	    (st = slot_take(cf, &slot)) != 200)
+	/* 8: the slow hash outside any transaction; then one INSERT. */
+	if ((k != NULL && (st = key_load(db, cf, k)) != 200) ||
+	    (st = slot_take(cf, &slot)) != 200) {
+		v = st == 503 ? AUTH_UNAVAILABLE : AUTH_FAILED;
 		goto out;
-	st = 500;
-	if (pw_hash(v[2], strlen(v[2]), cf->iterations, hash) == -1)
+	}
+	if (pw_hash(a->password, strlen(a->password), cf->iterations,
+	    hash) == -1)
 		goto out;
 	slot_give(&slot);
 	u.username = username;
 	u.email = email;
 	u.password = hash;
-	switch (db_user_add(db, &u, ukey, ekey, now, id)) {
-	case 0:
-		st = k != NULL ? tokens(k, cf, *id, now, 1, 201, out) : 201;
-		break;
-	case DB_TAKEN_USERNAME:	/* a concurrent registration won */
-		st = fail(400, "Username already exists.", out);
-		break;
-	case DB_TAKEN_EMAIL:
-		st = fail(400, "Email already exists.", out);
-		break;
-	default:
-		st = 503;
-		break;
+	if (db_user_add(db, &u, ukey, ekey, now, id, &taken) == -1)
+		v = AUTH_UNAVAILABLE;
+	else if (taken == DB_FREE)
+		v = AUTH_DONE;
+	else {		/* a concurrent registration won */
+		*why = taken == DB_TAKEN_USERNAME ? MSG_UTAKEN : MSG_ETAKEN;
+		v = AUTH_REFUSED;
 	}
 out:
 	slot_give(&slot);
@@ -255,7 +187,7 @@ out:
 	free(email);
 	free(ukey);
 	free(ekey);
-	return st;
+	return v;
 }
 
 /* The schema of POST register's body (SPEC "POST register"). */
@@ -264,13 +196,30 @@ static const struct field register_fields[] = {
 	{ "email", 3, 254 },
 	{ "password", 8, 128 },
 };
+static const struct field password_field = { "password", 8, 128 };
+
+/* An auth_verdict as the endpoint's status: 400 with why's body, 503, 500. */
+static int
+status_of(enum auth_verdict v, const char *why, cJSON **out)
+{
+	switch (v) {
+	case AUTH_REFUSED:
+		return fail(400, why, out);
+	case AUTH_UNAVAILABLE:
+		return 503;
+	default:
+		return 500;
+	}
+}
 
 int
 auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
-	const char	*v[3];
+	const char	*v[3], *why = NULL;
+	struct account	 a;
 	struct db	*db;
 	struct key	 k;
+	enum auth_verdict verdict;
 	long long	 now = time(NULL), id;
 	int		 st;
 
@@ -279,66 +228,94 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		return st;
 	if ((db = app_db(app)) == NULL)
 		return 503;
-	if ((st = rate_hit(db, &app->cf, RATE_REGISTER, rq, now, out)) == 200)
-		st = create_user(db, &app->cf, v, now, &k, &id, out);
+	if ((st = rate_hit(db, &app->cf, RATE_REGISTER, rq, now, out)) != 200)
+		return st;
+	a.username = v[0];
+	a.email = v[1];
+	a.password = v[2];
+	verdict = create_user(db, &app->cf, &a, now, &k, &id, &why);
+	st = verdict == AUTH_DONE ? tokens(&k, &app->cf, id, now, 1, 201, out) :
+	    status_of(verdict, why, out);
 	key_free(&k);
 	return st;
 }
 
-int
-auth_add_user(struct app *app, const cJSON *in, long long *id, cJSON **out)
+/*
+ * The fields of f (n of them) with their values vals against their
+ * lengths, as valid_body would judge a body: each failing one a line
+ * "name: message" in why (whysz bytes).  Returns 0 if all pass, else -1.
+ */
+static int
+lengths(const struct field *f, const char *const *vals, size_t n,
+    char *why, size_t whysz)
 {
-	const char	*v[3];
-	struct db	*db;
-	int		 st;
+	char	 msg[128];
+	size_t	 i, used = 0;
+	int	 w;
 
-	if ((st = valid_body(in, register_fields, 3, v, out)) != 200)
-		return st;
-	if ((db = app_db(app)) == NULL)
-		return 503;
-	return create_user(db, &app->cf, v, time(NULL), NULL, id, out);
+	why[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (valid_string(vals[i], &f[i], msg, sizeof(msg)) == 0)
+			continue;
+		w = snprintf(why + used, whysz - used, "%s%s: %s",
+		    used > 0 ? "\n" : "", f[i].name, msg);
+		if (w > 0 && (size_t)w < whysz - used)
+			used += (size_t)w;
+	}
+	return used > 0 ? -1 : 0;
 }
 
-int
-auth_set_password(struct app *app, const struct user *u, const cJSON *in,
-    long long *revoked, cJSON **out)
+enum auth_verdict
+auth_add_user(struct app *app, const struct account *a, long long *id,
+    char why[AUTH_WHY_MAX])
 {
-	static const struct field fields[] = {
-		{ "password", 8, 128 },
-	};
-	const char	*v[1], *msg;
+	const char	*vals[3] = { a->username, a->email, a->password };
+	const char	*msg = NULL;
 	struct db	*db;
-	char		 hash[PW_HASH_MAX];
-	int		 st;
+	enum auth_verdict v;
 
-	if ((st = valid_body(in, fields, 1, v, out)) != 200)
-		return st;
+	if (lengths(register_fields, vals, 3, why, AUTH_WHY_MAX) == -1)
+		return AUTH_REFUSED;
 	if ((db = app_db(app)) == NULL)
-		return 503;
+		return AUTH_UNAVAILABLE;
+	v = create_user(db, &app->cf, a, time(NULL), NULL, id, &msg);
+	snprintf(why, AUTH_WHY_MAX, "%s", msg != NULL ? msg : "");
+	return v;
+}
+
+enum auth_verdict
+auth_set_password(struct app *app, const struct user *u, const char *password,
+    long long *revoked, char why[AUTH_WHY_MAX])
+{
+	const char	*msg;
+	struct db	*db;
+	enum auth_verdict v;
+	char		 hash[PW_HASH_MAX];
+	int		 rc;
+
+	if (lengths(&password_field, &password, 1, why, AUTH_WHY_MAX) == -1)
+		return AUTH_REFUSED;
+	if ((db = app_db(app)) == NULL)
+		return AUTH_UNAVAILABLE;
 	if (policy_ready() == -1)
-		return 500;
-	if ((msg = policy_check(v[0], u->username, u->email,
-	    app->cf.min_entropy)) != NULL)
-		return fail(400, msg, out);
-	if (pw_hash(v[0], strlen(v[0]), app->cf.iterations, hash) == -1)
-		return 500;
+		return AUTH_FAILED;
+	if ((msg = policy_check(password, u->username, u->email,
+	    app->cf.min_entropy)) != NULL) {
+		snprintf(why, AUTH_WHY_MAX, "%s", msg);
+		return AUTH_REFUSED;
+	}
+	if (pw_hash(password, strlen(password), app->cf.iterations, hash) == -1)
+		return AUTH_FAILED;
 	/*
 	 * Revoking up to the current second: authctl then waits for the next
 	 * one, so that tokens issued after it returns are not caught.
 	 */
-	switch (db_user_password(db, u->id, hash, revoked)) {
-	case 1:
-		st = 200;
-		break;
-	case 0:
-		st = fail(404, "No such user.", out);
-		break;
-	default:
-		st = 503;
-		break;
-	}
+	rc = db_user_password(db, u->id, hash, revoked);
 	crypto_cleanse(hash, sizeof(hash));
-	return st;
+	v = rc == 1 ? AUTH_DONE : rc == 0 ? AUTH_REFUSED : AUTH_UNAVAILABLE;
+	if (rc == 0)
+		snprintf(why, AUTH_WHY_MAX, "no such user");
+	return v;
 }
 
 int
@@ -396,7 +373,7 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		st = fail(401, "Invalid credentials.", out);
 		goto out;
 	}
-	if ((st = load_key(db, cf, &k)) != 200)
+	if ((st = key_load(db, cf, &k)) != 200)
 		goto out;
 	/*
 	 * A hash of another cost than configured is replaced while we know
@@ -463,7 +440,7 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
-	    (st = load_key(db, cf, &k)) != 200)
+	    (st = key_load(db, cf, &k)) != 200)
 		goto out;
 	st = token_user(db, &k, v[0], JWT_REFRESH, now, &u);
 	if (st == 401)
@@ -511,7 +488,7 @@ auth_me(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		return 401;
 	if ((db = app_db(app)) == NULL)
 		return 503;
-	if ((st = load_key(db, cf, &k)) != 200 ||
+	if ((st = key_load(db, cf, &k)) != 200 ||
 	    (st = token_user(db, &k, token, JWT_ACCESS, time(NULL), &u)) != 200)
 		goto out;
 	if ((*out = cJSON_CreateObject()) == NULL ||

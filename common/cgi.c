@@ -19,6 +19,9 @@
 
 #include "cgi.h"
 #include "crypto.h"
+#include "json.h"
+#include "num.h"
+#include "text.h"
 
 /*
  * Apache's mod_cgid writes the whole request body to the program before it
@@ -29,8 +32,6 @@
  * it sees the answer).
  */
 #define DRAIN_MAX	(1024 * 1024)
-#include "text.h"
-#include "valid.h"
 
 /*
  * CONTENT_LENGTH as digits only; -1 when it is anything else, LLONG_MAX
@@ -39,19 +40,18 @@
 static long long
 content_length(const char *s)
 {
-	long long	 n = 0;
+	unsigned long long n;
 
 	if (s == NULL || *s == '\0')
 		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (n > DRAIN_MAX)	/* already too big: stop growing */
-			n = LLONG_MAX;
-		else
-			n = n * 10 + (*s - '0');
+	switch (num_parse(s, strlen(s), DRAIN_MAX, &n)) {
+	case NUM_OK:
+		return (long long)n;
+	case NUM_BIG:
+		return LLONG_MAX;
+	default:
+		return -1;
 	}
-	return n;
 }
 
 /*
@@ -207,7 +207,7 @@ cgi_read_json(struct req *rq, cJSON **in)
 	 * (cJSON skips one UTF-8 byte order mark, as Python's json does.)
 	 */
 	if (memchr(text, '\0', len) != NULL || text_length(text, len) < 0 ||
-	    valid_json_text(text, len) == -1)
+	    json_check(text, len) == -1)
 		return 400;
 	*in = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
 	if (*in == NULL)

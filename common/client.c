@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "num.h"
 
 #define JUNK_MAX	64	/* how much of a non-address is kept */
 
@@ -102,11 +103,10 @@ is_trusted(const struct cidr *p, size_t n, const struct addr *a)
 int
 client_parse_proxies(const char *list, struct cidr *out, size_t max)
 {
-	const char	*p = list, *slash, *end;
+	const char	*p = list, *slash, *end, *stop;
 	struct addr	 a;
-	size_t		 n = 0, len;
-	char		*stop;
-	long		 bits;
+	size_t		 n = 0, len, digits;
+	unsigned long long bits;
 	int		 maxbits;
 
 	while (*p != '\0') {
@@ -118,14 +118,14 @@ client_parse_proxies(const char *list, struct cidr *out, size_t max)
 		    &a) == -1)
 			return -1;
 		maxbits = a.family == AF_INET ? 32 : 128;
-		bits = maxbits;
+		bits = (unsigned long long)maxbits;
 		if (slash != NULL) {
-			if (slash[1] < '0' || slash[1] > '9')
-				return -1;
-			bits = strtol(slash + 1, &stop, 10);
+			digits = strspn(slash + 1, "0123456789");
+			stop = slash + 1 + digits;
 			while (stop < end && (*stop == ' ' || *stop == '\t'))
 				stop++;
-			if (stop != end || bits > maxbits)
+			if (stop != end || num_parse(slash + 1, digits,
+			    (unsigned long long)maxbits, &bits) != NUM_OK)
 				return -1;
 		}
 		out[n].family = a.family;

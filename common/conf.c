@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "crypto.h"
+#include "num.h"
 #include "pw.h"
 
 #define DAY		86400LL
@@ -28,21 +29,20 @@ static int
 num(const char *name, long long def, long long min, long long max,
     long long *out)
 {
-	const char	*s = getenv(name), *p;
-	long long	 v = 0;
+	const char	*s = getenv(name);
+	unsigned long long v;
 
 	if (s == NULL) {
 		*out = def;
 		return 0;
 	}
-	for (p = s; *p >= '0' && *p <= '9' && v <= max; p++)
-		v = v * 10 + (*p - '0');
-	if (p == s || *p != '\0' || v < min || v > max) {
+	if (num_parse(s, strlen(s), (unsigned long long)max, &v) != NUM_OK ||
+	    v < (unsigned long long)min) {
 		fprintf(stderr, "conf: %s: \"%.32s\" is not an integer from "
 		    "%lld to %lld\n", name, s, min, max);
 		return -1;
 	}
-	*out = v;
+	*out = (long long)v;
 	return 0;
 }
 

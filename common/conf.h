@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "rate.h"
 
 #define CONF_SECRET_MIN	32	/* RFC 7518 3.2: an HS256 key of 256 bits */
 #define CONF_SECRET_MAX	4096
@@ -15,14 +16,6 @@
 #define CONF_PATH_MAX	4096
 #define CONF_SLOTS_MAX	1024
 #define CONF_SLOTS_CORES (-1)	/* AUTH_HASH_SLOTS unset: one per core */
-
-/* Attempt-counter scopes, indexing conf.rate_max. */
-enum rate_scope {
-	RATE_REGISTER,
-	RATE_LOGIN,
-	RATE_REFRESH,
-	RATE__MAX
-};
 
 struct conf {
 	char		 db_path[CONF_PATH_MAX];	/* AUTH_DB */

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "conf.h"
+#include "crypto.h"
 #include "db.h"
 #include "names.h"
 
@@ -315,7 +316,8 @@ db_begin(struct db *db)
 int
 db_end(struct db *db, int failed)
 {
-	return end(db, failed ? -1 : 0) == 0 ? 0 : -1;
+	/* end() returns what it was given after a rollback, -1 if COMMIT failed. */
+	return end(db, failed ? 1 : 0) == -1 ? -1 : 0;
 }
 
 static int
@@ -575,7 +577,7 @@ db_open(const char *path, int mode)
 	waiting(db, 1);
 	/*
 	 * SQLite's checkpoint when the last connection closes costs a CGI
-	 * write more than the rest of the request (PERFORMANCE.md); instead
+	 * write more than the rest of the request (bench/NOTES.md); instead
 	 * db_close truncates the WAL only once it holds WAL_KEEP_FRAMES.
 	 */
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -800,21 +802,32 @@ db_user_free(struct user *u)
 	free(u->username);
 	free(u->email);
 	if (u->password != NULL) {
-		/* explicit_bzero: a memset before free may be optimised away */
-		explicit_bzero(u->password, strlen(u->password));
+		crypto_cleanse(u->password, strlen(u->password));
 		free(u->password);
 	}
 	memset(u, 0, sizeof(*u));
 }
 
+/*
+ * Roll back the transaction a new user was to be inserted in, because it
+ * broke the rule why: 0 with *taken set, or -1.
+ */
+static int
+refuse(struct db *db, enum db_taken why, enum db_taken *taken)
+{
+	*taken = why;
+	return end(db, 1) == 1 ? 0 : -1;
+}
+
 int
 db_user_add(struct db *db, const struct user *u, const char *username_key,
-    const char *email_key, long long now, long long *id)
+    const char *email_key, long long now, long long *id, enum db_taken *taken)
 {
 	sqlite3_stmt	*s;
 	struct user	 other;
 	int		 rc = -1, found;
 
+	*taken = DB_FREE;
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_USER_ADD)) == NULL ||
@@ -840,8 +853,9 @@ db_user_add(struct db *db, const struct user *u, const char *username_key,
 		sqlite3_reset(s);
 		found = db_user_by_key(db, 0, username_key, &other);
 		db_user_free(&other);
-		rc = found == 1 ? DB_TAKEN_USERNAME : found == 0 ?
-		    DB_TAKEN_EMAIL : -1;
+		if (found != -1)
+			return refuse(db, found == 1 ? DB_TAKEN_USERNAME :
+			    DB_TAKEN_EMAIL, taken);
 	} else
 		db_log(db, "user_add");
 	sqlite3_reset(s);
@@ -1013,28 +1027,32 @@ user_exists(struct db *db, long long id, int is_email, const char *key)
 
 int
 db_user_import(struct db *db, const struct user *u, const char *username_key,
-    const char *email_key)
+    const char *email_key, enum db_taken *taken)
 {
 	sqlite3_stmt	*s;
 	int		 rc = -1, found;
 
+	*taken = DB_FREE;
 	if (begin(db) == -1)
 		return -1;
 	/* Which rule a duplicate breaks, for the report; the id first. */
 	if ((found = user_exists(db, u->id, 0, NULL)) != 0)
-		return end(db, found == 1 ? DB_TAKEN_ID : -1);
+		return found == 1 ? refuse(db, DB_TAKEN_ID, taken) : end(db, -1);
 	if ((s = stmt(db, STMT_USER_WAS_DELETED)) == NULL ||
 	    sqlite3_bind_int64(s, 1, u->id) != SQLITE_OK)
 		return end(db, -1);
 	found = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (found != SQLITE_DONE)
-		return end(db, found == SQLITE_ROW ? DB_DELETED_ID : -1);
+		return found == SQLITE_ROW ? refuse(db, DB_DELETED_ID, taken) :
+		    end(db, -1);
 	if ((found = user_exists(db, 0, 0, username_key)) != 0)
-		return end(db, found == 1 ? DB_TAKEN_USERNAME : -1);
+		return found == 1 ? refuse(db, DB_TAKEN_USERNAME, taken) :
+		    end(db, -1);
 	if (*email_key != '\0' &&
 	    (found = user_exists(db, 0, 1, email_key)) != 0)
-		return end(db, found == 1 ? DB_TAKEN_EMAIL : -1);
+		return found == 1 ? refuse(db, DB_TAKEN_EMAIL, taken) :
+		    end(db, -1);
 	if ((s = stmt(db, STMT_USER_IMPORT)) == NULL ||
 	    sqlite3_bind_int64(s, 1, u->id) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC) != SQLITE_OK ||
@@ -1100,7 +1118,7 @@ db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
 		    setting(db, PREVIOUS_UNTIL, NULL, 0, 0) == -1 ? -1 : 0;
 	if (rc == 0)
 		rc = setting(db, SECRET, key, len, 0);
-	explicit_bzero(old, sizeof(old));
+	crypto_cleanse(old, sizeof(old));
 	return end(db, rc) == -1 ? -1 : found;
 }
 
@@ -1144,7 +1162,7 @@ db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
 			*previous_key = rc == 0;
 		}
 	}
-	explicit_bzero(key, sizeof(key));
+	crypto_cleanse(key, sizeof(key));
 	if ((rc = end(db, rc)) == -1)
 		return -1;
 	/* As db_close does: only if no reader needs the log, never waiting. */
@@ -1155,26 +1173,10 @@ db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
 	return 0;
 }
 
-/* The size of path + suffix, 0 if it does not exist, -1 on error. */
-static long long
-file_size(const char *path, const char *suffix)
-{
-	char		 name[4200];
-	struct stat	 sb;
-
-	if (snprintf(name, sizeof(name), "%s%s", path, suffix) >=
-	    (int)sizeof(name))
-		return -1;
-	if (stat(name, &sb) == -1)
-		return errno == ENOENT ? 0 : -1;
-	return (long long)sb.st_size;
-}
-
 int
 db_stats(struct db *db, struct db_stats *st)
 {
 	sqlite3_stmt	*s;
-	const char	*path = sqlite3_db_filename(db->h, "main");
 	int		 rc = -1;
 
 	memset(st, 0, sizeof(*st));
@@ -1186,14 +1188,11 @@ db_stats(struct db *db, struct db_stats *st)
 		st->users = sqlite3_column_int64(s, 0);
 		st->active_users = sqlite3_column_int64(s, 1);
 		st->attempts = sqlite3_column_int64(s, 2);
-		st->db_bytes = sqlite3_column_int64(s, 3);
+		st->bytes = sqlite3_column_int64(s, 3);
 		rc = 0;
 	} else
 		db_log(db, "stats");
 	sqlite3_reset(s);
-	if (rc == 0 && path != NULL && *path != '\0' &&
-	    (st->wal_bytes = file_size(path, "-wal")) == -1)
-		rc = -1;
 	return rc;
 }
 
@@ -1219,14 +1218,8 @@ finding(void (*report)(void *, int, const char *), void *arg, int ok,
 int
 db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	const char	*path = sqlite3_db_filename(db->h, "main");
 	const unsigned char *msg;
-	char		 name[4200];
 	sqlite3_stmt	*s = NULL;
-	struct stat	 sb;
-	uid_t		 owner = 0, dir_owner = (uid_t)-1;
-	size_t		 i;
 	int		 problems = 0, v, rows = 0;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s,
@@ -1252,49 +1245,5 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	    "schema version %d (this program's is %d%s)", v, SCHEMA_VERSION,
 	    v > SCHEMA_VERSION ? ": a newer program made it" :
 	    v < SCHEMA_VERSION ? "; the next request brings it up" : "");
-	if (path == NULL || *path == '\0')
-		return problems;
-	/* The directory: the web server's, and nobody else may write in it. */
-	if (dir_of(path, name, sizeof(name)) == -1 || stat(name, &sb) == -1)
-		problems += finding(report, arg, 0, "%s: %s", name,
-		    strerror(errno));
-	else {
-		dir_owner = sb.st_uid;
-		problems += finding(report, arg, (sb.st_mode & 002) == 0 ||
-		    (sb.st_mode & S_ISVTX), "%s: directory mode %04o%s", name,
-		    (unsigned)(sb.st_mode & 07777), (sb.st_mode & 002) == 0 ||
-		    (sb.st_mode & S_ISVTX) ? "" : " (anybody may replace the "
-		    "database: chmod o-w)");
-	}
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		if ((size_t)snprintf(name, sizeof(name), "%s%s", path,
-		    suffixes[i]) >= sizeof(name) || stat(name, &sb) == -1) {
-			if (errno != ENOENT)
-				problems += finding(report, arg, 0, "%s: %s", name,
-				    strerror(errno));
-			continue;
-		}
-		if (i == 0) {
-			owner = sb.st_uid;
-			if (dir_owner != (uid_t)-1 && owner != dir_owner)
-				problems += finding(report, arg, 0, "%s: owner uid "
-				    "%u, but its directory's is %u (made by "
-				    "another user than the web server's?)", name,
-				    (unsigned)owner, (unsigned)dir_owner);
-		}
-		problems += finding(report, arg, (sb.st_mode & 077) == 0,
-		    "%s: mode %04o%s%s%s", name, (unsigned)(sb.st_mode & 07777),
-		    (sb.st_mode & 077) == 0 ? "" : " (",
-		    (sb.st_mode & 070) == 0 ? "" : (sb.st_mode & 007) == 0 ?
-		    "its group" : "its group and others",
-		    (sb.st_mode & 077) == 0 ? "" : (sb.st_mode & 070) == 0 ?
-		    "others may read or write it: chmod 600)" :
-		    " may read or write it: chmod 600)");
-		if (sb.st_uid != owner)
-			problems += finding(report, arg, 0, "%s: owner uid %u, "
-			    "but the database's is %u (the web server may not "
-			    "open it: chown)", name, (unsigned)sb.st_uid,
-			    (unsigned)owner);
-	}
 	return problems;
 }

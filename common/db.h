@@ -1,8 +1,9 @@
 /*
- * Storage: the only module that knows SQL, table names or SQLite.  Every
- * statement lives in one table in db.c; every write is one transaction
- * opened with BEGIN IMMEDIATE.  Functions returning -1 have logged why;
- * to the client that is SPEC's 503 (a storage failure).
+ * Storage: the only module that knows SQL, table names or SQLite.  Nothing
+ * here names a notion of SQLite's, so that another engine can sit behind
+ * the same functions.  Every statement lives in one table in db.c; every
+ * write is one transaction.  Functions returning -1 have logged why; to
+ * the client that is SPEC's 503 (a storage failure).
  */
 #ifndef DB_H
 #define DB_H
@@ -25,11 +26,14 @@ struct user {
 						   revoked; 0 if never */
 };
 
-/* What db_user_add and db_user_import report besides success. */
-#define DB_TAKEN_USERNAME	1
-#define DB_TAKEN_EMAIL		2
-#define DB_TAKEN_ID		3
-#define DB_DELETED_ID		4	/* the id of a deleted user */
+/* Which unique rule a new user broke (db_user_add, db_user_import). */
+enum db_taken {
+	DB_FREE,		/* none: the user is in */
+	DB_TAKEN_USERNAME,
+	DB_TAKEN_EMAIL,
+	DB_TAKEN_ID,
+	DB_DELETED_ID		/* the id of a deleted user */
+};
 
 /*
  * Ids a token can carry (jwt_sign refuses 2^53 and above): register gives
@@ -40,22 +44,23 @@ struct user {
 #define DB_IMPORT_ID_LIMIT	4503599627370496LL	/* 2^52 */
 
 /* db_open's mode. */
-#define DB_EXISTING	0	/* the file must exist (authctl) */
+#define DB_EXISTING	0	/* the database must exist (authctl) */
 #define DB_CREATE	1	/* create it if missing (the endpoints) */
 #define DB_INSPECT	2	/* must exist, and is not migrated: for
 				   authctl's commands that only look */
 
 /*
- * Open the database at path (with DB_CREATE, creating it mode 0600 if
- * missing), and bring its schema up to date; a NULL path is a private
- * in-memory database (for the fuzzers).  Returns NULL (logged) if that
- * fails.
+ * Open the database named by path (AUTH_DB; with DB_CREATE, creating it,
+ * readable by its owner only, if missing), and bring its schema up to
+ * date; a NULL path is a private in-memory database (for the fuzzers and
+ * the unit test).  Returns NULL (logged) if that fails.
  */
 struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);
 /*
- * Between requests (a FastCGI process keeps its connection): truncate the
- * WAL once it is long, without waiting, as db_close does.
+ * Between requests (a FastCGI process keeps its connection): the
+ * housekeeping a process's exit would do, without waiting, as db_close
+ * does it.
  */
 void	db_tidy(struct db *db);
 
@@ -106,13 +111,14 @@ int	db_user_by_key(struct db *db, int is_email, const char *key,
 void	db_user_free(struct user *u);
 
 /*
- * Create an active user joined at now; the keys are the case-folded forms
- * the unique indexes hold.  Returns 0 with *id set, DB_TAKEN_USERNAME or
- * DB_TAKEN_EMAIL if the database refused a duplicate, or -1.
+ * Create an active user joined at now; the keys are the names_key() forms
+ * the unique indexes hold.  Returns 0 with *taken set (DB_FREE with *id
+ * set, or DB_TAKEN_USERNAME / DB_TAKEN_EMAIL if the database refused a
+ * duplicate), or -1.
  */
 int	db_user_add(struct db *db, const struct user *u,
 	    const char *username_key, const char *email_key, long long now,
-	    long long *id);
+	    long long *id, enum db_taken *taken);
 
 /* Record a login at now, and store newhash if it is not NULL: 0 or -1. */
 int	db_user_login(struct db *db, long long id, long long now,
@@ -140,16 +146,18 @@ int	db_user_delete(struct db *db, long long id);
 
 /*
  * Insert a user as another system had it: u's id, hash, is_active,
- * date_joined and last_login kept.  Returns 0, DB_TAKEN_ID, DB_DELETED_ID,
- * DB_TAKEN_USERNAME or DB_TAKEN_EMAIL (nothing inserted), or -1.
+ * date_joined and last_login kept.  Returns 0 with *taken set (DB_FREE:
+ * inserted; else which rule it broke, and nothing is), or -1.
  */
 int	db_user_import(struct db *db, const struct user *u,
-	    const char *username_key, const char *email_key);
+	    const char *username_key, const char *email_key,
+	    enum db_taken *taken);
 
 /*
  * Housekeeping (authctl purge): delete the attempt-counter windows ended
- * by now and a previous signing key whose grace is over, then truncate the
- * WAL if no reader is using it.  Sets what was deleted.  Returns 0 or -1.
+ * by now and a previous signing key whose grace is over, then let the
+ * storage reclaim what it can without waiting.  Sets what was deleted.
+ * Returns 0 or -1.
  */
 int	db_purge(struct db *db, long long now, long long *attempts,
 	    int *previous_key);
@@ -159,19 +167,17 @@ struct db_stats {
 	long long	 users;
 	long long	 active_users;
 	long long	 attempts;	/* attempt-counter rows */
-	long long	 db_bytes;	/* the database file */
-	long long	 wal_bytes;	/* its write-ahead log (0: none) */
-	int		 schema;	/* the file's schema version */
+	long long	 bytes;		/* what the stored data takes */
+	int		 schema;	/* the database's schema version */
 	int		 schema_latest;	/* this program's */
 };
 int	db_stats(struct db *db, struct db_stats *st);
 
 /*
- * Check the database (authctl check): SQLite's integrity check, the schema
- * version, and that the file and its -wal and -shm are neither readable
- * nor writable by others and belong to one user.  report is called once
- * per finding (ok non-zero for a pass).  Returns the number of problems,
- * or -1 if the checks could not run.
+ * Check the database (authctl check): the storage's own integrity check
+ * and the schema version.  report is called once per finding (ok
+ * non-zero for a pass).  Returns the number of problems, or -1 if the
+ * checks could not run.
  */
 int	db_check(struct db *db, void (*report)(void *arg, int ok,
 	    const char *what), void *arg);

@@ -2,7 +2,7 @@
  * HS256 JWTs, byte-compatible with PyJWT (the signer simplejwt uses):
  * header {"alg":"HS256","typ":"JWT"}, compact JSON payload.
  */
-#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,9 @@
 #include <cJSON.h>
 
 #include "crypto.h"
+#include "json.h"
 #include "jwt.h"
-#include "valid.h"
+#include "num.h"
 
 /* base64url of {"alg":"HS256","typ":"JWT"}, PyJWT's header byte for byte. */
 #define HEADER_B64	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
@@ -124,7 +125,7 @@ segment(const char *s, size_t len, unsigned char *buf, int *n)
 	 */
 	if (memchr(buf, '\0', (size_t)*n) != NULL ||
 	    (*n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) ||
-	    valid_json_text((char *)buf, (size_t)*n) == -1)
+	    json_check((char *)buf, (size_t)*n) == -1)
 		return NULL;
 	o = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)*n + 1, NULL,
 	    1);
@@ -150,7 +151,7 @@ is_time(const cJSON *c)
 static int
 not_future(const cJSON *payload, const char *name, long long now)
 {
-	const cJSON	*c = valid_member(payload, name);
+	const cJSON	*c = json_member(payload, name);
 
 	return c == NULL || (is_time(c) && c->valuedouble <= (double)now);
 }
@@ -165,21 +166,20 @@ static int
 user_id(const char *text, size_t len, const cJSON *payload, const cJSON *c,
     long long *id)
 {
-	char		 digits[24], *end;
+	unsigned long long v;
 	size_t		 start, n;
+	int		 neg;
 
 	if (!cJSON_IsNumber(c) ||
-	    valid_member_text(text, len, payload, c, &start, &n) == -1 ||
-	    n == 0 || n >= sizeof(digits))
+	    json_member_text(text, len, payload, c, &start, &n) == -1)
 		return -1;
-	memcpy(digits, text + start, n);
-	digits[n] = '\0';
-	if (strspn(digits + (digits[0] == '-'), "0123456789") !=
-	    n - (digits[0] == '-'))
+	neg = n > 0 && text[start] == '-';
+	/* 2^63 - 1, or 2^63 below zero. */
+	if (num_parse(text + start + neg, n - (size_t)neg,
+	    (unsigned long long)LLONG_MAX + (unsigned)neg, &v) != NUM_OK)
 		return -1;
-	errno = 0;
-	*id = strtoll(digits, &end, 10);
-	return errno == 0 && *end == '\0' ? 0 : -1;
+	*id = neg ? (v == 0 ? 0 : -(long long)(v - 1) - 1) : (long long)v;
+	return 0;
 }
 
 enum jwt_verdict
@@ -205,9 +205,9 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 
 	if ((header = segment(token, (size_t)(dot1 - token), text, &n)) == NULL)
 		goto out;
-	c = valid_member(header, "alg");
+	c = json_member(header, "alg");
 	if (!cJSON_IsString(c) || strcmp(c->valuestring, "HS256") != 0 ||
-	    valid_member(header, "crit") != NULL) {
+	    json_member(header, "crit") != NULL) {
 		v = JWT_BAD_ALG;
 		goto out;
 	}
@@ -226,7 +226,7 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 	    &n)) == NULL)
 		goto out;
 
-	c = valid_member(payload, "exp");
+	c = json_member(payload, "exp");
 	if (!is_time(c) || !(c->valuedouble > (double)now)) {
 		v = JWT_EXPIRED;
 		goto out;
@@ -236,23 +236,23 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 		v = JWT_NOT_YET;
 		goto out;
 	}
-	c = valid_member(payload, "token_type");
+	c = json_member(payload, "token_type");
 	if (!cJSON_IsString(c) || strcmp(c->valuestring, type_names[type]) != 0) {
 		v = JWT_WRONG_TYPE;
 		goto out;
 	}
 	/* simplejwt refuses a token without one: "Token has no id". */
-	c = valid_member(payload, "jti");
+	c = json_member(payload, "jti");
 	if (!cJSON_IsString(c) || *c->valuestring == '\0') {
 		v = JWT_NO_ID;
 		goto out;
 	}
 	if (user_id((const char *)text, (size_t)n, payload,
-	    valid_member(payload, "user_id"), &claims->user_id) == -1) {
+	    json_member(payload, "user_id"), &claims->user_id) == -1) {
 		v = JWT_BAD_USER;
 		goto out;
 	}
-	c = valid_member(payload, "iat");
+	c = json_member(payload, "iat");
 	claims->has_iat = c != NULL;	/* a number: not_future() saw to it */
 	claims->iat = c != NULL ? c->valuedouble : 0;
 	v = JWT_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "num.h"
 #include "pw.h"
 
 #define ALGORITHM	"pbkdf2_sha256"
@@ -70,20 +71,18 @@ static unsigned long
 count(const char *encoded, const char **end)
 {
 	const char	*p;
-	unsigned long	 iter = 0;
+	unsigned long long iter;
+	size_t		 n;
 
 	if (strncmp(encoded, ALGORITHM "$", sizeof(ALGORITHM)) != 0)
 		return 0;
 	p = encoded + sizeof(ALGORITHM);
-	if (*p < '1' || *p > '9')
+	n = strspn(p, "0123456789");
+	if (*p == '0' || p[n] != '$' ||
+	    num_parse(p, n, PW_ITERATIONS_MAX, &iter) == NUM_NOT)
 		return 0;
-	for (; *p >= '0' && *p <= '9'; p++)
-		if (iter <= PW_ITERATIONS_MAX)
-			iter = iter * 10 + (unsigned long)(*p - '0');
-	if (*p != '$')
-		return 0;
-	*end = p;
-	return iter <= PW_ITERATIONS_MAX ? iter : PW_ITERATIONS_MAX + 1;
+	*end = p + n;
+	return (unsigned long)iter;	/* PW_ITERATIONS_MAX + 1 if more */
 }
 
 unsigned long

@@ -8,6 +8,7 @@
 
 #include "cgi.h"
 #include "client.h"
+#include "conf.h"
 #include "db.h"
 #include "rate.h"
 

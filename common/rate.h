@@ -7,10 +7,17 @@
 
 #include <cJSON.h>
 
-#include "conf.h"
-
+struct conf;
 struct db;
 struct req;
+
+/* The counter's scopes (SPEC "Rate limiting"), indexing conf.rate_max. */
+enum rate_scope {
+	RATE_REGISTER,
+	RATE_LOGIN,
+	RATE_REFRESH,
+	RATE__MAX
+};
 
 /*
  * Count this attempt of the request's client in scope.  Returns 200 if it

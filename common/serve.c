@@ -14,29 +14,6 @@
 #include "serve.h"
 
 void
-app_init(struct app *app)
-{
-	app->db = NULL;
-	app->conf_ok = conf_load(&app->cf) == 0;
-}
-
-void
-app_free(struct app *app)
-{
-	db_close(app->db);
-	app->db = NULL;
-	conf_free(&app->cf);
-}
-
-struct db *
-app_db(struct app *app)
-{
-	if (app->db == NULL)
-		app->db = db_open(app->cf.db_path, DB_CREATE);
-	return app->db;
-}
-
-void
 serve_request(struct app *app, const struct endpoint *ep,
     const struct cgi_io *io)
 {
@@ -45,19 +22,22 @@ serve_request(struct app *app, const struct endpoint *ep,
 	int		 st;
 
 	cgi_begin(&rq, ep->allow, io);
-	if (!app->conf_ok)
-		st = 500;
-	else if ((st = cgi_check_method(&rq)) == 200 &&
-	    (!ep->reads_body || (st = cgi_read_json(&rq, &in)) == 200))
-		st = ep->run(&rq, app, in, &out);
+	if (!app->conf_ok) {
+		st = 500;	/* SPEC "Configuration": logged by conf_load */
+		goto out;
+	}
+	if ((st = cgi_check_method(&rq)) != 200)	/* 405 */
+		goto out;
+	if (ep->reads_body && (st = cgi_read_json(&rq, &in)) != 200)
+		goto out;				/* 413, 400 */
+	st = ep->run(&rq, app, in, &out);
+out:
 	cgi_reply(&rq, st, out);
 	cJSON_Delete(out);
 	cgi_end(&rq, in);
 	/* After a storage failure the next request starts on a fresh handle. */
-	if (st == 503 && app->db != NULL) {
-		db_close(app->db);
-		app->db = NULL;
-	}
+	if (st == 503)
+		app_db_reset(app);
 }
 
 static const char *

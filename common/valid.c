@@ -14,189 +14,12 @@
 #include <idn2.h>
 #include <utf8proc.h>
 
-#include "cgi.h"
+#include "json.h"
 #include "text.h"
 #include "valid.h"
 
 #define EMAIL_MAX	320	/* Django: longer is invalid at once */
 #define LABEL_MAX	63	/* RFC 1034 */
-
-static int
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/*
- * Length of the JSON number at s: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
- * and not followed by a character cJSON would take as more of it; 0 if
- * there is no such number.
- */
-static size_t
-number_len(const char *s, size_t len)
-{
-	size_t	 i = 0;
-
-	if (i < len && s[i] == '-')
-		i++;
-	if (i < len && s[i] == '0')
-		i++;
-	else if (i < len && is_digit(s[i]))
-		while (i < len && is_digit(s[i]))
-			i++;
-	else
-		return 0;
-	if (i < len && s[i] == '.') {
-		if (++i >= len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		if (++i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		if (i >= len || !is_digit(s[i]))
-			return 0;
-		while (i < len && is_digit(s[i]))
-			i++;
-	}
-	if (i < len && strchr("0123456789+-.eE", s[i]) != NULL)
-		return 0;
-	return i;
-}
-
-int
-valid_json_text(char *s, size_t len)
-{
-	size_t	 i = 0, n;
-
-	while (i < len) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '-' || is_digit((char)ch)) {
-			if ((n = number_len(s + i, len - i)) == 0)
-				return -1;
-			i += n;
-			continue;
-		}
-		if (ch != '"') {
-			if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
-				return -1;
-			i++;
-			continue;
-		}
-		for (i++; i < len && s[i] != '"'; i++) {
-			if ((unsigned char)s[i] < 0x20)
-				return -1;
-			if (s[i] != '\\')
-				continue;
-			if (++i >= len)
-				return -1;
-			if (s[i] != 'u') {
-				if (strchr("\"\\/bfnrt", s[i]) == NULL || s[i] == '\0')
-					return -1;
-				continue;
-			}
-			if (len - i < 5 || strspn(s + i + 1, "0123456789abcdefABCDEF")
-			    < 4)
-				return -1;
-			if (memcmp(s + i + 1, "0000", 4) == 0)
-				memset(s + i - 1, VALID_NUL_MARK, 6);
-			i += 4;
-		}
-		if (i >= len)
-			return -1;	/* an unterminated string */
-		i++;
-	}
-	return 0;
-}
-
-const cJSON *
-valid_member(const cJSON *o, const char *name)
-{
-	const cJSON	*c, *found = NULL;
-
-	if (!cJSON_IsObject(o))
-		return NULL;
-	for (c = o->child; c != NULL; c = c->next)
-		if (c->string != NULL && strcmp(c->string, name) == 0)
-			found = c;
-	return found;
-}
-
-/* The index past JSON whitespace at s[i]. */
-static size_t
-skip_space(const char *s, size_t len, size_t i)
-{
-	while (i < len && strchr(" \t\r\n", s[i]) != NULL && s[i] != '\0')
-		i++;
-	return i;
-}
-
-/*
- * The index past the JSON value at s[i] (text cJSON has parsed: a string,
- * an object or array, or a scalar), or len if it runs out.
- */
-static size_t
-skip_value(const char *s, size_t len, size_t i)
-{
-	size_t	 depth = 0;
-
-	do {
-		if (i >= len)
-			return len;
-		if (s[i] == '"') {
-			for (i++; i < len && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-		} else if (s[i] == '{' || s[i] == '[')
-			depth++;
-		else if (s[i] == '}' || s[i] == ']')
-			depth--;
-		else if (depth == 0) {
-			while (i < len && strchr(",}] \t\r\n", s[i]) == NULL)
-				i++;
-			return i;
-		}
-		i++;
-	} while (depth > 0);
-	return i;
-}
-
-int
-valid_member_text(const char *json, size_t len, const cJSON *o,
-    const cJSON *member, size_t *start, size_t *vlen)
-{
-	const cJSON	*c;
-	size_t		 index = 0, i, k;
-
-	/* cJSON keeps an object's members in the order of the text. */
-	for (c = cJSON_IsObject(o) ? o->child : NULL; c != member; c = c->next) {
-		if (c == NULL)
-			return -1;
-		index++;
-	}
-	i = skip_space(json, len, 0);
-	if (i >= len || json[i] != '{')
-		return -1;
-	for (k = 0, i++; ; k++) {
-		i = skip_space(json, len, i);
-		i = skip_space(json, len, skip_value(json, len, i));	/* key */
-		if (i >= len || json[i] != ':')
-			return -1;
-		i = skip_space(json, len, i + 1);
-		*start = i;
-		i = skip_value(json, len, i);
-		if (k == index) {
-			*vlen = i - *start;
-			return i < len ? 0 : -1;
-		}
-		i = skip_space(json, len, i);
-		if (i >= len || json[i] != ',')
-			return -1;
-		i++;
-	}
-}
 
 /*
  * Append one pydantic error to list: {"type", "loc", "msg"[, "ctx"]}.
@@ -227,13 +50,53 @@ add_error(cJSON *list, const char *type, const char *field, const char *msg,
 	return 0;
 }
 
+/*
+ * The lengths of string v against f (SPEC "Reading the request body" 3-5):
+ * NULL if it passes, else the error's pydantic type, its message in msg
+ * (msgsz bytes) and its ctx (*ctxkey NULL when it has none).
+ */
+static const char *
+string_error(const char *v, const struct field *f, char *msg, size_t msgsz,
+    const char **ctxkey, long *ctxval)
+{
+	long	 len, n;
+	int	 w;
+
+	*ctxkey = NULL;
+	if (strchr(v, JSON_NUL_MARK) != NULL) {
+		snprintf(msg, msgsz, "String should not contain NUL characters");
+		return "string_nul";
+	}
+	len = text_length(v, strlen(v));
+	if (len >= f->min && (f->max == 0 || len <= f->max))
+		return NULL;
+	n = len < f->min ? f->min : f->max;
+	*ctxkey = len < f->min ? "min_length" : "max_length";
+	*ctxval = n;
+	w = snprintf(msg, msgsz, "String should have at %s %ld character%s",
+	    len < f->min ? "least" : "most", n, n == 1 ? "" : "s");
+	if (w < 0 || (size_t)w >= msgsz)
+		msg[0] = '\0';
+	return len < f->min ? "string_too_short" : "string_too_long";
+}
+
+int
+valid_string(const char *v, const struct field *f, char *msg, size_t msgsz)
+{
+	const char	*ctxkey;
+	long		 ctxval;
+
+	return string_error(v, f, msg, msgsz, &ctxkey, &ctxval) == NULL ? 0 :
+	    -1;
+}
+
 /* One field's error, or 0 if it has none; -1 without memory. */
 static int
 check_field(cJSON *list, const cJSON *v, const struct field *f)
 {
-	char	 msg[64];
-	long	 len;
-	int	 n;
+	const char	*type, *ctxkey;
+	char		 msg[64];
+	long		 ctxval = 0;
 
 	if (v == NULL)
 		return add_error(list, "missing", f->name, "Field required",
@@ -241,27 +104,12 @@ check_field(cJSON *list, const cJSON *v, const struct field *f)
 	if (!cJSON_IsString(v))
 		return add_error(list, "string_type", f->name,
 		    "Input should be a valid string", NULL, 0);
-	if (strchr(v->valuestring, VALID_NUL_MARK) != NULL)
-		return add_error(list, "string_nul", f->name,
-		    "String should not contain NUL characters", NULL, 0);
-	len = text_length(v->valuestring, strlen(v->valuestring));
-	if (len < f->min) {
-		n = snprintf(msg, sizeof(msg), "String should have at least "
-		    "%ld character%s", f->min, f->min == 1 ? "" : "s");
-		if (n < 0 || (size_t)n >= sizeof(msg))
-			return -1;
-		return add_error(list, "string_too_short", f->name, msg,
-		    "min_length", f->min);
-	}
-	if (f->max > 0 && len > f->max) {
-		n = snprintf(msg, sizeof(msg), "String should have at most "
-		    "%ld character%s", f->max, f->max == 1 ? "" : "s");
-		if (n < 0 || (size_t)n >= sizeof(msg))
-			return -1;
-		return add_error(list, "string_too_long", f->name, msg,
-		    "max_length", f->max);
-	}
-	return 0;
+	if ((type = string_error(v->valuestring, f, msg, sizeof(msg), &ctxkey,
+	    &ctxval)) == NULL)
+		return 0;
+	if (msg[0] == '\0')
+		return -1;
+	return add_error(list, type, f->name, msg, ctxkey, ctxval);
 }
 
 int
@@ -284,17 +132,17 @@ valid_body(const cJSON *in, const struct field *fields, size_t n,
 			goto oom;
 		return 422;
 	}
-	/* valid_member() finds nothing in a non-object: all are missing. */
+	/* json_member() finds nothing in a non-object: all are missing. */
 	for (i = 0; i < n; i++) {
 		vals[i] = NULL;
-		if (check_field(list, valid_member(in, fields[i].name),
+		if (check_field(list, json_member(in, fields[i].name),
 		    &fields[i]) == -1)
 			goto oom;
 	}
 	if (cJSON_GetArraySize(list) > 0)
 		return 422;
 	for (i = 0; i < n; i++)
-		vals[i] = valid_member(in, fields[i].name)->valuestring;
+		vals[i] = json_member(in, fields[i].name)->valuestring;
 	cJSON_Delete(*out);
 	*out = NULL;
 	return 200;

@@ -21,6 +21,7 @@
 #include "jwt.h"
 #include "serve.h"
 #include "text.h"
+#include "json.h"
 #include "valid.h"
 
 #define NOUSER_ID	999999LL	/* never registered by a harness */
@@ -242,7 +243,7 @@ io_write(void *ctx, const char *buf, size_t len)
 
 /*
  * The most body bytes a request may consume: CONTENT_LENGTH, never more
- * (STYLE.md pitfall 1), or up to end of file for a chunked body.
+ * (no trust in CONTENT_LENGTH beyond the cap), or up to end of file for a chunked body.
  */
 static size_t
 may_read(const struct fuzz_req *r)
@@ -293,7 +294,7 @@ header_is(const char *head, size_t hlen, const char *name, const char *want)
 	    vlen == strlen(want) && memcmp(v, want, vlen) == 0;
 }
 
-/* The statuses SPEC.md lets each endpoint answer a client with. */
+/* The statuses SPEC lets each endpoint answer a client with. */
 static int
 status_allowed(enum fuzz_ep ep, int st)
 {
@@ -325,7 +326,7 @@ static void
 check_token(const cJSON *body, const char *name, enum jwt_type type,
     char *keep)
 {
-	const cJSON	*c = valid_member(body, name);
+	const cJSON	*c = json_member(body, name);
 	struct jwt_claims claims = { 0, 0, 0 };
 	enum jwt_verdict v;
 
@@ -370,13 +371,13 @@ check_body(const struct fuzz_req *r, int st, const char *text, size_t len,
 	if (!cJSON_IsObject(body))
 		fuzz_fail("response: the body is no JSON object: %s", text);
 	if (st >= 400) {
-		c = valid_member(body, "message");
-		d = valid_member(body, "details");
+		c = json_member(body, "message");
+		d = json_member(body, "details");
 		if (!cJSON_IsString(c) || d == NULL ||
 		    (!cJSON_IsNull(d) && !cJSON_IsObject(d)))
 			fuzz_fail("response: a %d without message and details: "
 			    "%s", st, text);
-		c = valid_member(d, "retry_after");
+		c = json_member(d, "retry_after");
 		if (st == 429 && (!cJSON_IsNumber(c) ||
 		    c->valuedouble != (double)retry_after))
 			fuzz_fail("response: a 429 whose details.retry_after "
@@ -389,19 +390,19 @@ check_body(const struct fuzz_req *r, int st, const char *text, size_t len,
 	} else if (r->ep == FUZZ_REFRESH) {
 		check_token(body, "access", JWT_ACCESS,
 		    t != NULL ? t->access : NULL);
-		if (valid_member(body, "refresh") != NULL)
+		if (json_member(body, "refresh") != NULL)
 			fuzz_fail("response: refresh rotated the refresh "
 			    "token");
 	} else {
 		/* GET me: the stored account passed register's own rules. */
-		c = valid_member(body, "id");
+		c = json_member(body, "id");
 		if (!cJSON_IsNumber(c) || c->valuedouble < 1)
 			fuzz_fail("response: me without an id: %s", text);
-		c = valid_member(body, "username");
+		c = json_member(body, "username");
 		if (!cJSON_IsString(c) || !valid_username(c->valuestring))
 			fuzz_fail("response: me with a username that register "
 			    "should have refused: %s", text);
-		c = valid_member(body, "email");
+		c = json_member(body, "email");
 		if (!cJSON_IsString(c) || !valid_email(c->valuestring))
 			fuzz_fail("response: me with an email that register "
 			    "should have refused: %s", text);

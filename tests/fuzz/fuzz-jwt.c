@@ -190,7 +190,7 @@ forge(const char *s, size_t len)
 	n += (size_t)k;
 	/*
 	 * cJSON reads "\u0000" as a NUL that ends the key or string, where
-	 * jwt_verify() marks it (valid_json_text()): "alg\u0000" is no "alg"
+	 * jwt_verify() marks it (json_check()): "alg\u0000" is no "alg"
 	 * there, and would be here.  Claims are compared without those.
 	 */
 	if (memmem(h, hlen, "\\u0000", 6) != NULL ||

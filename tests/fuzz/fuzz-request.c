@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness: the whole request path.  A CGI environment and body
  * go through serve_request() to the response the endpoint would write,
- * which fuzz_serve() checks against SPEC.md.
+ * which fuzz_serve() checks against SPEC.
  *
  * An input is up to REQS_MAX requests separated by the line "@@@"
  * ("\n@@@\n"), answered in order by one in-memory database that is new for

@@ -7,7 +7,7 @@
 
 #include <cJSON.h>
 
-#include "cgi.h"
+#include "json.h"
 #include "text.h"
 #include "valid.h"
 #include "unit.h"
@@ -182,7 +182,7 @@ test_nul_mark(void)
 	cJSON		*in = cJSON_Parse(text), *out = NULL;
 	char		*e;
 
-	ASSERT(VALID_NUL_MARK == 0xff);
+	ASSERT(JSON_NUL_MARK == 0xff);
 	ASSERT(valid_body(in, f, 1, v, &out) == 422);
 	e = cJSON_PrintUnformatted(out);
 	ASSERT(strstr(e, "\"type\":\"string_nul\"") != NULL &&
@@ -193,14 +193,14 @@ test_nul_mark(void)
 	cJSON_Delete(out);
 }
 
-/* valid_json_text on a copy of s: 0 or -1. */
+/* json_check on a copy of s: 0 or -1. */
 static int
 scan(const char *s)
 {
 	char	 buf[256];
 
 	strcpy(buf, s);
-	return valid_json_text(buf, strlen(buf));
+	return json_check(buf, strlen(buf));
 }
 
 static void
@@ -230,7 +230,7 @@ test_json_text(void)
 	ASSERT(scan("{\"a\": 1.5.5}") == -1);
 	ASSERT(scan("{\"a\": 1e5e5}") == -1);
 	/* \u0000 is marked; an escaped backslash before "u0000" is not one */
-	ASSERT(valid_json_text(nul, strlen(nul)) == 0);
+	ASSERT(json_check(nul, strlen(nul)) == 0);
 	ASSERT(memcmp(nul + 7, "\xff\xff\xff\xff\xff\xff", 6) == 0);
 	ASSERT(strstr(nul, "\\\\u0000") != NULL);
 }
