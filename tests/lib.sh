@@ -13,22 +13,54 @@
 #                                 runs cgi-bin/NAME directly with a hand-made
 #                                 environment: what no real server sends
 #   cgi NAME BODY [ENV-ARG...]    the same, POST (or $METHOD), stderr in $T/err
+#   err_lines                     how many lines the last cgi wrote to stderr
 #   parse_cgi [FILE]              $status, $hdrs, $body from CGI output
 #   check "description" COMMAND...    ok/FAIL, counted
 #   check_status CODE "description"
 #   check_json FILTER VALUE "description"   (jq -r FILTER on $body)
 #   check_header NAME VALUE "description"   (exact, case-insensitive name)
 #   check_same JSON "description"           ($body equals JSON, keys sorted)
-#   register USER EMAIL PASSWORD  -> $access, $refresh (and $status)
+#   check_401 "description"       login's 401 {"message": "Invalid
+#                                 credentials.", ...}: 2 checks
+#   check_422 ERRORS "description"    a 422 whose details.errors is exactly
+#                                 the JSON list ERRORS: 2 checks
+#   err TYPE FIELD MSG [CTX], too_short FIELD N, too_long FIELD N
+#                                 one entry of a 422's list, as JSON text
+#   check_503 "description"       the storage-failure 503 (status, body,
+#                                 Retry-After, Content-Type): 4 checks
+#   me_refused "description"      me's 401, WWW-Authenticate: Bearer
+#                                 error="invalid_token": 1 check (me_refusal:
+#                                 the same as a test)
+#   refresh_refused "description" refresh's 401 for a bad token: 1 check
+#   register USER EMAIL PASSWORD  POST register (values JSON-encoded by jq)
+#                                 -> $status; $access, $refresh (tokens)
 #   login USER PASSWORD [CURL-ARG...] -> $status; $access, $refresh on 200
+#   tokens                        $access, $refresh from the last answer if
+#                                 it is a 200 or 201 (both empty otherwise)
+#   me TOKEN [CURL-ARG...]        GET me with that access token
+#   refresh_with TOKEN            POST refresh with that refresh token
 #   users_in DB                   how many users DB holds
+#   db_sql [-db FILE] [-ro] [-sep S] [SQL]
+#                                 runs SQL on the database (see below)
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
 #                                 its stdout in $ctl_out, stderr in $ctl_err
 #   b64url, b64url_decode, claim TOKEN FILTER, hs256 DATA [KEY],
+#   mac DIGEST DATA [KEY], sign HEADER PAYLOAD [KEY [DIGEST]],
 #   signed_with_hex TOKEN HEXKEY: JWT pieces
+#   rep STRING N                  STRING repeated N times
+#   usec                          the time now in microseconds
+#   median N...                   the middle of the sorted integers
 #   pick_window                   a rate window no test sequence crosses
 #   finish                        prints "N passed, N failed"; exit status
+#
+# The database: db_sql is the one place a test touches it directly (a
+# query, a row put in or changed by hand, a schema loaded from db/*.sql, a
+# file made for a fault); no test runs sqlite3 itself, so that the suite
+# can later run against PostgreSQL, db_sql then dispatching on AUTH_DB.
+# The two exceptions, each commented where it is, are about SQLite's own
+# files by nature: t78's backup (corners-auth(8)'s sqlite3 command, as an
+# operator types it) and t85's holder (a client killed as a crash).
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
 # apache; BIN=dir of the executables; AUTHCTL=the authctl executable.
@@ -170,6 +202,11 @@ cgi() {
 	parse_cgi
 }
 
+# err_lines: how many lines the last cgi run wrote to stderr ($T/err).
+err_lines() {
+	wc -l <"$T/err" | tr -d ' '
+}
+
 # ctl [ARG...]: run authctl as the operator would, with the test's AUTH_*
 # settings; sets $ctl_rc, $ctl_out and $ctl_err.
 ctl() {
@@ -265,10 +302,27 @@ claim() {
 	b64url_decode "$(printf '%s' "$1" | cut -d. -f2)" | jq -r "$2" 2>/dev/null
 }
 
+# mac DIGEST DATA [KEY]: the base64url HMAC of DATA with DIGEST ("sha256",
+# "sha384", ...; key: AUTH_JWT_SECRET).
+mac() {
+	printf '%s' "$2" | openssl dgst "-$1" -hmac "${3:-$AUTH_JWT_SECRET}" \
+	    -binary | b64url
+}
+
 # hs256 DATA [KEY]: the base64url HMAC-SHA256 of DATA (key: AUTH_JWT_SECRET).
 hs256() {
-	printf '%s' "$1" | openssl dgst -sha256 -hmac "${2:-$AUTH_JWT_SECRET}" \
-	    -binary | b64url
+	mac sha256 "$1" "${2:-$AUTH_JWT_SECRET}"
+}
+
+# sign HEADER PAYLOAD [KEY [DIGEST]]: a compact JWS.  HEADER and PAYLOAD
+# are raw text (usually JSON), base64url-encoded here; the signature is
+# the HMAC with DIGEST (default sha256) under KEY (AUTH_JWT_SECRET).
+sign() {
+	local h p
+	h=$(printf '%s' "$1" | b64url)
+	p=$(printf '%s' "$2" | b64url)
+	printf '%s.%s.%s' "$h" "$p" \
+	    "$(mac "${4:-sha256}" "$h.$p" "${3:-$AUTH_JWT_SECRET}")"
 }
 
 ok() {
@@ -319,6 +373,28 @@ pick_window() {
 	echo "$w"
 }
 
+# rep STRING N: STRING repeated N times (byte for byte; no newline).
+rep() {
+	local s=$1 n=$2 out=
+	while [ "$n" -gt 0 ]; do
+		[ $((n % 2)) = 1 ] && out+=$s
+		s+=$s
+		n=$((n / 2))
+	done
+	printf '%s' "$out"
+}
+
+# usec: the time now in microseconds.
+usec() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((10#$t))
+}
+
+# median N...: the middle of the sorted values (integers).
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 # signed_with_hex TOKEN HEXKEY: the token's signature is HS256 under the
 # key given in hex (a key made at random, as the database keeps, may hold
 # NUL bytes, which no shell string can carry).
@@ -344,6 +420,77 @@ check_header() {
 	fi
 }
 
+# check_401 "desc": login's one 401, {"message": "Invalid credentials.",
+# "details": null}; two checks.
+check_401() {
+	check_status 401 "$1: 401"
+	check_same '{"details":null,"message":"Invalid credentials."}' \
+	    "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
+}
+
+# check_422 ERRORS "desc": a 422 whose details.errors is exactly ERRORS (a
+# JSON list, e.g. "[$(too_short username 3)]"); two checks.
+check_422() {
+	check_status 422 "$2 (status 422)"
+	check_same "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
+}
+
+# err TYPE FIELD MSG [CTX]: one entry of a 422's list, as JSON text (CTX
+# is JSON, e.g. {"min_length":3}).
+err() {
+	if [ $# -gt 3 ]; then
+		printf '{"type":"%s","loc":["body","payload","%s"],"msg":"%s","ctx":%s}' "$1" "$2" "$3" "$4"
+	else
+		printf '{"type":"%s","loc":["body","payload","%s"],"msg":"%s"}' "$1" "$2" "$3"
+	fi
+}
+
+# too_short FIELD N / too_long FIELD N: the entry for a value of FIELD
+# shorter than its minimum N / longer than its maximum N characters.
+too_short() {
+	local s=s
+	[ "$2" = 1 ] && s=
+	err string_too_short "$1" "String should have at least $2 character$s" "{\"min_length\":$2}"
+}
+too_long() {
+	local s=s
+	[ "$2" = 1 ] && s=
+	err string_too_long "$1" "String should have at most $2 character$s" "{\"max_length\":$2}"
+}
+
+# check_503 "what": the last answer is the storage-failure 503, as four
+# checks: the status, the body {"message": "Service temporarily
+# unavailable.", "details": null}, Retry-After: 1 and the JSON type.
+check_503() {
+	check_status 503 "$1: 503"
+	check "$1: the body is {\"message\": \"Service temporarily unavailable.\", \"details\": null}" \
+	    body_is '{"message":"Service temporarily unavailable.","details":null}'
+	check_header Retry-After 1 "$1: Retry-After: 1"
+	check_header Content-Type application/json "$1: Content-Type: application/json"
+}
+
+# me_refusal: the last answer is me's refusal of a token, 401 {"message":
+# "Unauthorized", "details": null} with WWW-Authenticate: Bearer
+# error="invalid_token" (SPEC "GET me"); a test for check.
+# me_refused DESC: the same, as one check.
+me_refusal() {
+	[ "$status" = 401 ] &&
+	    body_is '{"message":"Unauthorized","details":null}' &&
+	    [ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ]
+}
+me_refused() {
+	check "$1" me_refusal
+	me_refusal || echo "# (WWW-Authenticate: '$(header WWW-Authenticate)')"
+}
+
+# refresh_refused DESC: the last answer is refresh's refusal of a bad
+# token, 401 {"message": "Invalid or expired refresh token.", "details":
+# null} (SPEC "POST refresh"); one check.
+refresh_refused() {
+	check "$1" eval '[ "$status" = 401 ] &&
+	    body_is "{\"message\":\"Invalid or expired refresh token.\",\"details\":null}"'
+}
+
 # login USER PASSWORD [CURL-ARG...]: POST login, the values JSON-encoded
 # by jq; on a 200 sets $access and $refresh.
 login() {
@@ -358,19 +505,66 @@ login() {
 	fi
 }
 
+# register USER EMAIL PASSWORD: POST register, the values JSON-encoded by
+# jq (quotes, backslashes, non-ASCII); $access and $refresh as tokens sets.
+register() {
+	req POST register "$(jq -cn --arg u "$1" --arg e "$2" --arg p "$3" \
+	    '{username: $u, email: $e, password: $p}')"
+	tokens
+}
+
+# tokens: $access and $refresh from the last answer's body if it is a 200
+# or 201 (a member it lacks is empty); both empty after any other status.
+tokens() {
+	access='' refresh=''
+	case $status in
+	200|201)
+		read -r access refresh <<<"$(printf '%s' "$body" |
+		    jq -r '"\(.access // "") \(.refresh // "")"' 2>/dev/null)" ;;
+	esac
+}
+
+# me TOKEN [CURL-ARG...]: GET me with that access token.
+me() {
+	local tok=$1
+	shift
+	req GET me - -H "Authorization: Bearer $tok" "$@"
+}
+
+# refresh_with TOKEN: POST refresh with that refresh token.
+refresh_with() {
+	req POST refresh "{\"refresh\":\"$1\"}"
+}
+
 # users_in DB: how many users DB holds ("no database" if it was never made).
 users_in() {
 	if [ -e "$1" ]; then
-		sqlite3 -cmd '.timeout 5000' "$1" 'SELECT count(*) FROM users' 2>&1
+		db_sql -db "$1" 'SELECT count(*) FROM users' 2>&1
 	else
 		echo "no database"
 	fi
 }
 
-register() {
-	req POST register "{\"username\":\"$1\",\"email\":\"$2\",\"password\":\"$3\"}"
-	access=$(printf '%s' "$body" | jq -r '.access // empty' 2>/dev/null)
-	refresh=$(printf '%s' "$body" | jq -r '.refresh // empty' 2>/dev/null)
+# db_sql [-db FILE] [-ro] [-sep S] [SQL]: run SQL (with no SQL argument,
+# the statements on standard input) on FILE (default $AUTH_DB), waiting up
+# to 5 s for a lock, and print the rows as sqlite3 -batch prints them: one
+# a line, columns separated by "|" (or by S).  -ro opens the database
+# read-only (and never creates it).  The exit status is the client's, its
+# errors on stderr.  SQL may be any statement the client takes (PRAGMA,
+# VACUUM INTO 'FILE').  The one place a test touches the database (see
+# the top of this file): the PostgreSQL client goes here too, by AUTH_DB.
+db_sql() {
+	local db=$AUTH_DB
+	local -a opt=(-batch -cmd '.timeout 5000')
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-db) db=$2; shift 2 ;;
+		-ro) opt+=(-readonly); shift ;;
+		-sep) opt+=(-separator "$2"); shift 2 ;;
+		*) break ;;
+		esac
+	done
+	sqlite3 "${opt[@]}" "$db" "$@"
 }
 
 finish() {

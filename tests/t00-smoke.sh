@@ -29,7 +29,7 @@ check "settings: the token is signed with exactly that key" \
 
 # Chunked bodies (no Content-Length) reach the program, and an early answer
 # still arrives whole.  busybox httpd does not decode a chunked request
-# body at all (README), so this is for lighttpd and Apache.
+# body at all (corners-auth(8)), so this is for lighttpd and Apache.
 if [ "$SERVER" != busybox ]; then
 req POST login @"$TOP/tests/vectors.json" -H 'Transfer-Encoding: chunked'
 check_status 422 "body: a chunked JSON body is read (422: not a login)"

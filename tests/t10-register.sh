@@ -10,28 +10,6 @@ MSG_USERNAME='Enter a valid username. This value may contain only letters, numbe
 MSG_UTAKEN='Username already exists.'
 MSG_ETAKEN='Email already exists.'
 
-# reg USER EMAIL PASSWORD: like lib.sh's register, but JSON-encodes the
-# values (quotes, backslashes, non-ASCII) with jq.
-reg() {
-	req POST register "$(jq -cn --arg u "$1" --arg e "$2" --arg p "$3" \
-	    '{username: $u, email: $e, password: $p}')"
-	tokens
-}
-
-# tokens: $access and $refresh from a 201 body (empty otherwise).
-tokens() {
-	access='' refresh=''
-	if [ "$status" = 201 ]; then
-		read -r access refresh <<<"$(printf '%s' "$body" |
-		    jq -r '"\(.access // "") \(.refresh // "")"' 2>/dev/null)"
-	fi
-}
-
-# me TOKEN: GET me with that access token.
-me() {
-	req GET me - -H "Authorization: Bearer $1"
-}
-
 # check_error STATUS MESSAGE "desc": the status and the exact error body
 # {"message": MESSAGE, "details": null}.
 check_error() {
@@ -43,13 +21,6 @@ check_error() {
 	else
 		not_ok "$3" "want $1 $want, got $status ${body:0:300}"
 	fi
-}
-
-
-# check_422 JSON-ERRORS-LIST "desc": a 422 with exactly those errors.
-check_422() {
-	check_status 422 "$2 (status 422)"
-	check_same "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
 }
 
 # check_created USER EMAIL "desc": a 201 whose access token shows, via me,
@@ -66,60 +37,35 @@ check_created() {
 	    '{username: $u, email: $e}')" "$3: me shows the stored account"
 }
 
-
-# sql QUERY: run a query on the test database.
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$AUTH_DB" "$1"
-}
-
-# too_short/too_long FIELD N: one error object.
-too_short() {
-	local s=s
-	[ "$2" = 1 ] && s=
-	printf '{"type":"string_too_short","loc":["body","payload","%s"],"msg":"String should have at least %s character%s","ctx":{"min_length":%s}}' \
-	    "$1" "$2" "$s" "$2"
-}
-too_long() {
-	local s=s
-	[ "$2" = 1 ] && s=
-	printf '{"type":"string_too_long","loc":["body","payload","%s"],"msg":"String should have at most %s character%s","ctx":{"max_length":%s}}' \
-	    "$1" "$2" "$s" "$2"
-}
-
-# rep STRING N: STRING repeated N times.
-rep() {
-	jq -rn --arg s "$1" --argjson n "$2" '$s * $n'
-}
-
 GOOD='s3cure!Pass'
 
 ## Schema: username 3-150, email 3-254, password 8-128 characters.
 
-reg ab ab@example.com "$GOOD"
+register ab ab@example.com "$GOOD"
 check_422 "[$(too_short username 3)]" \
     "register: a 2-character username is too short (min 3)"
 
-reg "$(rep a 151)" long151@example.com "$GOOD"
+register "$(rep a 151)" long151@example.com "$GOOD"
 check_422 "[$(too_long username 150)]" \
     "register: a 151-character username is too long (max 150)"
 
-reg short1 "a@" "$GOOD"
+register short1 "a@" "$GOOD"
 check_422 "[$(too_short email 3)]" \
     "register: a 2-character email is too short (min 3)"
 
-reg long255 "$(rep a 243)@example.com" "$GOOD"
+register long255 "$(rep a 243)@example.com" "$GOOD"
 check_422 "[$(too_long email 254)]" \
     "register: a 255-character email is too long (max 254)"
 
-reg short7 short7@example.com 'Ab3!xyz'
+register short7 short7@example.com 'Ab3!xyz'
 check_422 "[$(too_short password 8)]" \
     "register: a 7-character password is too short (min 8)"
 
-reg long129 long129@example.com "$(rep 'Zq7!' 32)x"
+register long129 long129@example.com "$(rep 'Zq7!' 32)x"
 check_422 "[$(too_long password 128)]" \
     "register: a 129-character password is too long (max 128)"
 
-reg ab ab "Ab3!xyz"
+register ab ab "Ab3!xyz"
 check_422 "[$(too_short username 3),$(too_short email 3),$(too_short password 8)]" \
     "register: every failing field is listed, in field order"
 
@@ -132,47 +78,47 @@ check_422 '[{"type":"string_type","loc":["body","payload","username"],"msg":"Inp
     "register: non-string fields are 'Input should be a valid string' / string_type"
 
 # Lengths count code points, not bytes.
-reg "üb" ub@example.com "$GOOD"
+register "üb" ub@example.com "$GOOD"
 check_422 "[$(too_short username 3)]" \
     "register: lengths count code points: 'üb' (4 bytes) is too short"
 
-reg short2 "ü@" "$GOOD"
+register short2 "ü@" "$GOOD"
 check_422 "[$(too_short email 3)]" \
     "register: lengths count code points: email 'ü@' (3 bytes) is too short"
 
-reg "用户名" cjk3@example.com "$GOOD"
+register "用户名" cjk3@example.com "$GOOD"
 check_created "用户名" cjk3@example.com \
     "register: lengths count code points: a 3-character, 9-byte username passes"
 
 U150=$(rep ü 150)
-reg "$U150" u150@example.com "$GOOD"
+register "$U150" u150@example.com "$GOOD"
 check_created "$U150" u150@example.com \
     "register: a 150-character (300-byte) username passes"
 
-reg "$(rep ü 151)" u151@example.com "$GOOD"
+register "$(rep ü 151)" u151@example.com "$GOOD"
 check_422 "[$(too_long username 150)]" \
     "register: a 151-character (302-byte) username is too long"
 
 E254="$(rep a 188)@$(rep bücher. 9)de"
-reg email254 "$E254" "$GOOD"
+register email254 "$E254" "$GOOD"
 check_created email254 "$E254" \
     "register: a 254-character (263-byte) email passes"
 
-reg email255 "a$E254" "$GOOD"
+register email255 "a$E254" "$GOOD"
 check_422 "[$(too_long email 254)]" \
     "register: a 255-character email with non-ASCII is too long"
 
 P128="$(rep 'Ünïcödé-Päß-wörd' 8)"
-reg pw128 pw128@example.com "$P128"
+register pw128 pw128@example.com "$P128"
 check_created pw128 pw128@example.com \
     "register: a 128-character (multi-byte) password passes"
 
-reg pw129 pw129@example.com "${P128}x"
+register pw129 pw129@example.com "${P128}x"
 check_422 "[$(too_long password 128)]" \
     "register: a 129-character (multi-byte) password is too long"
 
 # Lengths apply to the raw value, before trimming.
-reg " ab " spaced@example.com "$GOOD"
+register " ab " spaced@example.com "$GOOD"
 check_created ab spaced@example.com \
     "register: ' ab ' passes the 3-character minimum and is stored stripped"
 
@@ -198,13 +144,13 @@ tokens
 check_created wsuser ws@example.com \
     "register: ASCII and Unicode whitespace around username and email is stripped"
 
-reg "ｊａｎｅ" jane.fw@example.com "$GOOD"
+register "ｊａｎｅ" jane.fw@example.com "$GOOD"
 check_created jane jane.fw@example.com \
     "register: fullwidth 'ｊａｎｅ' is NFKC-normalized and stored as 'jane'"
 
 ## email stripped and lowercased (Unicode-aware).
 
-reg buecher Jane.Doe@BÜCHER.Example "$GOOD"
+register buecher Jane.Doe@BÜCHER.Example "$GOOD"
 check_created buecher jane.doe@bücher.example \
     "register: the email is lowercased, Unicode-aware (BÜCHER -> bücher)"
 
@@ -213,7 +159,7 @@ check_created buecher jane.doe@bücher.example \
 n=0
 while IFS= read -r e; do
 	n=$((n + 1))
-	reg "validmail$n" "$e" "$GOOD"
+	register "validmail$n" "$e" "$GOOD"
 	check_created "validmail$n" "$e" "register: valid email '$e' is accepted and stored as typed"
 done <<'EOF'
 a@localhost
@@ -227,18 +173,18 @@ a@[::1]
 "a\"b"@example.com
 EOF
 
-reg validmail63 "a@$(rep b 63).com" "$GOOD"
+register validmail63 "a@$(rep b 63).com" "$GOOD"
 check_created validmail63 "a@$(rep b 63).com" \
     "register: a 63-character domain label is valid"
 
-reg validmailuc 'Some.One+X@Example.CO.UK' "$GOOD"
+register validmailuc 'Some.One+X@Example.CO.UK' "$GOOD"
 check_created validmailuc some.one+x@example.co.uk \
     "register: a valid email in capitals is stored lowercased"
 
 n=0
 while IFS= read -r e; do
 	n=$((n + 1))
-	reg "badmail$n" "$e" "$GOOD"
+	register "badmail$n" "$e" "$GOOD"
 	check_error 400 "$MSG_EMAIL" "register: invalid email '$e' is 400 '$MSG_EMAIL'"
 done <<'EOF'
 a@b
@@ -259,10 +205,10 @@ abc.example.com
 a@example.com-
 EOF
 
-reg badmail64 "a@$(rep b 64).com" "$GOOD"
+register badmail64 "a@$(rep b 64).com" "$GOOD"
 check_error 400 "$MSG_EMAIL" "register: a 64-character domain label is invalid"
 
-reg badmailblank "   " "$GOOD"
+register badmailblank "   " "$GOOD"
 check_error 400 "$MSG_EMAIL" \
     "register: an email that is empty after stripping ('   ' passes length 3) is invalid"
 
@@ -271,12 +217,12 @@ check_error 400 "$MSG_EMAIL" \
     "register: an email that is empty after stripping Unicode whitespace is invalid"
 
 check "register: no invalid email was stored" \
-    test "$(sql "SELECT count(*) FROM users WHERE username LIKE 'badmail%'")" = 0
+    test "$(db_sql "SELECT count(*) FROM users WHERE username LIKE 'badmail%'")" = 0
 
 ## Username rule.
 
 for u in "jane doe" "jane!" "   " "ab#" "jane/doe" "名前?" "a😀b"; do
-	reg "$u" "userrule$RANDOM$RANDOM@example.com" "$GOOD"
+	register "$u" "userrule$RANDOM$RANDOM@example.com" "$GOOD"
 	check_error 400 "$MSG_USERNAME" "register: username '$u' is 400 '$MSG_USERNAME'"
 done
 
@@ -290,94 +236,94 @@ check_error 400 "$MSG_USERNAME" \
 # under the empty key that every other invisible name shares.
 for u in $'\u3164\u3164\u3164' $'\uffa0\uffa0\uffa0' $'\u115f\u115f\u115f' \
     $'\u3164\u200b\u00ad'; do
-	reg "$u" "invisible$RANDOM$RANDOM@example.com" "$GOOD"
+	register "$u" "invisible$RANDOM$RANDOM@example.com" "$GOOD"
 	check_error 400 "$MSG_USERNAME" \
 	    "register: a username of invisible characters only ($(printf '%s' "$u" | od -An -tx1 | tr -d ' \n')) is 400 '$MSG_USERNAME'"
 done
 check "register: no user is stored under the empty username key" \
-    test "$(sql "SELECT count(*) FROM users WHERE username_key = ''")" = 0
+    test "$(db_sql "SELECT count(*) FROM users WHERE username_key = ''")" = 0
 # ...while such a letter inside a name is folded away: the key is the
 # visible name's, so the two cannot be told apart and are one name.
-reg $'hid\u3164den' hidden1@example.com "$GOOD"
+register $'hid\u3164den' hidden1@example.com "$GOOD"
 check_status 201 "register: a name with a HANGUL FILLER inside is accepted"
-reg hidden hidden2@example.com "$GOOD"
+register hidden hidden2@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" \
     "register: 'hidden' is taken by 'hid\u3164den' (one key)"
 
 n=0
 for u in "Jürgen" "用户名2" "ユーザー1" "नमस्ते" "a.b+c-d_e@f" "Ωμέγα" "٣٤٥x"; do
 	n=$((n + 1))
-	reg "$u" "intl$n@example.com" "$GOOD"
+	register "$u" "intl$n@example.com" "$GOOD"
 	check_created "$u" "intl$n@example.com" \
 	    "register: username '$u' (letters, digits, marks, @.+-_) is accepted"
 done
 
 ## Order of the checks: the first failure answers.
 
-reg "jane doe" "not-an-email" "$GOOD"
+register "jane doe" "not-an-email" "$GOOD"
 check_error 400 "$MSG_EMAIL" \
     "register: invalid email and invalid username: the email message answers"
 
-reg "jane doe" "jane@example.com" "$GOOD"
+register "jane doe" "jane@example.com" "$GOOD"
 check_error 400 "$MSG_USERNAME" \
     "register: invalid username and unused email: the username message answers"
 
 ## Taken, case-insensitively.
 
-reg jane jane.first@example.com "$GOOD"
+register jane jane.first@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" \
     "register: 'jane' when 'ｊａｎｅ' (stored jane) exists is 'Username already exists.'"
 
-reg JANE jane.second@example.com "$GOOD"
+register JANE jane.second@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" "register: 'JANE' is taken by 'jane' (case-insensitive)"
 
-reg "ｊａｎｅ" jane.third@example.com "$GOOD"
+register "ｊａｎｅ" jane.third@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" "register: 'ｊａｎｅ' is taken by 'jane' (NFKC)"
 
-reg "ＪＡＮＥ" jane.fourth@example.com "$GOOD"
+register "ＪＡＮＥ" jane.fourth@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" "register: fullwidth capitals 'ＪＡＮＥ' are taken by 'jane'"
 
-reg " Jane " jane.fifth@example.com "$GOOD"
+register " Jane " jane.fifth@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" "register: ' Jane ' is taken by 'jane' (stripped, case-insensitive)"
 
-reg JÜRGEN juergen2@example.com "$GOOD"
+register JÜRGEN juergen2@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" "register: 'JÜRGEN' is taken by 'Jürgen' (Unicode case-insensitive)"
 
-reg janet jane.fw@example.com "$GOOD"
+register janet jane.fw@example.com "$GOOD"
 check_error 400 "$MSG_ETAKEN" "register: the same email again is 'Email already exists.'"
 
-reg janet JANE.FW@Example.COM "$GOOD"
+register janet JANE.FW@Example.COM "$GOOD"
 check_error 400 "$MSG_ETAKEN" "register: the email in other case is 'Email already exists.'"
 
-reg janet "  Jane.Doe@Bücher.EXAMPLE " "$GOOD"
+register janet "  Jane.Doe@Bücher.EXAMPLE " "$GOOD"
 check_error 400 "$MSG_ETAKEN" \
     "register: the email taken with non-ASCII in other case is 'Email already exists.'"
 
 # SPEC "POST register" 6: one mailbox, one account.  The key is the local
 # part case-folded and the domain's IDNA ASCII form after UTS #46 mapping.
-reg idn1 u1@bücher.de "$GOOD"
+register idn1 u1@bücher.de "$GOOD"
 check_created idn1 u1@bücher.de "register: u1@bücher.de"
 for e in u1@xn--bcher-kva.de U1@XN--BCHER-KVA.DE u1@BÜCHER.de; do
-	reg "idn$RANDOM" "$e" "$GOOD"
+	register "idn$RANDOM" "$e" "$GOOD"
 	check_error 400 "$MSG_ETAKEN" \
 	    "register: $e is the address of u1@bücher.de: '$MSG_ETAKEN'"
 done
-reg idn6 u6@example.com "$GOOD"
+register idn6 u6@example.com "$GOOD"
 check_created idn6 u6@example.com "register: u6@example.com"
 for e in 'u6@exa\u00admple.com' 'u6@example\u3002com' 'u6@\uff45xample.com'; do
 	req POST register "{\"username\":\"idn$RANDOM\",\"email\":\"$e\",\"password\":\"$GOOD\"}"
 	check_error 400 "$MSG_ETAKEN" \
 	    "register: $e is the address of u6@example.com (a soft hyphen dropped, U+3002 a dot, fullwidth e an e)"
 done
-reg idn7 u7@xn--bcher-kva.de "$GOOD"
+register idn7 u7@xn--bcher-kva.de "$GOOD"
 check_created idn7 u7@xn--bcher-kva.de "register: u7@xn--bcher-kva.de"
-reg idn8 u7@bücher.de "$GOOD"
+register idn8 u7@bücher.de "$GOOD"
 check_error 400 "$MSG_ETAKEN" \
     "register: u7@bücher.de is the address of u7@xn--bcher-kva.de"
 # IDNA 2008 (non-transitional): faß.de and fass.de are two domains.
-reg idn9 u9@faß.de "$GOOD"
+register idn9 u9@faß.de "$GOOD"
 check_created idn9 u9@faß.de "register: u9@faß.de"
-reg idn10 u9@fass.de "$GOOD"
+register idn10 u9@fass.de "$GOOD"
 check_created idn10 u9@fass.de "register: u9@fass.de is another address"
 # Login by email finds the account by any spelling of its address.
 for e in u1@xn--bcher-kva.de 'u1@b\u00fccher\u3002de' U1@BÜCHER.DE \
@@ -385,78 +331,78 @@ for e in u1@xn--bcher-kva.de 'u1@b\u00fccher\u3002de' U1@BÜCHER.DE \
 	req POST login "{\"username\":\"$e\",\"password\":\"$GOOD\"}"
 	want=$(case $e in u1*|U1*) echo idn1 ;; u7*) echo idn7 ;; *) echo idn6 ;; esac)
 	check "login: by email as $e finds $want" \
-	    eval '[ "$status" = 200 ] && [ "$(claim "$(printf "%s" "$body" | jq -r .access)" .user_id)" = "$(sql "SELECT id FROM users WHERE username = '"'"'$want'"'"'")" ]'
+	    eval '[ "$status" = 200 ] && [ "$(claim "$(printf "%s" "$body" | jq -r .access)" .user_id)" = "$(db_sql "SELECT id FROM users WHERE username = '"'"'$want'"'"'")" ]'
 done
 
 # SPEC "POST login": a name whose key is empty never matches, not even
 # an account stored under it before this rule (put in directly here).
-sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) SELECT char(12644, 12644, 12644), '', 'emptykey@example.com', 'emptykey@example.com', password, 1, 0 FROM users WHERE username = 'idn1'"
+db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) SELECT char(12644, 12644, 12644), '', 'emptykey@example.com', 'emptykey@example.com', password, 1, 0 FROM users WHERE username = 'idn1'"
 for u in ' ' '\u00ad' '\u200b' '\u3164' '\u3164\u3164\u3164'; do
 	req POST login "{\"username\":\"$u\",\"password\":\"$GOOD\"}"
 	check_error 401 "Invalid credentials." \
 	    "login: the name \"$u\" (empty key) with the password of the account under the empty key is 401"
 done
 
-reg Jane JANE.FW@example.com "$GOOD"
+register Jane JANE.FW@example.com "$GOOD"
 check_error 400 "$MSG_UTAKEN" \
     "register: username taken and email taken: 'Username already exists.' answers"
 
-reg janet jane.fw@example.com 12345678
+register janet jane.fw@example.com 12345678
 check_error 400 "$MSG_ETAKEN" \
     "register: email taken and a weak password: 'Email already exists.' answers"
 
-reg jane jane.sixth@example.com 12345678
+register jane jane.sixth@example.com 12345678
 check_error 400 "$MSG_UTAKEN" \
     "register: username taken and a weak password: 'Username already exists.' answers"
 
-reg "jane!" jane.fw@example.com "$GOOD"
+register "jane!" jane.fw@example.com "$GOOD"
 check_error 400 "$MSG_USERNAME" \
     "register: invalid username and taken email: the username message answers"
 
 check "register: exactly one 'jane' is stored" \
-    test "$(sql "SELECT count(*) FROM users WHERE username_key = 'jane'")" = 1
+    test "$(db_sql "SELECT count(*) FROM users WHERE username_key = 'jane'")" = 1
 
 ## Password policy (user janedoe / jane@example.com).
 
 for p in 's3cure!Pass' newpass123 testpass123 'StrongPass123!' bookworm42; do
-	reg janedoe jane@example.com "$p"
+	register janedoe jane@example.com "$p"
 	check_status 201 "register: password '$p' is accepted for janedoe"
-	sql "DELETE FROM users WHERE username_key = 'janedoe'"
+	db_sql "DELETE FROM users WHERE username_key = 'janedoe'"
 done
 
 for p in 12345678 password1 'P@ssw0rd' qwertyuiop monkey12 trustno1; do
-	reg janedoe jane@example.com "$p"
+	register janedoe jane@example.com "$p"
 	check_error 400 'This password is too common.' \
 	    "register: password '$p' is refused as too common"
 done
 
 for p in 31415926535 20241225 '٣١٤١٥٩٢٦٥٣٥'; do
-	reg janedoe jane@example.com "$p"
+	register janedoe jane@example.com "$p"
 	check_error 400 'This password is entirely numeric.' \
 	    "register: password '$p' is refused as entirely numeric"
 done
 
 for p in janedoe123 Janedoe2024; do
-	reg janedoe jane@example.com "$p"
+	register janedoe jane@example.com "$p"
 	check_error 400 'The password is too similar to the username.' \
 	    "register: password '$p' is refused as too similar to the username"
 done
 
-reg bookfan marguerite@example.com marguerite1
+register bookfan marguerite@example.com marguerite1
 check_error 400 'The password is too similar to the email address.' \
     "register: password 'marguerite1' is refused as too similar to the email's local part"
 
 check "register: no refused password created an account" \
-    test "$(sql "SELECT count(*) FROM users WHERE username_key IN ('janedoe','bookfan')")" = 0
+    test "$(db_sql "SELECT count(*) FROM users WHERE username_key IN ('janedoe','bookfan')")" = 0
 
 # AUTH_MIN_PASSWORD_ENTROPY: off by default (bookworm42 passed above).
 start_server AUTH_MIN_PASSWORD_ENTROPY=60
-reg entropy1 entropy1@example.com bookworm42
+register entropy1 entropy1@example.com bookworm42
 check_error 400 'This password is too easy to guess.' \
     "register: below AUTH_MIN_PASSWORD_ENTROPY=60 bits is 'This password is too easy to guess.'"
-reg entropy2 entropy2@example.com 'vT9#qLm2$Wz8!rXk4&Pn'
+register entropy2 entropy2@example.com 'vT9#qLm2$Wz8!rXk4&Pn'
 check_status 201 "register: a strong password passes AUTH_MIN_PASSWORD_ENTROPY=60"
-reg entropy3 entropy3@example.com 12345678
+register entropy3 entropy3@example.com 12345678
 check_error 400 'This password is too common.' \
     "register: with AUTH_MIN_PASSWORD_ENTROPY set, 'too common' still answers first"
 start_server
@@ -464,7 +410,7 @@ start_server
 ## Success: 201 {access, refresh} and the tokens.
 
 T0=$(date +%s)
-reg tokuser tok@example.com "$GOOD"
+register tokuser tok@example.com "$GOOD"
 T1=$(date +%s)
 check_status 201 "register: success is 201"
 check_header Cache-Control no-store "register: 201 carries Cache-Control: no-store"
@@ -509,7 +455,7 @@ for kind in access refresh; do
 	    test "$sig" = "$s"
 	jtis="$jtis $(printf '%s' "$pl" | jq -r .jti)"
 done
-reg tokuser2 tok2@example.com "$GOOD"
+register tokuser2 tok2@example.com "$GOOD"
 jtis="$jtis $(b64url_decode "$(printf '%s' "$access" | cut -d. -f2)" | jq -r .jti)"
 check "register: every jti is different (random)" \
     test "$(printf '%s\n' $jtis | sort -u | wc -l)" = 3
@@ -574,7 +520,7 @@ status=$got body=$(cat "$T"/race/status* | tr '\n' ' ')
 check "register: 20 concurrent registrations of one username: one 201, nineteen 400 'Username already exists.', no 5xx" \
     test "$got" = "1 19 0 0"
 check "register: the concurrent username race stored exactly one account" \
-    test "$(sql "SELECT count(*) FROM users WHERE username_key = 'racer'")" = 1
+    test "$(db_sql "SELECT count(*) FROM users WHERE username_key = 'racer'")" = 1
 
 race mailracer email
 got=$(race_counts "$MSG_ETAKEN")
@@ -582,6 +528,6 @@ status=$got body=$(cat "$T"/race/status* | tr '\n' ' ')
 check "register: 20 concurrent registrations of one email: one 201, nineteen 400 'Email already exists.', no 5xx" \
     test "$got" = "1 19 0 0"
 check "register: the concurrent email race stored exactly one account" \
-    test "$(sql "SELECT count(*) FROM users WHERE email_key = 'mailracer@example.com'")" = 1
+    test "$(db_sql "SELECT count(*) FROM users WHERE email_key = 'mailracer@example.com'")" = 1
 
 finish

@@ -5,20 +5,6 @@
 start_server
 
 GOOD='s3cure!Pass'
-BAD401='{"details":null,"message":"Invalid credentials."}'
-
-# reg USER EMAIL PASSWORD: register, the values JSON-encoded by jq.
-reg() {
-	req POST register "$(jq -cn --arg u "$1" --arg e "$2" --arg p "$3" \
-	    '{username: $u, email: $e, password: $p}')"
-}
-
-
-# check_401 "desc": 401 {"message": "Invalid credentials.", "details": null}.
-check_401() {
-	check_status 401 "$1: 401"
-	check_same "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
-}
 
 # check_200_as USER_ID "desc": a 200 {access, refresh} whose access token
 # opens me as that user.
@@ -31,67 +17,44 @@ check_200_as() {
 	check "$2: the access token is the user's" test "$status $id" = "200 $1"
 }
 
-# sql QUERY: run a query on the test database.
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$AUTH_DB" "$1"
-}
-
 # uid USERNAME_KEY: the id of that user in the database.
 uid() {
-	sql "SELECT id FROM users WHERE username_key = '$1'"
-}
-
-# rep STRING N: STRING repeated N times.
-rep() {
-	jq -rn --arg s "$1" --argjson n "$2" '$s * $n'
+	db_sql "SELECT id FROM users WHERE username_key = '$1'"
 }
 
 # add_user USERNAME EMAIL HASH: insert an account as Django would have made
 # it (the keys lowercased: ASCII only here).
 add_user() {
-	sql "INSERT INTO users (username, username_key, email, email_key,
+	db_sql "INSERT INTO users (username, username_key, email, email_key,
 	    password, is_active, date_joined, last_login)
 	    VALUES ('$1', lower('$1'), '$2', lower('$2'), '$3', 1,
 	    strftime('%s','now'), NULL)"
 }
 
-err() {
-	local s=s
-	[ "$3" = 1 ] && s=
-	printf '{"type":"string_too_%s","loc":["body","payload","%s"],"msg":"String should have at %s %s character%s","ctx":{"%s_length":%s}}' \
-	    "$1" "$2" "$( [ "$1" = short ] && echo least || echo most)" "$3" "$s" \
-	    "$( [ "$1" = short ] && echo min || echo max)" "$3"
-}
-
-check_422() {
-	check_status 422 "$2 (status 422)"
-	check_same "{\"message\":\"Validation error.\",\"details\":{\"errors\":$1}}" "$2"
-}
-
-reg janedoe jane@example.com "$GOOD"
+register janedoe jane@example.com "$GOOD"
 check_status 201 "login: setup: janedoe registers"
 JANE=$(uid janedoe)
 
 ## Schema: username 1-254, password 1-128.
 
 login "" ""
-check_422 "[$(err short username 1),$(err short password 1)]" \
+check_422 "[$(too_short username 1),$(too_short password 1)]" \
     "login: empty username and password: 'String should have at least 1 character' (singular), in field order"
 
 login "" "$GOOD"
-check_422 "[$(err short username 1)]" "login: an empty username is too short (min 1)"
+check_422 "[$(too_short username 1)]" "login: an empty username is too short (min 1)"
 
 login janedoe ""
-check_422 "[$(err short password 1)]" "login: an empty password is too short (min 1)"
+check_422 "[$(too_short password 1)]" "login: an empty password is too short (min 1)"
 
 login "$(rep a 255)" "$GOOD"
-check_422 "[$(err long username 254)]" "login: a 255-character username is too long (max 254)"
+check_422 "[$(too_long username 254)]" "login: a 255-character username is too long (max 254)"
 
 login janedoe "$(rep x 129)"
-check_422 "[$(err long password 128)]" "login: a 129-character password is too long (max 128)"
+check_422 "[$(too_long password 128)]" "login: a 129-character password is too long (max 128)"
 
 login "$(rep ü 255)" "$(rep é 129)"
-check_422 "[$(err long username 254),$(err long password 128)]" \
+check_422 "[$(too_long username 254),$(too_long password 128)]" \
     "login: 255 and 129 two-byte characters are too long (code points, not bytes)"
 
 login "$(rep ü 254)" "$(rep é 128)"
@@ -140,7 +103,7 @@ login "  janedoe	" "$GOOD"
 check_200_as "$JANE" "login: the username is stripped (spaces, tab)"
 
 req POST login '{"username":"\u00a0\u3000 JaneDoe\u2003\n","password":"s3cure!Pass"}'
-read -r access refresh <<<"$(printf '%s' "$body" | jq -r '"\(.access // "") \(.refresh // "")"' 2>/dev/null)"
+tokens
 check_200_as "$JANE" "login: the username is stripped of Unicode whitespace (NBSP, IDEOGRAPHIC SPACE, EM SPACE)"
 
 login jane@example.com "$GOOD"
@@ -152,13 +115,13 @@ check_200_as "$JANE" "login: by email, case-insensitively"
 login "  JANE@example.COM " "$GOOD"
 check_200_as "$JANE" "login: by email, stripped and case-insensitive"
 
-reg leser leser@bücher.de "$GOOD"
+register leser leser@bücher.de "$GOOD"
 check_status 201 "login: setup: leser@bücher.de registers"
 login LESER@BÜCHER.DE "$GOOD"
 check_200_as "$(uid leser)" "login: by email, case-insensitively beyond ASCII (BÜCHER)"
 
 # A username containing @ is looked up as an email, never as a username.
-reg "jo@home" jo@example.com "$GOOD"
+register "jo@home" jo@example.com "$GOOD"
 check_status 201 "login: setup: the username 'jo@home' registers"
 JO=$(uid jo@home)
 login "jo@home" "$GOOD"
@@ -167,7 +130,7 @@ login jo@example.com "$GOOD"
 check_200_as "$JO" "login: jo@home logs in with the email"
 
 # And a username without @ is never looked up as an email.
-reg mailname other@example.com "$GOOD"
+register mailname other@example.com "$GOOD"
 check_status 201 "login: setup: mailname registers"
 login other "$GOOD"
 check_401 "login: a username without @ is not matched against email local parts"
@@ -186,11 +149,11 @@ login nosuch@example.com "$GOOD"
 check_401 "login: unknown email"
 unknownmail=$body
 
-reg sleeper sleeper@example.com "$GOOD"
+register sleeper sleeper@example.com "$GOOD"
 check_status 201 "login: setup: sleeper registers"
 login sleeper "$GOOD"
 check_status 200 "login: sleeper logs in while active"
-sql "UPDATE users SET is_active = 0 WHERE username_key = 'sleeper'"
+db_sql "UPDATE users SET is_active = 0 WHERE username_key = 'sleeper'"
 login sleeper "$GOOD"
 check_401 "login: inactive account with the right password"
 inactive=$body
@@ -210,19 +173,19 @@ check_401 "login: the password is not stripped"
 
 ## last_login is recorded on success only.
 
-reg lastlog lastlog@example.com "$GOOD"
+register lastlog lastlog@example.com "$GOOD"
 check_status 201 "login: setup: lastlog registers"
 check "login: last_login is NULL before any login" \
-    test "$(sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
+    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
 login lastlog wrong-password
 check_status 401 "login: lastlog with a wrong password is 401"
 check "login: a failed login does not record last_login" \
-    test "$(sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
+    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
 t0=$(date +%s)
 login lastlog "$GOOD"
 t1=$(date +%s)
 check_status 200 "login: lastlog logs in"
-ll=$(sql "SELECT last_login FROM users WHERE username_key = 'lastlog'")
+ll=$(db_sql "SELECT last_login FROM users WHERE username_key = 'lastlog'")
 check "login: success records last_login (Unix seconds, now)" \
     eval '[ -n "$ll" ] && [ "$ll" -ge "$t0" ] && [ "$ll" -le "$t1" ]'
 
@@ -236,18 +199,18 @@ while IFS=$'\t' read -r pw enc; do
 	iter=$(printf '%s' "$enc" | cut -d'$' -f2)
 	add_user "django$n" "django$n@example.com" "$enc"
 	check "login: setup: Django user $n (last_login NULL) inserted" \
-	    test "$(sql "SELECT last_login IS NULL FROM users WHERE username_key = 'django$n'")" = 1
+	    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "${pw}x"
 	check_401 "login: a Django-made hash ($iter iterations) refuses a wrong password"
 	check "login: a refused login leaves Django user $n's hash as it was" \
-	    test "$(sql "SELECT password FROM users WHERE username_key = 'django$n'")" = "$enc"
+	    test "$(db_sql "SELECT password FROM users WHERE username_key = 'django$n'")" = "$enc"
 	login "django$n" "$pw"
 	check_200_as "$(uid "django$n")" "login: a Django-made hash ($iter iterations) logs in"
-	dh=$(sql "SELECT password FROM users WHERE username_key = 'django$n'")
+	dh=$(db_sql "SELECT password FROM users WHERE username_key = 'django$n'")
 	check "login: a hash of $iter iterations is re-hashed at the configured 1000" \
 	    eval 'case "$dh" in "pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
 	check "login: last_login is recorded for Django user $n" \
-	    test "$(sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
+	    test "$(db_sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "$pw"
 	check_200_as "$(uid "django$n")" "login: Django user $n logs in again with the re-hashed password"
 done < <(jq -r '.django_hashes[] | [.password, .encoded] | @tsv' "$TOP/tests/vectors.json")
@@ -287,17 +250,17 @@ done
 
 ## Re-hash on login when the stored hash is cheaper than configured.
 
-reg rehash1 rehash1@example.com "$GOOD"
-reg rehash2 rehash2@example.com "$GOOD"
-h1=$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")
-h2=$(sql "SELECT password FROM users WHERE username_key = 'rehash2'")
+register rehash1 rehash1@example.com "$GOOD"
+register rehash2 rehash2@example.com "$GOOD"
+h1=$(db_sql "SELECT password FROM users WHERE username_key = 'rehash1'")
+h2=$(db_sql "SELECT password FROM users WHERE username_key = 'rehash2'")
 check "login: setup: hashes made at AUTH_PBKDF2_ITERATIONS=1000" \
     eval 'case "$h1 $h2" in "pbkdf2_sha256\$1000\$"*" pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
 
 start_server AUTH_PBKDF2_ITERATIONS=2000
 login rehash1 "$GOOD"
 check_200_as "$(uid rehash1)" "login: a 1000-iteration hash logs in with 2000 configured"
-nh1=$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")
+nh1=$(db_sql "SELECT password FROM users WHERE username_key = 'rehash1'")
 check "login: the stored hash is re-hashed to pbkdf2_sha256\$2000\$" \
     eval 'case "$nh1" in "pbkdf2_sha256\$2000\$"*) true ;; *) false ;; esac'
 check "login: the re-hash is Django's format: 22-character salt, 44-character key" \
@@ -305,18 +268,18 @@ check "login: the re-hash is Django's format: 22-character salt, 44-character ke
 login rehash1 "$GOOD"
 check_200_as "$(uid rehash1)" "login: the re-hashed password still logs in"
 check "login: a hash already at the configured cost is not re-hashed again" \
-    test "$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")" = "$nh1"
+    test "$(db_sql "SELECT password FROM users WHERE username_key = 'rehash1'")" = "$nh1"
 login rehash1 wrong-password
 check_401 "login: the re-hashed password refuses a wrong password"
 login rehash2 wrong-password
 check_401 "login: rehash2 with a wrong password"
 check "login: a failed login does not re-hash" \
-    test "$(sql "SELECT password FROM users WHERE username_key = 'rehash2'")" = "$h2"
+    test "$(db_sql "SELECT password FROM users WHERE username_key = 'rehash2'")" = "$h2"
 
 start_server AUTH_PBKDF2_ITERATIONS=1000
 login rehash1 "$GOOD"
 check_200_as "$(uid rehash1)" "login: a 2000-iteration hash logs in with 1000 configured"
-nh1=$(sql "SELECT password FROM users WHERE username_key = 'rehash1'")
+nh1=$(db_sql "SELECT password FROM users WHERE username_key = 'rehash1'")
 check "login: a hash with more iterations than configured is re-hashed down to pbkdf2_sha256\$1000\$" \
     eval 'case "$nh1" in "pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
 login rehash1 "$GOOD"
@@ -326,9 +289,9 @@ check_200_as "$(uid rehash1)" "login: the password re-hashed down still logs in"
 ## 1000) checks the password like any other.
 
 start_server AUTH_PBKDF2_ITERATIONS=500
-reg cheap500 cheap500@example.com "$GOOD"
+register cheap500 cheap500@example.com "$GOOD"
 check_status 201 "login: setup: cheap500 registers with AUTH_PBKDF2_ITERATIONS=500"
-h500=$(sql "SELECT password FROM users WHERE username_key = 'cheap500'")
+h500=$(db_sql "SELECT password FROM users WHERE username_key = 'cheap500'")
 check "login: setup: cheap500's hash is pbkdf2_sha256\$500\$" \
     eval 'case "$h500" in "pbkdf2_sha256\$500\$"*) true ;; *) false ;; esac'
 login cheap500 wrong-password
@@ -344,15 +307,15 @@ check_200_as "$(uid cheap500)" "login: a 500-iteration hash logs in with the rig
 unset AUTH_PBKDF2_ITERATIONS
 start_server
 export AUTH_PBKDF2_ITERATIONS=1000
-reg costly costly@example.com "$GOOD"
+register costly costly@example.com "$GOOD"
 check_status 201 "login: setup: costly registers at the default cost"
-hc=$(sql "SELECT password FROM users WHERE username_key = 'costly'")
+hc=$(db_sql "SELECT password FROM users WHERE username_key = 'costly'")
 check "login: the default cost of new hashes is 600000 iterations" \
     eval 'case "$hc" in "pbkdf2_sha256\$600000\$"*) true ;; *) false ;; esac'
 login costly "$GOOD"
 check_200_as "$(uid costly)" "login: a login at the default cost"
 check "login: a 600000-iteration hash is not re-hashed at the default cost" \
-    test "$(sql "SELECT password FROM users WHERE username_key = 'costly'")" = "$hc"
+    test "$(db_sql "SELECT password FROM users WHERE username_key = 'costly'")" = "$hc"
 
 # ctime USER: seconds (as an integer count of milliseconds) of one failed login.
 ctime() {

@@ -10,13 +10,6 @@ claims() {
 jwt_header() {
 	b64url_decode "$(printf '%s' "$1" | cut -d. -f1)"
 }
-# sign HEADER-JSON PAYLOAD-JSON [KEY]: a compact JWS.
-sign() {
-	local h p
-	h=$(printf '%s' "$1" | b64url)
-	p=$(printf '%s' "$2" | b64url)
-	printf '%s.%s.%s' "$h" "$p" "$(hs256 "$h.$p" "${3:-$AUTH_JWT_SECRET}")"
-}
 # near T: T is within 2 seconds of now.
 near_now() {
 	local now d
@@ -24,14 +17,6 @@ near_now() {
 	[[ "$1" =~ ^[0-9]+$ ]] || return 1
 	d=$((now - $1))
 	[ "$d" -ge -2 ] && [ "$d" -le 2 ]
-}
-refresh_with() {
-	req POST refresh "{\"refresh\":\"$1\"}"
-}
-REFUSED='{"message":"Invalid or expired refresh token.","details":null}'
-# refused DESC: the refusal SPEC "POST refresh" gives for every bad token.
-refused() {
-	check "$1" eval '[ "$status" = 401 ] && body_is "$REFUSED"'
 }
 # errors_are JSON-ARRAY: a 422 whose details.errors is exactly that list.
 errors_are() {
@@ -60,7 +45,7 @@ check "refresh: lengths count code points (19 two-byte characters is 422)" \
     errors_are "$TOO_SHORT"
 
 req POST refresh '{"refresh":"01234567890123456789"}'
-refused "refresh: 20 characters pass the schema (garbage is then 401)"
+refresh_refused "refresh: 20 characters pass the schema (garbage is then 401)"
 
 req POST refresh '{"refresh":""}'
 check "refresh: an empty string is 422 string_too_short" errors_are "$TOO_SHORT"
@@ -170,35 +155,35 @@ register bob bob@example.com 's3cure!Pass'
 b_uid=$(claim "$access" .user_id)
 
 refresh_with "$a_access"
-refused "refresh: an access token given as refresh is 401 (not of type refresh)"
+refresh_refused "refresh: an access token given as refresh is 401 (not of type refresh)"
 
 # Alice's refresh token, user_id changed to Bob's, signature kept.
 h=$(printf '%s' "$a_refresh" | cut -d. -f1)
 s=$(printf '%s' "$a_refresh" | cut -d. -f3)
 p=$(claims "$a_refresh" | jq -c ".user_id = $b_uid" | b64url)
 refresh_with "$h.$p.$s"
-refused "refresh: a tampered payload (user_id changed, signature kept) is 401"
+refresh_refused "refresh: a tampered payload (user_id changed, signature kept) is 401"
 
 case $s in
 A*) s2="B${s#?}" ;;
 *) s2="A${s#?}" ;;
 esac
 refresh_with "$h.$(printf '%s' "$a_refresh" | cut -d. -f2).$s2"
-refused "refresh: a badly signed token (one character changed) is 401"
+refresh_refused "refresh: a badly signed token (one character changed) is 401"
 
 other=$(sign '{"alg":"HS256","typ":"JWT"}' "$(claims "$a_refresh")" \
     'another-secret-0123456789abcdef0123456789abc')
 refresh_with "$other"
-refused "refresh: a token signed with another key is 401"
+refresh_refused "refresh: a token signed with another key is 401"
 
 refresh_with "$(printf '%s' "$a_refresh" | cut -d. -f1-2)"
-refused "refresh: a malformed token (two segments) is 401"
+refresh_refused "refresh: a malformed token (two segments) is 401"
 
 refresh_with 'this-is-not-a-token-at-all-0123456789'
-refused "refresh: garbage of 20+ characters is 401"
+refresh_refused "refresh: garbage of 20+ characters is 401"
 
 refresh_with 'aaaaaaaaaaaa.bbbbbbbbbbbb.cccccccccccc'
-refused "refresh: three garbage segments are 401"
+refresh_refused "refresh: three garbage segments are 401"
 
 # The control: Alice's own refresh token still works, so the refusals
 # above are about the token, not about Alice.
@@ -212,10 +197,10 @@ refresh_with "$(sign '{"alg":"HS256","typ":"JWT"}' \
 check_status 200 "refresh: a token we sign by hand with the key is accepted (control)"
 refresh_with "$(sign '{"alg":"HS256","typ":"JWT"}' \
     "{\"exp\":$((now + 600)),\"iat\":$now,\"jti\":\"0123456789abcdef0123456789abcdef\",\"user_id\":$a_uid}")"
-refused "refresh: a signed token without token_type is 401"
+refresh_refused "refresh: a signed token without token_type is 401"
 refresh_with "$(sign '{"alg":"HS256","typ":"JWT"}' \
     "{\"token_type\":\"refresh\",\"exp\":$((now - 10)),\"iat\":$((now - 100)),\"jti\":\"0123456789abcdef0123456789abcdef\",\"user_id\":$a_uid}")"
-refused "refresh: a signed token with exp in the past is 401"
+refresh_refused "refresh: a signed token with exp in the past is 401"
 
 # A user that no longer exists.
 register carol carol@example.com 's3cure!Pass'
@@ -223,9 +208,9 @@ c_refresh=$refresh
 c_uid=$(claim "$c_refresh" .user_id)
 refresh_with "$c_refresh"
 check_status 200 "refresh: setup: carol's refresh token works before deletion"
-sqlite3 "$AUTH_DB" "DELETE FROM users WHERE id=$c_uid"
+db_sql "DELETE FROM users WHERE id=$c_uid"
 refresh_with "$c_refresh"
-refused "refresh: a deleted user's refresh token is 401"
+refresh_refused "refresh: a deleted user's refresh token is 401"
 
 # An inactive user.
 register dave dave@example.com 's3cure!Pass'
@@ -233,10 +218,10 @@ d_refresh=$refresh
 d_uid=$(claim "$d_refresh" .user_id)
 refresh_with "$d_refresh"
 check_status 200 "refresh: setup: dave's refresh token works while active"
-sqlite3 "$AUTH_DB" "UPDATE users SET is_active=0 WHERE id=$d_uid"
+db_sql "UPDATE users SET is_active=0 WHERE id=$d_uid"
 refresh_with "$d_refresh"
-refused "refresh: an inactive user's refresh token is 401"
-sqlite3 "$AUTH_DB" "UPDATE users SET is_active=1 WHERE id=$d_uid"
+refresh_refused "refresh: an inactive user's refresh token is 401"
+db_sql "UPDATE users SET is_active=1 WHERE id=$d_uid"
 refresh_with "$d_refresh"
 check_status 200 "refresh: reactivated, the same token works again"
 
@@ -247,7 +232,7 @@ check_status 201 "refresh: setup: register erin under AUTH_REFRESH_TTL=1"
 e_refresh=$refresh
 sleep 2
 refresh_with "$e_refresh"
-refused "refresh: an expired refresh token is 401"
+refresh_refused "refresh: an expired refresh token is 401"
 check_header Content-Type application/json "refresh: 401 has Content-Type: application/json"
 check_header Cache-Control no-store "refresh: 401 has Cache-Control: no-store"
 check_header X-Content-Type-Options nosniff "refresh: 401 has X-Content-Type-Options: nosniff"

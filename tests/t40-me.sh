@@ -8,13 +8,6 @@ UNAUTH='{"message":"Unauthorized","details":null}'
 me_with() {
 	req GET me - -H "Authorization: $1"
 }
-# refused DESC: 401 Unauthorized with WWW-Authenticate: Bearer error=...
-refused() {
-	check "$1" eval '[ "$status" = 401 ] && body_is "$UNAUTH" &&
-	    [ "$(header WWW-Authenticate)" = "Bearer error=\"invalid_token\"" ]'
-	[ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ] ||
-	    echo "# (WWW-Authenticate: '$(header WWW-Authenticate)')"
-}
 # unauthorized DESC: 401 Unauthorized, whatever WWW-Authenticate says.
 unauthorized() {
 	check "$1" eval '[ "$status" = 401 ] && body_is "$UNAUTH" &&
@@ -32,7 +25,7 @@ register janedoe jane@example.com 's3cure!Pass'
 check_status 201 "me: setup: register janedoe"
 tok=$access
 uid=$(claim "$tok" .user_id)
-dbid=$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username='janedoe'")
+dbid=$(db_sql "SELECT id FROM users WHERE username='janedoe'")
 
 # --- 200 ---------------------------------------------------------------
 
@@ -96,7 +89,7 @@ cgi_run GET me ""
 check_status 401 "me: no HTTP_AUTHORIZATION (CGI directly) is 401, not 500"
 
 me_with "Bearer not-a-token"
-refused "me: an invalid token is 401 with WWW-Authenticate: Bearer error=\"invalid_token\""
+me_refused "me: an invalid token is 401 with WWW-Authenticate: Bearer error=\"invalid_token\""
 common_headers "401 with a bad token"
 
 me_with "bearer $tok"
@@ -125,7 +118,7 @@ unauthorized "me: another scheme word (Token) is 401"
 me_with "$tok"
 unauthorized "me: the token without a scheme is 401"
 me_with "Bearer $refresh"
-refused "me: a refresh token on /me is 401 (token_type must match the use)"
+me_refused "me: a refresh token on /me is 401 (token_type must match the use)"
 
 me_with "Bearer $tok"
 check_status 200 "me: the token is still good after all that (control)"
@@ -137,17 +130,17 @@ g_tok=$access
 g_uid=$(claim "$g_tok" .user_id)
 me_with "Bearer $g_tok"
 check_status 200 "me: setup: a second user is 200 before deletion"
-sqlite3 "$AUTH_DB" "DELETE FROM users WHERE id=$g_uid"
+db_sql "DELETE FROM users WHERE id=$g_uid"
 me_with "Bearer $g_tok"
-refused "me: a deleted user's token is 401"
+me_refused "me: a deleted user's token is 401"
 
 register idle idle@example.com 's3cure!Pass'
 i_tok=$access
 i_uid=$(claim "$i_tok" .user_id)
-sqlite3 "$AUTH_DB" "UPDATE users SET is_active=0 WHERE id=$i_uid"
+db_sql "UPDATE users SET is_active=0 WHERE id=$i_uid"
 me_with "Bearer $i_tok"
-refused "me: an inactive user's token is 401"
-sqlite3 "$AUTH_DB" "UPDATE users SET is_active=1 WHERE id=$i_uid"
+me_refused "me: an inactive user's token is 401"
+db_sql "UPDATE users SET is_active=1 WHERE id=$i_uid"
 me_with "Bearer $i_tok"
 check_status 200 "me: reactivated, the same token is 200 again"
 
@@ -172,7 +165,7 @@ check_status 201 "me: setup: register under AUTH_ACCESS_TTL=1"
 s_tok=$access
 sleep 2
 me_with "Bearer $s_tok"
-refused "me: an expired access token is 401"
+me_refused "me: an expired access token is 401"
 
 # --- Tokens shared with Django (PyJWT / simplejwt vectors) -------------
 
@@ -183,10 +176,10 @@ vrefresh=$(jq -r .simplejwt_tokens.refresh_user42_exp2100.token "$V")
 vexpired=$(jq -r .simplejwt_tokens.access_user42_expired.token "$V")
 
 me_with "Bearer $vaccess"
-refused "me: a simplejwt token under another key is 401"
+me_refused "me: a simplejwt token under another key is 401"
 
 start_server AUTH_JWT_SECRET="$vsecret"
-sqlite3 "$AUTH_DB" "INSERT INTO users (id, username, username_key, email,
+db_sql "INSERT INTO users (id, username, username_key, email,
     email_key, password, is_active, date_joined) VALUES (42, 'DjangoUser',
     'djangouser', 'django@example.com', 'django@example.com', '!', 1,
     strftime('%s', 'now'))"
@@ -195,9 +188,9 @@ check_status 200 "me: a simplejwt-issued access token (shared secret) is 200"
 check_json .id 42 "me: the simplejwt token names user 42"
 check_json .username DjangoUser "me: user 42's username"
 me_with "Bearer $vexpired"
-refused "me: an expired simplejwt access token is 401"
+me_refused "me: an expired simplejwt access token is 401"
 me_with "Bearer $vrefresh"
-refused "me: a simplejwt refresh token on /me is 401"
+me_refused "me: a simplejwt refresh token on /me is 401"
 
 req POST refresh "{\"refresh\":\"$vrefresh\"}"
 check_status 200 "refresh: a simplejwt-issued refresh token is 200"
@@ -221,6 +214,6 @@ check "tokens: our token does not verify with another key" \
 # Tokens we issue under the test key are refused by a server with the
 # simplejwt key: the key really is what the signature depends on.
 me_with "Bearer $tok"
-refused "me: a token signed with the old key is 401 after the key changes"
+me_refused "me: a token signed with the old key is 401 after the key changes"
 
 finish

@@ -44,16 +44,9 @@ cgi_file() {
 	status=$(printf '%s\n' "$hdrs" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
 }
 
-# rep N STRING: STRING repeated N times.
-rep() {
-	local i out=
-	for ((i = 0; i < $1; i++)); do out+=$2; done
-	printf '%s' "$out"
-}
-
 n=0
-# fresh: a new unused username in $u and email in $e.
-fresh() {
+# fresh_names: a new unused username in $u and email in $e.
+fresh_names() {
 	n=$((n + 1))
 	u="reader$n$$"
 	e="reader$n.$$@example.com"
@@ -64,14 +57,6 @@ BADPARSE='{"message":"Cannot parse request body","details":null}'
 TOOBIG='{"message":"Request body too large.","details":null}'
 NOMETHOD='{"message":"Method not allowed.","details":null}'
 
-# err TYPE FIELD MSG [CTX]: one entry of the 422 list.
-err() {
-	if [ $# -gt 3 ]; then
-		printf '{"type":"%s","loc":["body","payload","%s"],"msg":"%s","ctx":%s}' "$1" "$2" "$3" "$4"
-	else
-		printf '{"type":"%s","loc":["body","payload","%s"],"msg":"%s"}' "$1" "$2" "$3"
-	fi
-}
 # v422 ENTRY...: the whole 422 body listing the entries in order.
 v422() {
 	local IFS=,
@@ -80,19 +65,9 @@ v422() {
 missing() { err missing "$1" "Field required"; }
 notstr() { err string_type "$1" "Input should be a valid string"; }
 hasnul() { err string_nul "$1" "String should not contain NUL characters"; }
-short() {
-	local s=s
-	[ "$2" = 1 ] && s=
-	err string_too_short "$1" "String should have at least $2 character$s" "{\"min_length\":$2}"
-}
-long() {
-	local s=s
-	[ "$2" = 1 ] && s=
-	err string_too_long "$1" "String should have at most $2 character$s" "{\"max_length\":$2}"
-}
 
 # A user and its tokens, for bodies that must be valid everywhere.
-fresh
+fresh_names
 register "$u" "$e" "$PW"
 check_status 201 "register: a new user gets 201"
 check_every "a 201"
@@ -102,7 +77,7 @@ REFRESH=$refresh
 # there; for register, with a fresh user.
 valid() {
 	case $1 in
-	register) fresh; V=$(printf '{"username":"%s","email":"%s","password":"%s"}' "$u" "$e" "$PW") ;;
+	register) fresh_names; V=$(printf '{"username":"%s","email":"%s","password":"%s"}' "$u" "$e" "$PW") ;;
 	login) V=$(printf '{"username":"%s","password":"%s"}' "$USER" "$PW") ;;
 	refresh) V=$(printf '{"refresh":"%s"}' "$REFRESH") ;;
 	esac
@@ -340,7 +315,7 @@ check_every "a 401"
 
 # --- 6. extra fields, duplicate keys ------------------------------------------
 
-fresh
+fresh_names
 req POST register "{\"is_staff\":true,\"username\":\"$u\",\"id\":1,\"email\":\"$e\",\"password\":\"$PW\",\"extra\":{\"a\":[1,null]}}"
 check_status 201 "register: unknown extra fields are ignored"
 req POST login "{\"username\":1,\"username\":\"$USER\",\"password\":\"$PW\"}"
@@ -350,7 +325,7 @@ check_body "login: duplicate keys, the last one wins (string then number is stri
     "$(v422 "$(notstr username)")"
 req POST login "{\"username\":\"$USER\",\"password\":\"wrong-password\",\"password\":\"$PW\"}"
 check_status 200 "login: duplicate password keys, the last value is the one checked"
-fresh
+fresh_names
 req POST register "{\"username\":\"ab\",\"email\":\"$e\",\"password\":\"$PW\",\"username\":\"$u\"}"
 check_status 201 "register: a too-short first username is replaced by the last one"
 req POST refresh "{\"refresh\":\"$REFRESH\",\"refresh\":null}"
@@ -360,68 +335,68 @@ check_body "refresh: the last duplicate (null) is the one validated" 422 "$(v422
 
 req POST register '{"username":"ab","email":"ab","password":"short"}'
 check_body "register: too short everywhere lists three errors with ctx min_length" 422 \
-    "$(v422 "$(short username 3)" "$(short email 3)" "$(short password 8)")"
-req POST register "{\"username\":\"$(rep 151 a)\",\"email\":\"$(rep 255 b)\",\"password\":\"$(rep 129 c)\"}"
+    "$(v422 "$(too_short username 3)" "$(too_short email 3)" "$(too_short password 8)")"
+req POST register "{\"username\":\"$(rep a 151)\",\"email\":\"$(rep b 255)\",\"password\":\"$(rep c 129)\"}"
 check_body "register: too long everywhere lists three errors with ctx max_length" 422 \
-    "$(v422 "$(long username 150)" "$(long email 254)" "$(long password 128)")"
+    "$(v422 "$(too_long username 150)" "$(too_long email 254)" "$(too_long password 128)")"
 req POST login '{"username":"","password":""}'
 check_body "login: empty strings say 'at least 1 character' (singular)" 422 \
-    "$(v422 "$(short username 1)" "$(short password 1)")"
-req POST login "{\"username\":\"$(rep 255 a)\",\"password\":\"$(rep 129 b)\"}"
+    "$(v422 "$(too_short username 1)" "$(too_short password 1)")"
+req POST login "{\"username\":\"$(rep a 255)\",\"password\":\"$(rep b 129)\"}"
 check_body "login: username over 254 and password over 128 characters" 422 \
-    "$(v422 "$(long username 254)" "$(long password 128)")"
+    "$(v422 "$(too_long username 254)" "$(too_long password 128)")"
 req POST refresh '{"refresh":"short"}'
 check_body "refresh: a refresh under 20 characters is string_too_short" 422 \
-    "$(v422 "$(short refresh 20)")"
-req POST refresh "{\"refresh\":\"$(rep 19 x)\"}"
-check_body "refresh: 19 characters is too short" 422 "$(v422 "$(short refresh 20)")"
-req POST refresh "{\"refresh\":\"$(rep 20 x)\"}"
+    "$(v422 "$(too_short refresh 20)")"
+req POST refresh "{\"refresh\":\"$(rep x 19)\"}"
+check_body "refresh: 19 characters is too short" 422 "$(v422 "$(too_short refresh 20)")"
+req POST refresh "{\"refresh\":\"$(rep x 20)\"}"
 check_status 401 "refresh: 20 characters passes the schema (401, not 422)"
 req POST register '{"password":1,"email":"a@example.com","username":"ab"}'
 check_body "register: failing fields are listed in field order, not body order" 422 \
-    "$(v422 "$(short username 3)" "$(notstr password)")"
+    "$(v422 "$(too_short username 3)" "$(notstr password)")"
 req POST register '{"password":"short","username":null}'
 check_body "register: wrong type, missing and too short are all listed" 422 \
-    "$(v422 "$(notstr username)" "$(missing email)" "$(short password 8)")"
+    "$(v422 "$(notstr username)" "$(missing email)" "$(too_short password 8)")"
 req POST register '{"username":"abc","email":"a@b","password":"12345678"}'
 check "register: exactly the minimum lengths pass the schema (not 422)" test "$status" != 422
 
 # Code points, not bytes.
-fresh
-req POST register "{\"username\":\"$(rep 150 é)\",\"email\":\"$e\",\"password\":\"$PW\"}"
+fresh_names
+req POST register "{\"username\":\"$(rep é 150)\",\"email\":\"$e\",\"password\":\"$PW\"}"
 check_status 201 "register: 150 'é' (300 bytes) is not too long for a username"
-req POST register "{\"username\":\"$(rep 151 é)\",\"email\":\"$e\",\"password\":\"$PW\"}"
-check_body "register: 151 'é' is too long" 422 "$(v422 "$(long username 150)")"
-req POST register "{\"username\":\"$(rep 76 $'e\xcc\x81')\",\"email\":\"$e\",\"password\":\"$PW\"}"
+req POST register "{\"username\":\"$(rep é 151)\",\"email\":\"$e\",\"password\":\"$PW\"}"
+check_body "register: 151 'é' is too long" 422 "$(v422 "$(too_long username 150)")"
+req POST register "{\"username\":\"$(rep $'e\xcc\x81' 76)\",\"email\":\"$e\",\"password\":\"$PW\"}"
 check_body "register: the length is of the raw value: 76 e+U+0301 are 152 code points" 422 \
-    "$(v422 "$(long username 150)")"
+    "$(v422 "$(too_long username 150)")"
 req POST register "{\"username\":\"é\",\"email\":\"$e\",\"password\":\"$PW\"}"
-check_body "register: one 'é' (2 bytes) is too short" 422 "$(v422 "$(short username 3)")"
-mb=$(rep 8 'żółćęśąźń€漢字ÆØÅß')	# 8 x 16 = 128 code points
-fresh
+check_body "register: one 'é' (2 bytes) is too short" 422 "$(v422 "$(too_short username 3)")"
+mb=$(rep 'żółćęśąźń€漢字ÆØÅß' 8)	# 8 x 16 = 128 code points
+fresh_names
 req POST register "{\"username\":\"$u\",\"email\":\"$e\",\"password\":\"$mb\"}"
 check_status 201 "register: a 128-character password of multibyte characters is accepted"
 req POST register "{\"username\":\"$u\",\"email\":\"$e\",\"password\":\"${mb}x\"}"
-check_body "register: 129 characters of password is too long" 422 "$(v422 "$(long password 128)")"
+check_body "register: 129 characters of password is too long" 422 "$(v422 "$(too_long password 128)")"
 req POST login "{\"username\":\"$u\",\"password\":\"$mb\"}"
 check_status 200 "login: the 128-character multibyte password logs in"
-req POST login "{\"username\":\"$u\",\"password\":\"$(rep 128 '漢')\"}"
+req POST login "{\"username\":\"$u\",\"password\":\"$(rep '漢' 128)\"}"
 check_status 401 "login: 128 three-byte characters is within the password limit (401)"
-req POST login "{\"username\":\"$u\",\"password\":\"$(rep 129 '漢')\"}"
-check_body "login: 129 three-byte characters is too long" 422 "$(v422 "$(long password 128)")"
-req POST refresh "{\"refresh\":\"$(rep 5 '😀')\"}"
-check_body "refresh: 5 emoji (20 bytes) are 5 characters: too short" 422 "$(v422 "$(short refresh 20)")"
-req POST refresh "{\"refresh\":\"$(rep 20 '😀')\"}"
+req POST login "{\"username\":\"$u\",\"password\":\"$(rep '漢' 129)\"}"
+check_body "login: 129 three-byte characters is too long" 422 "$(v422 "$(too_long password 128)")"
+req POST refresh "{\"refresh\":\"$(rep '😀' 5)\"}"
+check_body "refresh: 5 emoji (20 bytes) are 5 characters: too short" 422 "$(v422 "$(too_short refresh 20)")"
+req POST refresh "{\"refresh\":\"$(rep '😀' 20)\"}"
 check_status 401 "refresh: 20 emoji are 20 characters (401, not 422)"
-req POST register "{\"username\":\"okname\",\"email\":\"a@example.com\",\"password\":\"$(rep 7 '😀')\"}"
-check_body "register: 7 emoji are a password too short" 422 "$(v422 "$(short password 8)")"
+req POST register "{\"username\":\"okname\",\"email\":\"a@example.com\",\"password\":\"$(rep '😀' 7)\"}"
+check_body "register: 7 emoji are a password too short" 422 "$(v422 "$(too_short password 8)")"
 req POST register "{\"username\":\"okname\",\"email\":\"a@example.com\",\"password\":\"\\ud83d\\ude00\\ud83d\\ude00\"}"
-check_body "register: an escaped surrogate pair is one character (2 < 8)" 422 "$(v422 "$(short password 8)")"
-req POST login "{\"username\":\"$(rep 254 '😀')\",\"password\":\"x\"}"
+check_body "register: an escaped surrogate pair is one character (2 < 8)" 422 "$(v422 "$(too_short password 8)")"
+req POST login "{\"username\":\"$(rep '😀' 254)\",\"password\":\"x\"}"
 check_status 401 "login: 254 emoji (1016 bytes) is not too long for a username (401)"
-req POST login "{\"username\":\"$(rep 255 '😀')\",\"password\":\"x\"}"
-check_body "login: 255 emoji is too long" 422 "$(v422 "$(long username 254)")"
-fresh
+req POST login "{\"username\":\"$(rep '😀' 255)\",\"password\":\"x\"}"
+check_body "login: 255 emoji is too long" 422 "$(v422 "$(too_long username 254)")"
+fresh_names
 req POST register "{\"username\":\" ab \",\"email\":\"$e\",\"password\":\"$PW\"}"
 check "register: ' ab ' passes the 3-character minimum (length before stripping)" \
     test "$status" != 422
@@ -457,7 +432,7 @@ done
 
 # --- 9. no REMOTE_ADDR -------------------------------------------------------
 
-fresh
+fresh_names
 printf '{"username":"%s","email":"%s","password":"%s"}' "$u" "$e" "$PW" >"$T/ok"
 cgi_file register "$T/ok"
 check_status 201 "register: without REMOTE_ADDR the request is still answered (201)"

@@ -12,24 +12,19 @@ MSG_REFRESH='Too many refresh attempts. Please try again later.'
 # --- helpers of this file -------------------------------------------------
 
 # server NAME [VAR=value ...]: restart the server on its own database
-# $T/NAME.db (in $DB), with the given settings.
+# $T/NAME.db (in $DB), with the given settings.  The tests read $DB with
+# db_sql -ro, which never creates it.
 server() {
 	DB="$T/$1.db"
 	shift
 	start_server AUTH_DB="$DB" "$@"
 }
 
-# sql QUERY: run QUERY on the current server's database (read-only: never
-# create it).
-sql() {
-	sqlite3 -readonly "$DB" "$1"
-}
-
 # no_attempts: nothing counted yet (no database, no table, or no row).
 no_attempts() {
 	[ ! -e "$DB" ] ||
-	    [ "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'attempts'")" = 0 ] ||
-	    [ "$(sql 'SELECT count(*) FROM attempts')" = 0 ]
+	    [ "$(db_sql -ro -db "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'attempts'")" = 0 ] ||
+	    [ "$(db_sql -ro -db "$DB" 'SELECT count(*) FROM attempts')" = 0 ]
 }
 
 # check_429 MESSAGE WINDOW "what": the whole 429 answer.
@@ -161,16 +156,16 @@ login nobody x
 login nobody x
 check_429 "$MSG_LOGIN" 2 "login: with a 2 s window, the 4th attempt"
 ra=$(header Retry-After)
-old=$(sql 'SELECT max(bucket) FROM attempts')
+old=$(db_sql -ro -db "$DB" 'SELECT max(bucket) FROM attempts')
 sleep "${ra:-2}"
 login nobody x
 check_status 401 "login: after the window ends, attempts are allowed again"
 check "login: the new attempt is counted in a new window" \
-    test "$(sql 'SELECT max(bucket) FROM attempts')" -gt "${old:-0}"
+    test "$(db_sql -ro -db "$DB" 'SELECT max(bucket) FROM attempts')" -gt "${old:-0}"
 check "login: old windows are purged (no row older than the current window)" \
-    test "$(sql 'SELECT count(*) FROM attempts WHERE bucket < (SELECT max(bucket) FROM attempts)')" = 0
+    test "$(db_sql -ro -db "$DB" 'SELECT count(*) FROM attempts WHERE bucket < (SELECT max(bucket) FROM attempts)')" = 0
 check "login: the new window's count is 1" \
-    test "$(sql 'SELECT group_concat(count) FROM attempts')" = 1
+    test "$(db_sql -ro -db "$DB" 'SELECT group_concat(count) FROM attempts')" = 1
 
 # --- 4. AUTH_RATE_LIMIT=0 turns it off ------------------------------------------
 
@@ -218,7 +213,7 @@ check_status 429 "login: ...also when it names the trusted proxy as the last hop
 login nobody x
 check_status 429 "login: ...and a request without X-Forwarded-For is the same client"
 check "login: trusting only 10.9.9.9, the attempts were counted as 127.0.0.1 alone" \
-    test "$(sql "SELECT group_concat(client) FROM attempts WHERE scope = 1")" = 127.0.0.1
+    test "$(db_sql -ro -db "$DB" "SELECT group_concat(client) FROM attempts WHERE scope = 1")" = 127.0.0.1
 
 W=$(pick_window)
 server proxy AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=3 AUTH_RATE_WINDOW="$W"
@@ -312,6 +307,6 @@ codes=$(cat "$T"/code.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
 check "login: 30 parallel attempts with limit 10 give 10 answers and 20 429s ($codes)" \
     test "$codes" = "401:10 429:20 "
 check "login: the counter row says 30 after 30 parallel attempts" \
-    test "$(sql 'SELECT group_concat(count) FROM attempts WHERE scope = 1')" = 30
+    test "$(db_sql -ro -db "$DB" 'SELECT group_concat(count) FROM attempts WHERE scope = 1')" = 30
 
 finish

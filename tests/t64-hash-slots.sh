@@ -61,11 +61,11 @@ out_status() {
 # The most iterations SPEC "POST login" allows: the longest hash there is.
 HOLD=5000000
 STOPPED=
-# hold NAME [VAR=value ...]: a login (login_bg NAME, one slot, HOLD
+# hold_slot NAME [VAR=value ...]: a login (login_bg NAME, one slot, HOLD
 # iterations) that takes the slot and is stopped mid-hash, so that it keeps
 # the slot until release; sets $held_by to its pid.  Fails if it never
 # held the slot or finished before it was stopped.
-hold() {
+hold_slot() {
 	local name=$1
 	shift
 	login_bg "$name" AUTH_HASH_SLOTS=1 AUTH_PBKDF2_ITERATIONS=$HOLD "$@"
@@ -112,7 +112,7 @@ echo "# one login at 1000000 iterations: ${ms} ms; using $ITER"
 
 # --- saturated: one slot held, the others wait 1 s and get 503 ---------------
 
-check "the first login holds the one slot (stopped mid-hash)" hold holder
+check "the first login holds the one slot (stopped mid-hash)" hold_slot holder
 holder=$held_by
 t0=$(date +%s%N)
 pids=()
@@ -142,7 +142,7 @@ check "no slot is held once it is done" test "$(held)" = 0
 
 # --- a killed hasher frees its slot at once ------------------------------------
 
-check "a second long login holds the slot (stopped mid-hash)" hold victim
+check "a second long login holds the slot (stopped mid-hash)" hold_slot victim
 victim=$held_by
 kill -KILL "$victim"
 { wait "$victim"; } 2>/dev/null	# no "Killed" notice
@@ -216,7 +216,7 @@ login nobody-here whatever-it-is
 check_status 401 "exhausted: setup: the 2nd of 2 attempts is answered (401)"
 rate=(AUTH_RATE_LOGIN=2 AUTH_RATE_WINDOW="$W")
 check "exhausted: another process holds the only slot (stopped mid-hash)" \
-    hold busy REMOTE_ADDR=192.0.2.1 "${rate[@]}"
+    hold_slot busy REMOTE_ADDR=192.0.2.1 "${rate[@]}"
 busy=$held_by
 t0=$(date +%s%N)
 cgi_run POST login "$LOGIN" AUTH_HASH_SLOTS=1 REMOTE_ADDR=192.0.2.2 "${rate[@]}"

@@ -4,31 +4,10 @@
 # any-cgi-server (tests/run.sh: token checks are the program's)
 . "$(dirname "$0")/lib.sh"
 
-# mac DIGEST DATA [KEY]: the base64url HMAC of DATA.
-mac() {
-	printf '%s' "$2" | openssl dgst "-$1" -hmac "${3:-$AUTH_JWT_SECRET}" \
-	    -binary | b64url
-}
-# sign HEADER PAYLOAD [KEY [DIGEST]]: header and payload are raw text
-# (usually JSON), base64url-encoded here; signed with HMAC.
-sign() {
-	local h p
-	h=$(printf '%s' "$1" | b64url)
-	p=$(printf '%s' "$2" | b64url)
-	printf '%s.%s.%s' "$h" "$p" \
-	    "$(mac "${4:-sha256}" "$h.$p" "${3:-$AUTH_JWT_SECRET}")"
-}
-UNAUTH='{"message":"Unauthorized","details":null}'
-REFUSED='{"message":"Invalid or expired refresh token.","details":null}'
-is_refusal() {
-	[ "$status" = 401 ] && body_is "$UNAUTH" &&
-	    [ "$(header WWW-Authenticate)" = 'Bearer error="invalid_token"' ]
-}
 # me_refuses DESC TOKEN: /me answers 401 with error="invalid_token".
 me_refuses() {
-	req GET me - -H "Authorization: Bearer $2"
-	check "$1" is_refusal
-	is_refusal || echo "# (WWW-Authenticate: '$(header WWW-Authenticate)')"
+	me "$2"
+	me_refused "$1"
 }
 # me_accepts DESC TOKEN: /me answers 200 for user $uid.
 me_accepts() {
@@ -38,8 +17,8 @@ me_accepts() {
 }
 # refresh_refuses DESC TOKEN: /refresh answers its 401.
 refresh_refuses() {
-	req POST refresh "{\"refresh\":\"$2\"}"
-	check "$1" eval '[ "$status" = 401 ] && body_is "$REFUSED"'
+	refresh_with "$2"
+	refresh_refused "$1"
 }
 
 start_server
@@ -194,10 +173,10 @@ printf 'Authorization: Bearer %s\n' "$huge" >"$T/hugehdr"
 req GET me - -H "@$T/hugehdr" --max-time 20
 check "jwt: a huge token (100 KB header) is refused with 401, never 5xx" \
     eval '[ "${#huge}" -gt 100000 ] && case "$status" in
-	401) is_refusal ;; 4[0-9][0-9]) true ;; *) false ;; esac'
+	401) me_refusal ;; 4[0-9][0-9]) true ;; *) false ;; esac'
 cgi_run GET me "" HTTP_AUTHORIZATION="Bearer $huge"
 check "jwt: a huge token (100 KB, CGI directly) is 401 with error=\"invalid_token\"" \
-    is_refusal
+    me_refusal
 huge_p=$(sign "$H" "{\"token_type\":\"access\",\"exp\":$exp,\"iat\":$now,\"jti\":\"$JTI\",\"user_id\":$uid,\"pad\":\"$big\"}")
 cgi_run GET me "" HTTP_AUTHORIZATION="Bearer $huge_p"
 check "jwt: a huge payload (100 KB, properly signed) is answered, not 5xx" \
@@ -253,13 +232,12 @@ exp_now() {
 }
 check "jwt: setup: a try with exp = now stayed within one second (/me)" exp_now access
 status=$now_status body=$now_body hdrs=$now_hdrs
-check "jwt: exp equal to the current second is refused on /me (try $tries)" is_refusal
+me_refused "jwt: exp equal to the current second is refused on /me (try $tries)"
 check "jwt: exp one second later, in the same second, is accepted on /me (control; $later_status)" \
     test "$later_status" = 200
 check "jwt: setup: a try with exp = now stayed within one second (/refresh)" exp_now refresh
 status=$now_status body=$now_body hdrs=$now_hdrs
-check "jwt: exp equal to the current second is refused on /refresh (try $tries)" \
-    eval '[ "$status" = 401 ] && body_is "$REFUSED"'
+refresh_refused "jwt: exp equal to the current second is refused on /refresh (try $tries)"
 check "jwt: refresh exp one second later, in the same second, is accepted (control; $later_status)" \
     test "$later_status" = 200
 me_refuses "jwt: exp missing is refused" \
@@ -324,22 +302,22 @@ edge() {
 	refresh_refuses "jwt: $1 is refused by refresh too" \
 	    "$(sign "$H" "${2/\"access\"/\"refresh\"}")"
 }
-claims() {	# claims EXP IAT JTI-MEMBER USER_ID
+payload_json() {	# payload_json EXP IAT JTI-MEMBER USER_ID
 	printf '{"token_type":"access","exp":%s,"iat":%s,%s"user_id":%s}' \
 	    "$1" "$2" "$3" "$4"
 }
-edge "exp 1e400 (infinity: never expires)" "$(claims 1e400 "$now" "\"jti\":\"$JTI\"," "$uid")"
-edge "exp 1e19 (beyond 64-bit seconds)" "$(claims 1e19 "$now" "\"jti\":\"$JTI\"," "$uid")"
-edge "iat -1e400" "$(claims "$exp" -1e400 "\"jti\":\"$JTI\"," "$uid")"
+edge "exp 1e400 (infinity: never expires)" "$(payload_json 1e400 "$now" "\"jti\":\"$JTI\"," "$uid")"
+edge "exp 1e19 (beyond 64-bit seconds)" "$(payload_json 1e19 "$now" "\"jti\":\"$JTI\"," "$uid")"
+edge "iat -1e400" "$(payload_json "$exp" -1e400 "\"jti\":\"$JTI\"," "$uid")"
 edge "nbf -1e400" "{\"token_type\":\"access\",\"exp\":$exp,\"nbf\":-1e400,\"jti\":\"$JTI\",\"user_id\":$uid}"
 # cJSON reads these as the double $uid: only the literal tells them apart.
 edge "user_id $((uid - 1)).99999999999999999999 (read as $uid)" \
-    "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "$((uid - 1)).99999999999999999999")"
-edge "user_id ${uid}e0" "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "${uid}e0")"
-edge "user_id $uid.0" "$(claims "$exp" "$now" "\"jti\":\"$JTI\"," "$uid.0")"
-edge "a token without jti (simplejwt: \"Token has no id\")" "$(claims "$exp" "$now" "" "$uid")"
-edge "jti \"\" (empty)" "$(claims "$exp" "$now" '"jti":"",' "$uid")"
-edge "jti 5 (not a string)" "$(claims "$exp" "$now" '"jti":5,' "$uid")"
+    "$(payload_json "$exp" "$now" "\"jti\":\"$JTI\"," "$((uid - 1)).99999999999999999999")"
+edge "user_id ${uid}e0" "$(payload_json "$exp" "$now" "\"jti\":\"$JTI\"," "${uid}e0")"
+edge "user_id $uid.0" "$(payload_json "$exp" "$now" "\"jti\":\"$JTI\"," "$uid.0")"
+edge "a token without jti (simplejwt: \"Token has no id\")" "$(payload_json "$exp" "$now" "" "$uid")"
+edge "jti \"\" (empty)" "$(payload_json "$exp" "$now" '"jti":"",' "$uid")"
+edge "jti 5 (not a string)" "$(payload_json "$exp" "$now" '"jti":5,' "$uid")"
 me_refuses "jwt: a byte-order mark before the header JSON is refused" \
     "$(sign $'\xef\xbb\xbf'"$H" "$P")"
 me_refuses "jwt: a byte-order mark before the payload JSON is refused" \

@@ -16,9 +16,9 @@ ITER=$(cut -d'$' -f2 <<<"$HASH")
 
 # old_db FILE: a schema-1 database with alice (id 3) and one counter row.
 old_db() {
-	sqlite3 -batch "$1" "PRAGMA journal_mode = WAL;" >/dev/null
-	sqlite3 -batch "$1" <"$TOP/db/001-schema.sql"
-	sqlite3 -batch "$1" "PRAGMA user_version = 1;
+	db_sql -db "$1" "PRAGMA journal_mode = WAL;" >/dev/null
+	db_sql -db "$1" <"$TOP/db/001-schema.sql"
+	db_sql -db "$1" "PRAGMA user_version = 1;
 	    INSERT INTO users (id, username, username_key, email, email_key,
 	        password, is_active, date_joined)
 	    VALUES (3, 'alice', 'alice', 'alice@example.com',
@@ -27,7 +27,7 @@ old_db() {
 	chmod 600 "$1"
 }
 version() {
-	sqlite3 -batch "$1" 'PRAGMA user_version'
+	db_sql -db "$1" 'PRAGMA user_version'
 }
 
 check "setup: the fixture's hash and password are there" \
@@ -43,9 +43,9 @@ tok=$(printf '%s' "$body" | jq -r .access)
 check "...and the database is now at schema $SCHEMA_VERSION" \
     test "$(version "$AUTH_DB")" = "$SCHEMA_VERSION"
 check "...with nobody revoked (tokens_valid_after 0)" \
-    test "$(sqlite3 -batch "$AUTH_DB" 'SELECT tokens_valid_after FROM users WHERE id = 3')" = 0
+    test "$(db_sql 'SELECT tokens_valid_after FROM users WHERE id = 3')" = 0
 check "...and the old counter row kept (count 4)" \
-    test "$(sqlite3 -batch "$AUTH_DB" "SELECT count FROM attempts WHERE client = '127.0.0.9'")" = 4
+    test "$(db_sql "SELECT count FROM attempts WHERE client = '127.0.0.9'")" = 4
 req GET me - -H "Authorization: Bearer $tok"
 check_status 200 "me: the migrated user's token works"
 check_json .id 3 "me: ...and names user 3"
@@ -86,9 +86,9 @@ check "authctl check on the migrated database: exit 0" test "$ctl_rc" = 0
 # u2@xn--bcher-kva.de (id 12): both are kept, one keeps its old key, and
 # authctl check names them.
 IDN=$T/idn.db
-sqlite3 -batch "$IDN" "PRAGMA journal_mode = WAL;" >/dev/null
-cat "$TOP/db/001-schema.sql" "$TOP/db/002-authctl.sql" | sqlite3 -batch "$IDN"
-sqlite3 -batch "$IDN" "PRAGMA user_version = 2;
+db_sql -db "$IDN" "PRAGMA journal_mode = WAL;" >/dev/null
+cat "$TOP/db/001-schema.sql" "$TOP/db/002-authctl.sql" | db_sql -db "$IDN"
+db_sql -db "$IDN" "PRAGMA user_version = 2;
     INSERT INTO users (id, username, username_key, email, email_key,
         password, is_active, date_joined) VALUES
     (10, 'idn1', 'idn1', 'u1@bücher.de', 'u1@bücher.de', '$HASH', 1, 1),
@@ -102,12 +102,12 @@ check "email keys: after the migration u1@xn--bcher-kva.de logs in as u1@bücher
 check "email keys: the database is at schema $SCHEMA_VERSION" \
     test "$(version "$IDN")" = "$SCHEMA_VERSION"
 check "email keys: the keys are rebuilt, the colliding one kept as it was" \
-    test "$(sqlite3 -batch "$IDN" 'SELECT group_concat(id || "=" || email_key, " ") FROM (SELECT * FROM users ORDER BY id)')" = \
+    test "$(db_sql -db "$IDN" 'SELECT group_concat(id || "=" || email_key, " ") FROM (SELECT * FROM users ORDER BY id)')" = \
     "10=u1@xn--bcher-kva.de 11=u2@bücher.de 12=u2@xn--bcher-kva.de 13=plain@example.com"
 check "email keys: the migration said which users share an address ($(grep rekey "$T/cgi.log" | head -c 200))" \
     grep -q "rekey: user 11 has the address of user 12; both kept" "$T/cgi.log"
 check "email keys: all four users kept" \
-    test "$(sqlite3 -batch "$IDN" 'SELECT count(*) FROM users')" = 4
+    test "$(db_sql -db "$IDN" 'SELECT count(*) FROM users')" = 4
 cgi login "{\"username\":\"u2@bücher.de\",\"password\":\"$PW\"}" AUTH_DB="$IDN"
 check "email keys: u2@bücher.de finds the one account with that key (id 12)" \
     eval '[ "$status" = 200 ] && [ "$(claim "$(printf "%s" "$body" | jq -r .access)" .user_id)" = 12 ]'
@@ -120,7 +120,7 @@ check "email keys: authctl check names the two users, exit 1 ($(ctl_got))" \
 # A database from a newer program: refused, left as it is.
 NEW=$T/newer.db
 old_db "$NEW"
-sqlite3 -batch "$NEW" 'PRAGMA user_version = 99'
+db_sql -db "$NEW" 'PRAGMA user_version = 99'
 sum=$(md5sum <"$NEW")
 cgi_run POST login "{\"username\":\"alice\",\"password\":\"$PW\"}" AUTH_DB="$NEW"
 check_status 503 "a database newer than the program: login is 503"

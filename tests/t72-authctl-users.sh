@@ -10,16 +10,6 @@ PW='s3cure!Pass'
 
 # --- helpers -------------------------------------------------------------
 
-# me TOKEN: GET me with that access token.
-me() {
-	req GET me - -H "Authorization: Bearer $1"
-}
-
-# refresh_with TOKEN: POST refresh with that refresh token.
-refresh_with() {
-	req POST refresh "{\"refresh\":\"$1\"}"
-}
-
 # refused_add DESC MESSAGE USERNAME EMAIL PASSWORD-LINE: user add with that
 # line on stdin exits 1, says "authctl: MESSAGE" (exactly) on stderr,
 # prints nothing on stdout, and creates nobody.
@@ -70,8 +60,8 @@ between() {
 	[ -n "$t" ] && [ "$t" -ge "$2" ] && [ "$t" -le "$3" ]
 }
 
-# ms: the time now in milliseconds.
-ms() {
+# now_ms: the time now in milliseconds.
+now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
@@ -163,7 +153,7 @@ ctl user add jane jane@example.com <<<"$PW"
 ctl_done "add: user add jane exits 0, nothing on stderr"
 jane_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: jane$/\1/p')
 check "add: it prints 'user ID created: jane'" test -n "$jane_id"
-want_eq "$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username='jane'")" \
+want_eq "$(db_sql "SELECT id FROM users WHERE username='jane'")" \
     "${jane_id:-none}" \
     "add: the id printed is the row's"
 want_eq 1 "$(users_in "$AUTH_DB")" \
@@ -344,7 +334,7 @@ as_text() {
 want_eq "$(as_text "$list_json")" \
     "$(printf '%s\n' "$list_text" | tail -n +2)" \
     "list: the text lines and the --json array agree"
-want_eq "$(sqlite3 -separator $'\t' "$AUTH_DB" 'SELECT id, username, email, is_active FROM users ORDER BY id' |
+want_eq "$(db_sql -sep $'\t' 'SELECT id, username, email, is_active FROM users ORDER BY id' |
     grep . || echo "(no users in the database)")" \
     "$(printf '%s' "$list_json" | jq -r '.[] | [.id, .username, .email, (if .is_active then 1 else 0 end)] | @tsv' 2>&1)" \
     "list: agrees with the database (ids, names, emails, active)"
@@ -406,10 +396,10 @@ HOSTILE=$'"\e[1A\e[2K\e]0;pwned\a\\\t"@example.com'
 req POST register "$(jq -cn --arg e "$HOSTILE" --arg p "$PW" \
     '{username: "hostile", email: $e, password: $p}')"
 check_status 201 "terminal: setup: register accepts an email with ESC, BEL, \\ and TAB quoted (Django's rules)"
-hostile_id=$(sqlite3 "$AUTH_DB" "SELECT id FROM users WHERE username = 'hostile'")
+hostile_id=$(db_sql "SELECT id FROM users WHERE username = 'hostile'")
 # (stored lowercased, as register stores every email)
 HOSTILE_SHOWN='"\x1b[1a\x1b[2k\x1b]0;pwned\x07\\\t"@example.com'
-sqlite3 "$AUTH_DB" "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES (char(8238) || 'admin', 'rlo-admin', 'rlo@example.com', 'rlo@example.com', '!', 1, 0), ('ad' || char(155) || 'min', 'c1-admin', 'c1@example.com', 'c1@example.com', '!', 1, 0)"
+db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES (char(8238) || 'admin', 'rlo-admin', 'rlo@example.com', 'rlo@example.com', '!', 1, 0), ('ad' || char(155) || 'min', 'c1-admin', 'c1@example.com', 'c1@example.com', '!', 1, 0)"
 # raw_controls TEXT: TEXT holds ESC, BEL, a C1 control or a bidi control.
 raw_controls() {
 	printf '%s' "$1" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' ||
@@ -430,11 +420,11 @@ ctl user show "id:$hostile_id"
 check "terminal: user show escapes the email too" \
     eval '[ "$ctl_rc" = 0 ] && ! raw_controls "$ctl_out" && has_line "$ctl_out" "email: $HOSTILE_SHOWN"'
 ctl user show "id:$hostile_id" --json
-want_eq "$(sqlite3 "$AUTH_DB" "SELECT email FROM users WHERE id = $hostile_id")" \
+want_eq "$(db_sql "SELECT email FROM users WHERE id = $hostile_id")" \
     "$(printf '%s' "$ctl_out" | jq -j .email)" \
     "terminal: user show --json gives the email exactly (JSON escapes)"
 ctl user list --json
-want_eq "$(sqlite3 "$AUTH_DB" "SELECT username FROM users WHERE username_key = 'rlo-admin'")" \
+want_eq "$(db_sql "SELECT username FROM users WHERE username_key = 'rlo-admin'")" \
     "$(printf '%s' "$ctl_out" | jq -j '.[] | select(.email == "rlo@example.com") | .username')" \
     "terminal: user list --json gives the bidi name exactly"
 ctl user show $'\e]0;pwned\a'
@@ -444,7 +434,7 @@ ctl user disable "id:$hostile_id"
 check "terminal: user disable says the name, nothing raw" \
     eval '[ "$ctl_rc" = 0 ] && ! raw_controls "$ctl_out$ctl_err"'
 ctl user enable "id:$hostile_id"
-sqlite3 "$AUTH_DB" "DELETE FROM users WHERE username_key IN ('rlo-admin', 'c1-admin')"
+db_sql "DELETE FROM users WHERE username_key IN ('rlo-admin', 'c1-admin')"
 
 ctl user add neverin neverin@example.com <<<"$PW"
 never_id=$(printf '%s' "$ctl_out" | sed -n 's/^user \([0-9][0-9]*\) created: neverin$/\1/p')
@@ -484,7 +474,7 @@ pat_access2=$(printf '%s' "$body" | jq -r '.access // empty')
 me "$pat_access2"
 check_status 200 "passwd: setup: an access token from refresh works"
 
-hash_before=$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")
+hash_before=$(db_sql "SELECT password FROM users WHERE username='pat'")
 ctl user passwd pat <<<password1
 ctl_exact 1 "authctl: This password is too common." \
     "passwd: a too-common new password: exit 1, register's message"
@@ -498,7 +488,7 @@ ctl user passwd pat </dev/null
 want_eq 1 "$ctl_rc" \
     "passwd: no password on stdin: exit 1"
 want_eq "${hash_before:-none}" \
-    "$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")" \
+    "$(db_sql "SELECT password FROM users WHERE username='pat'")" \
     "passwd: the refusals left the stored hash alone"
 ctl user show pat
 check "passwd: the refusals revoked nothing (tokens_revoked_until: -)" \
@@ -536,7 +526,7 @@ check_status 200 "passwd: the new login's access token works on me at once"
 check_json .username pat "passwd: ... and names pat"
 refresh_with "$refresh"
 check_status 200 "passwd: the new login's refresh token works at once"
-hash_after=$(sqlite3 "$AUTH_DB" "SELECT password FROM users WHERE username='pat'")
+hash_after=$(db_sql "SELECT password FROM users WHERE username='pat'")
 check "passwd: the stored hash is a new pbkdf2_sha256 hash" \
     eval '[ "$hash_after" != "$hash_before" ] && [[ $hash_after == pbkdf2_sha256\$* ]]'
 
@@ -591,7 +581,7 @@ register dora dora@example.com "$PW"
 check_status 201 "delete: setup: register dora over HTTP"
 dora_access=$access dora_refresh=$refresh
 dora_id=$(claim "$dora_access" .user_id)
-want_eq "$dora_id" "$(sqlite3 "$AUTH_DB" 'SELECT max(id) FROM users')" \
+want_eq "$dora_id" "$(db_sql 'SELECT max(id) FROM users')" \
     "delete: setup: dora has the highest id"
 n=$(users_in "$AUTH_DB")
 
@@ -652,9 +642,9 @@ me "$rex_access2"
 check_status 200 "revoke: setup: rex's tokens work before the revoke"
 
 s0=$(date +%s)
-m0=$(ms)
+m0=$(now_ms)
 ctl revoke rex
-m1=$(ms)
+m1=$(now_ms)
 s1=$(date +%s)
 ctl_done "revoke: exits 0"
 check "revoke: it says what it did" \
@@ -699,9 +689,9 @@ login rex "$PW"
 check_status 200 "revoke: setup: rex logs in after the first revoke"
 rex_access=$access rex_refresh=$refresh
 rex_id=$(claim "$rex_access" .user_id)
-m0=$(ms)
+m0=$(now_ms)
 ctl revoke "id:$rex_id"
-m1=$(ms)
+m1=$(now_ms)
 ctl_done "revoke: again, by id:N"
 me "$rex_access"
 check_status 401 "revoke: the second revoke catches the tokens issued since the first"
@@ -720,7 +710,7 @@ start_server AUTH_RATE_LIMIT=0
 login rex "$PW"
 rex_refresh=$refresh
 { echo "BEGIN IMMEDIATE;"; sleep 2.5; echo "COMMIT;"; } |
-    sqlite3 "$AUTH_DB" >/dev/null 2>&1 &
+    db_sql >/dev/null 2>&1 &
 locker=$!
 sleep 0.3
 "$AUTHCTL" revoke rex >"$T/late.out" 2>&1 &

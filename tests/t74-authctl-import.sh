@@ -8,23 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 
 FIX=$TOP/tests/fixtures/django
-BAD401='{"details":null,"message":"Invalid credentials."}'
 MAIN_DB=$AUTH_DB
-
-# sql QUERY: a query on the current database ($AUTH_DB).
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$AUTH_DB" "$1"
-}
 
 # use_db NAME: a fresh database $T/NAME.db for authctl and the next server.
 use_db() {
 	export AUTH_DB=$T/$1.db
 	rm -f "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
-}
-
-check_401() {
-	check_status 401 "$1: 401"
-	check_same "$BAD401" "$1: {\"message\": \"Invalid credentials.\", \"details\": null}"
 }
 
 # check_out TEXT "desc": authctl's stdout is exactly TEXT.
@@ -85,7 +74,7 @@ listed() {
 
 # stored_hashes: id<TAB>password of every user of $AUTH_DB, by id.
 stored_hashes() {
-	sqlite3 -cmd '.timeout 5000' -separator $'\t' "$AUTH_DB" \
+	db_sql -sep $'\t' \
 	    'SELECT id, password FROM users ORDER BY id'
 }
 
@@ -110,9 +99,9 @@ want_eq "$EXPECT" "$(listed)" \
     "import users.json: user list --json has the Django ids, usernames, emails, is_active, date_joined and last_login (to the second, UTC)"
 want_eq "$HASHES" "$(stored_hashes)" "import users.json: every hash is stored verbatim"
 want_eq "$(date -u -d '2019-01-15 09:30:12' +%s) $(date -u -d '2024-06-01 08:00:00' +%s)" \
-    "$(sql 'SELECT date_joined, last_login FROM users WHERE id = 3' | tr '|' ' ')" \
+    "$(db_sql 'SELECT date_joined, last_login FROM users WHERE id = 3' | tr '|' ' ')" \
     "import users.json: alice's times are stored as the Unix seconds of the UTC times (fraction dropped)"
-want_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+want_eq "1" "$(db_sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
     "import users.json: frank's null last_login is stored as NULL (never)"
 
 for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
@@ -176,22 +165,22 @@ check_401 "login: Zoë with the password's ñ written as n"
 # lib.sh configures 1000 iterations: carol's 20000 (costlier, and so
 # slower to refuse than an unknown name) is replaced; Zoë's 1000 stays.
 u=carol.w-smith
-h=$(sql 'SELECT password FROM users WHERE id = 42')
+h=$(db_sql 'SELECT password FROM users WHERE id = 42')
 check "re-hash: carol's 20000-iteration hash is replaced by pbkdf2_sha256\$1000\$ after a login with 1000 configured (costlier than configured)" \
     eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$1000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
 u=Zoë
-want_eq "$(fixture .fields.password)" "$(sql 'SELECT password FROM users WHERE id = 1001')" \
+want_eq "$(fixture .fields.password)" "$(db_sql 'SELECT password FROM users WHERE id = 1001')" \
     "re-hash: Zoë's 1000-iteration hash is kept after logins with 1000 configured (equal)"
 
 start_server AUTH_PBKDF2_ITERATIONS=30000
 login carol.w-smith s3cret-carol
 check_status 200 "re-hash: carol logs in with 30000 configured"
-h=$(sql 'SELECT password FROM users WHERE id = 42')
+h=$(db_sql 'SELECT password FROM users WHERE id = 42')
 check "re-hash: carol's 1000-iteration hash is replaced by pbkdf2_sha256\$30000\$ (weaker than configured)" \
     eval 'printf "%s" "$h" | grep -Eqx "pbkdf2_sha256\\\$30000\\\$[a-zA-Z0-9]{22}\\\$[A-Za-z0-9+/]{43}="'
 login carol.w-smith s3cret-carol
 check_status 200 "re-hash: carol logs in with the re-hashed password"
-want_eq "$h" "$(sql 'SELECT password FROM users WHERE id = 42')" \
+want_eq "$h" "$(db_sql 'SELECT password FROM users WHERE id = 42')" \
     "re-hash: a hash at the configured cost is not re-hashed again"
 login carol.w-smith s3cret-caro1
 check_401 "re-hash: carol's re-hashed password refuses a wrong one"
@@ -230,7 +219,7 @@ for f in users.csv users-pg.csv; do
 	want_eq "$EXPECT" "$(listed)" \
 	    "import $f: the same ids, usernames, emails, is_active, date_joined and last_login as users.json (to the second)"
 	want_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
-	want_eq "1" "$(sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+	want_eq "1" "$(db_sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
 	    "import $f: frank's empty last_login is stored as NULL (never)"
 	start_server
 	login zoe.martin@EXAMPLE.COM 'contraseña-🔑'
@@ -285,13 +274,13 @@ ctl import-django --skip-unsupported "$FIX/unsupported.json"
 ctl_exit 0 "import --skip-unsupported unsupported.json: exit 0"
 check_out "imported 5 users (0 inactive, 2 with an unusable password); left out 10 with unsupported hashes$(costlier_note 3 600000)" \
     "import --skip-unsupported: says 5 imported, 2 with an unusable password, 10 left out"
-want_eq "10 11 12 90 91" "$(sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
+want_eq "10 11 12 90 91" "$(db_sql 'SELECT id FROM users ORDER BY id' | tr '\n' ' ' | sed 's/ $//')" \
     "import --skip-unsupported: only the pbkdf2_sha256 and unusable-password users (ids 10 11 12 90 91)"
 UNUSABLE=$(jq -r '.[] | select(.pk == 90) | .fields.password' "$FIX/unsupported.json")
 check "import --skip-unsupported: setup: user_unusable's password in the fixture starts with '!'" \
     test "${UNUSABLE:0:1}" = '!'
 want_eq "$UNUSABLE|" \
-    "$(sql 'SELECT group_concat(password, "|") FROM (SELECT password FROM users WHERE id IN (90, 91) ORDER BY id)')" \
+    "$(db_sql 'SELECT group_concat(password, "|") FROM (SELECT password FROM users WHERE id IN (90, 91) ORDER BY id)')" \
     "import --skip-unsupported: the unusable passwords ('!...' and '') are stored as they were"
 start_server
 while IFS=$'\t' read -r -u 3 file u pw; do
@@ -543,7 +532,7 @@ wait "$loop"
 want_eq "$(printf '201\n%.0s' $(seq 20))" "$(cat "$T/live.codes")" \
     "live: all 20 registrations during the imports answered 201"
 check_count "$AUTH_DB" $((3 + 2 + 20 + 8 + 2000)) "live: exactly 2033 users (3 + 2 + 20 + 8 + 2000)"
-want_eq 20 "$(sql "SELECT count(*) FROM users WHERE username LIKE 'live%'")" \
+want_eq 20 "$(db_sql "SELECT count(*) FROM users WHERE username LIKE 'live%'")" \
     "live: the 20 registered users are all there"
 want_eq "$EXPECT" "$(listed | jq -c 'map(select(.id < 5000))')" \
     "live: the imported users are there as in the fixture"

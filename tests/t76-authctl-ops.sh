@@ -32,33 +32,27 @@ check_ctl() {
 	fi
 }
 
-# tokens: $access and $refresh from the last answer.
-tokens() {
-	access=$(printf '%s' "$body" | jq -r '.access // empty' 2>/dev/null)
-	refresh=$(printf '%s' "$body" | jq -r '.refresh // empty' 2>/dev/null)
-}
-
 # me_is CODE TOKEN "desc" / refresh_is CODE TOKEN "desc"
 me_is() {
-	req GET me - -H "Authorization: Bearer $2"
+	me "$2"
 	check_status "$1" "$3"
 }
 refresh_is() {
-	req POST refresh "{\"refresh\":\"$2\"}"
+	refresh_with "$2"
 	check_status "$1" "$3"
 }
 
 # db_key: the database's signing key in hex ("" if none).
 db_key() {
-	sqlite3 -readonly "$AUTH_DB" \
+	db_sql -ro \
 	    "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'"
 }
 # previous_rows: how many settings rows the previous key takes (0 or 2).
 previous_rows() {
-	sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM settings WHERE name IN ('jwt_secret_previous', 'jwt_secret_previous_until')"
+	db_sql -ro "SELECT count(*) FROM settings WHERE name IN ('jwt_secret_previous', 'jwt_secret_previous_until')"
 }
 attempt_rows() {
-	sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM attempts"
+	db_sql -ro "SELECT count(*) FROM attempts"
 }
 
 # hex_bytes HEX: the bytes (NULs too) to standard output.
@@ -109,7 +103,7 @@ wait_window_start() {
 # wait_expired: sleep until every attempt row's window has ended.
 wait_expired() {
 	local max
-	max=$(sqlite3 -readonly "$AUTH_DB" "SELECT max(expires) FROM attempts")
+	max=$(db_sql -ro "SELECT max(expires) FROM attempts")
 	for _ in $(seq 20); do
 		[ "$(date +%s)" -ge "${max:-0}" ] && return 0
 		sleep 0.5
@@ -367,7 +361,7 @@ refresh_is 200 "$refresh" "purge: setup: refresh (counted)"
 check "purge: setup: three attempt rows, one per scope, in one 2 s window ($(attempt_rows))" \
     test "$(attempt_rows)" = 3
 check "purge: each row carries the end of its window (expires = (bucket + 1) * 2)" \
-    test "$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM attempts WHERE expires = (bucket + 1) * 2")" = 3
+    test "$(db_sql -ro "SELECT count(*) FROM attempts WHERE expires = (bucket + 1) * 2")" = 3
 n=$(attempt_rows)
 wait_expired
 AUTH_RATE_WINDOW=2 ctl purge
@@ -394,10 +388,10 @@ now=$(date +%s)
 [ $((300 - now % 300)) -gt 20 ] || sleep $((300 - now % 300 + 1))
 login bob "$PW"
 check_status 200 "purge: setup: a fresh login under AUTH_RATE_WINDOW=300"
-fresh_exp=$(sqlite3 -readonly "$AUTH_DB" "SELECT max(expires) FROM attempts")
+fresh_exp=$(db_sql -ro "SELECT max(expires) FROM attempts")
 check "purge: setup: the fresh row ends with its 300 s window" \
     test "$fresh_exp" = $(( ($(date +%s) / 300 + 1) * 300 ))
-old=$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM attempts WHERE expires <= strftime('%s', 'now')")
+old=$(db_sql -ro "SELECT count(*) FROM attempts WHERE expires <= strftime('%s', 'now')")
 check "purge: setup: ended rows and the fresh one are there ($old ended, $(attempt_rows) in all)" \
     test "$old" -ge 1 -a "$(attempt_rows)" = $((old + 1))
 AUTH_RATE_WINDOW=1 ctl purge
@@ -406,7 +400,7 @@ check_ctl "purge: under another window, the ended rows are deleted ($old)" \
     out_has "attempt-counter rows deleted: $old"
 check "purge: under another window, the current-window row survives" \
     test "$(attempt_rows)" = 1 -a \
-    "$(sqlite3 -readonly "$AUTH_DB" "SELECT expires FROM attempts")" = "$fresh_exp"
+    "$(db_sql -ro "SELECT expires FROM attempts")" = "$fresh_exp"
 ctl purge
 check_ctl "purge: under the default window the current row survives too" \
     eval '[ "$ctl_rc" = 0 ] && out_has "attempt-counter rows deleted: 0" && [ "$(attempt_rows)" = 1 ]'
@@ -419,11 +413,11 @@ check "purge: under a longer window the current row survives" \
 # The purged counter still counts: the fresh row goes on from where it was.
 login bob "$PW"
 check "purge: the kept row goes on counting (count 2)" \
-    test "$(sqlite3 -readonly "$AUTH_DB" "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")" = 2
+    test "$(db_sql -ro "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")" = 2
 
 # A limit that a purge must not reset: one login short of it, purge, and
 # the next login is refused.
-c=$(sqlite3 -readonly "$AUTH_DB" "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")
+c=$(db_sql -ro "SELECT max(count) FROM attempts WHERE expires = $fresh_exp")
 start_server AUTH_RATE_WINDOW=300 AUTH_RATE_LOGIN=$((c + 1))
 login bob "$PW"
 check_status 200 "purge: setup: login up to the limit ($((c + 1))) works"
@@ -462,7 +456,7 @@ check_ctl "stats: schema_version: $SCHEMA_VERSION" \
 check_ctl "stats: wal_bytes is the -wal file's size ($wal_now)" \
     test "$(stat_of wal_bytes)" = "$wal_now"
 check_ctl "stats: db_bytes is page_count * page_size" \
-    test "$(stat_of db_bytes)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")"
+    test "$(stat_of db_bytes)" = "$(db_sql -ro "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")"
 
 ctl user disable dave
 ctl_exit 0 "stats: setup: user disable dave"
@@ -565,44 +559,44 @@ ctl check
 check_ctl "check: no key in the database yet is ok" \
     eval '[ "$ctl_rc" = 0 ] && out_has "ok      signing key: none yet"'
 check "check/show-source: neither generates a key" test -z "$(db_key)"
-sqlite3 "$AUTH_DB" "INSERT INTO settings (name, value) VALUES ('jwt_secret', randomblob(16))"
+db_sql "INSERT INTO settings (name, value) VALUES ('jwt_secret', randomblob(16))"
 ctl check
 ctl_exit 1 "check: a 16-byte database key is a problem (exit 1)"
 check_ctl "check: the PROBLEM line gives the key's length" \
     eval 'problem_names "signing key in the database: 16 bytes"'
 no_key "check: the short key is not printed" "$(db_key)"
-sqlite3 "$AUTH_DB" "DELETE FROM settings WHERE name = 'jwt_secret'"
+db_sql "DELETE FROM settings WHERE name = 'jwt_secret'"
 export AUTH_JWT_SECRET=$SECRET
 stop_server
 
 # The users: a hash above the 5,000,000 iterations any login may cost
 # (from before that rule) never verifies, and check says so; a hash
 # costlier than configured is told apart by timing until its next login.
-sqlite3 "$AUTH_DB" "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES ('costly', 'costly', 'costly@example.com', 'costly@example.com', 'pbkdf2_sha256\$5000001\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=', 1, 0)"
+db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES ('costly', 'costly', 'costly@example.com', 'costly@example.com', 'pbkdf2_sha256\$5000001\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=', 1, 0)"
 ctl check
 ctl_exit 1 "check: a hash of 5,000,001 iterations is a problem (exit 1)"
 check_ctl "check: ...its PROBLEM line says it never verifies and what to do" \
     eval 'problem_names "1 user has password hashes of more than 5000000 iterations, which never verify: authctl user passwd gives them a new one"'
-sqlite3 "$AUTH_DB" "UPDATE users SET password = 'pbkdf2_sha256\$3000\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=' WHERE username_key = 'costly'"
+db_sql "UPDATE users SET password = 'pbkdf2_sha256\$3000\$713P6a4S8qgiEX0W6mX8QM\$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ=' WHERE username_key = 'costly'"
 ctl check
 check_ctl "check: a hash of 3000 iterations where 1000 are configured is a problem, with what to set" \
     eval '[ "$ctl_rc" = 1 ] && problem_names "1 user has password hashes costlier than AUTH_PBKDF2_ITERATIONS=1000 (up to 3000 iterations)" && out_has "AUTH_PBKDF2_ITERATIONS=3000 closes that"'
 AUTH_PBKDF2_ITERATIONS=3000 ctl check
 ctl_exit 0 "check: ...and none with AUTH_PBKDF2_ITERATIONS=3000 (exit 0)"
-sqlite3 "$AUTH_DB" "DELETE FROM users WHERE username_key = 'costly'"
+db_sql "DELETE FROM users WHERE username_key = 'costly'"
 
 # A schema newer than authctl's.
-sqlite3 "$AUTH_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+db_sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 cp "$AUTH_DB" "$T/newer.db"
 chmod 600 "$T/newer.db"
-sqlite3 "$T/newer.db" "PRAGMA user_version = $((SCHEMA_VERSION + 1))"
+db_sql -db "$T/newer.db" "PRAGMA user_version = $((SCHEMA_VERSION + 1))"
 sum=$(md5sum <"$T/newer.db")
 AUTH_DB=$T/newer.db ctl check
 ctl_exit 1 "check: a schema version newer than authctl's fails (exit 1)"
 check "check: ...and the file is left as it was" test "$(md5sum <"$T/newer.db")" = "$sum"
 
 # A corrupted copy: bytes overwritten in the middle.
-sqlite3 "$AUTH_DB" "VACUUM INTO '$T/bad.db'"
+db_sql "VACUUM INTO '$T/bad.db'"
 chmod 600 "$T/bad.db"
 pages=$(( $(stat -c %s "$T/bad.db") / 4096 ))
 AUTH_DB=$T/bad.db ctl check
@@ -670,7 +664,7 @@ ctl check
 ctl_exit 0 "busy: check afterwards is ok"
 ctl stats
 check_ctl "busy: stats afterwards counts every registration" \
-    test "$(stat_of users)" = "$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM users")"
+    test "$(stat_of users)" = "$(db_sql -ro "SELECT count(*) FROM users")"
 
 # --- the key file's mode and owner --------------------------------------------
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's backup and restore, as written there: sqlite3's .backup
+# corners-auth(8) "Backups and restores", as written there: sqlite3's .backup
 # while the endpoints write, then, with the server stopped, the copy put
 # in place, the old -wal and -shm removed, authctl check and authctl
 # secret rotate.  What a restore must not do: bring back a user who was
@@ -9,6 +9,11 @@
 . "$(dirname "$0")/lib.sh"
 
 PW='s3cure!Pass'
+# The two backups below run sqlite3 itself, not lib.sh's db_sql: what is
+# tested is the manual's command exactly as an operator types it (no busy
+# timeout added), a copy of SQLite's file.  Every other look at a database
+# here goes through db_sql.
+
 # The signing key is the one kept in the database, as by default.
 unset AUTH_JWT_SECRET
 BACKUP=$T/backup.db
@@ -36,19 +41,19 @@ wait "${pids[@]}"
 check "the registrations during it all answered 201" \
     test "$(cat "$T"/busy*.code | sort -u)" = 201
 check "that copy passes PRAGMA integrity_check" \
-    test "$(sqlite3 -batch "$T/busy.db" 'PRAGMA integrity_check')" = ok
+    test "$(db_sql -db "$T/busy.db" 'PRAGMA integrity_check')" = ok
 n=$(users_in "$T/busy.db")
 check "it has alice and the registrations that came before it ($n of 21)" \
     test "$n" -ge 1 -a "$n" -le 21
 
-# The copy restored below, once they are done, made as the README says.
+# The copy restored below, once they are done, made as corners-auth(8) says.
 (umask 077; sqlite3 -batch "$AUTH_DB" ".backup '$BACKUP'")
 check "under umask 077 the copy is mode 600 ($(stat -c %a "$BACKUP"))" \
     test "$(stat -c %a "$BACKUP")" = 600
 n_backup=$(users_in "$BACKUP")
 check "the copy has the 21 users" test "$n_backup" = 21
 check "the copy holds the signing key the endpoints generated" \
-    test "$(sqlite3 -batch "$BACKUP" "SELECT count(*) FROM settings WHERE name = 'jwt_secret'")" = 1
+    test "$(db_sql -db "$BACKUP" "SELECT count(*) FROM settings WHERE name = 'jwt_secret'")" = 1
 
 # --- after the backup: bob registers, alice changes nothing -------------------
 

@@ -6,7 +6,6 @@
 PW='s3cure!Pass'
 SECRET=$AUTH_JWT_SECRET
 INTERNAL='{"message":"Internal server error.","details":null}'
-UNAVAILABLE='{"message":"Service temporarily unavailable.","details":null}'
 
 # An immutable file (the read-only test) must not outlive the test or
 # stop lib.sh's cleanup from removing $T.
@@ -15,8 +14,9 @@ trap '[ -z "$IMMUTABLE" ] || chattr -i $IMMUTABLE 2>/dev/null; cleanup' EXIT
 
 # --- helpers of this file -------------------------------------------------
 
-# me TOKEN [ENV-ARG...]: GET me with that bearer token, directly.
-me() {
+# me_cgi TOKEN [ENV-ARG...]: GET me with that bearer token, run directly
+# (cgi, with these settings), not through the server as lib.sh's me.
+me_cgi() {
 	local tok=$1
 	shift
 	METHOD=GET cgi me '' "$@" HTTP_AUTHORIZATION="Bearer $tok"
@@ -31,11 +31,6 @@ fresh() {
 	LOG="{\"username\":\"$u\",\"password\":\"$PW\"}"
 }
 
-tokens() {
-	access=$(printf '%s' "$body" | jq -r '.access // empty' 2>/dev/null)
-	refresh=$(printf '%s' "$body" | jq -r '.refresh // empty' 2>/dev/null)
-}
-
 
 # signed_with TOKEN KEY: the token's signature is HS256 under KEY.
 signed_with() {
@@ -43,11 +38,6 @@ signed_with() {
 	want=$(printf '%s' "${1%.*}" | openssl dgst -sha256 -hmac "$2" -binary |
 	    base64 -w0 | tr '+/' '-_' | tr -d '=')
 	[ -n "$1" ] && [ "${1##*.}" = "$want" ]
-}
-
-# err_lines: how many lines the last run wrote to stderr.
-err_lines() {
-	wc -l <"$T/err" | tr -d ' '
 }
 
 # check_500 VAR "what" [ENV-ARG...]: the setting makes register answer 500,
@@ -64,15 +54,6 @@ check_500() {
 	    test "$(err_lines)" = 1
 	check "config: $what: the log line names $var ($(head -c 200 "$T/err"))" \
 	    grep -qF "$var" "$T/err"
-}
-
-# check_503 "what": the last answer is the storage-failure 503.
-check_503() {
-	check_status 503 "storage: $1 is 503"
-	check "storage: $1: the body is {\"message\": \"Service temporarily unavailable.\", \"details\": null}" \
-	    test "$(jq -cS . <<<"$body" 2>&1)" = "$(jq -cS . <<<"$UNAVAILABLE")"
-	check_header Retry-After 1 "storage: $1: Retry-After: 1"
-	check_header Content-Type application/json "storage: $1: Content-Type: application/json"
 }
 
 start_server
@@ -151,7 +132,7 @@ for ep in login refresh me; do
 	case $ep in
 	login) METHOD=POST cgi login "$LOG" AUTH_REFRESH_TTL=abc ;;
 	refresh) METHOD=POST cgi refresh "{\"refresh\":\"$R0\"}" AUTH_REFRESH_TTL=abc ;;
-	me) me "$A0" AUTH_REFRESH_TTL=abc ;;
+	me) me_cgi "$A0" AUTH_REFRESH_TTL=abc ;;
 	esac
 	check_status 500 "config: $ep: a malformed setting is a 500 on every endpoint"
 	check "config: $ep: the 500 body is exact" \
@@ -188,7 +169,7 @@ fresh
 cgi register "$REG" AUTH_PBKDF2_ITERATIONS=1234
 check_status 201 "config: AUTH_PBKDF2_ITERATIONS=1234 is valid"
 check "config: AUTH_PBKDF2_ITERATIONS=1234 is the cost of new hashes" \
-    test "$(sqlite3 -readonly "$AUTH_DB" "SELECT password FROM users WHERE username = '$u'" | cut -d'$' -f1,2)" = 'pbkdf2_sha256$1234'
+    test "$(db_sql -ro "SELECT password FROM users WHERE username = '$u'" | cut -d'$' -f1,2)" = 'pbkdf2_sha256$1234'
 
 AUTH_RATE_LIMTI=0 ctl stats
 check "config: authctl refuses an unknown AUTH_* name too: exit 1, the name said ($(ctl_got))" \
@@ -217,21 +198,21 @@ check_status 201 "config: AUTH_JWT_SECRET_FILE naming a 40-byte key file is vali
 tokens
 check "config: the file's key (without its newline) signs the tokens" \
     signed_with "$access" "$KEY"
-me "$access" AUTH_JWT_SECRET="$KEY"
+me_cgi "$access" AUTH_JWT_SECRET="$KEY"
 check_status 200 "config: a token made with the key file verifies with the same key in AUTH_JWT_SECRET"
-me "$access" AUTH_JWT_SECRET="$KEY"$'\n'
+me_cgi "$access" AUTH_JWT_SECRET="$KEY"$'\n'
 check_status 401 "config: ...and not with the key plus a newline (the newline was not key)"
-me "$access"
+me_cgi "$access"
 check_status 401 "config: ...and not under another key"
 cgi refresh "{\"refresh\":\"$refresh\"}" AUTH_JWT_SECRET="$KEY"
 check_status 200 "config: the file key's refresh token works with the key in AUTH_JWT_SECRET"
 cgi login "$LOG" AUTH_JWT_SECRET="$KEY"
 tokens
-me "$access" -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key"
+me_cgi "$access" -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt.key"
 check_status 200 "config: a token made with AUTH_JWT_SECRET verifies with the same key from the file"
 check "config: AUTH_JWT_SECRET is the HS256 key as given" signed_with "$access" "$KEY"
 printf '%s' "$KEY" >"$T/jwt-nonl.key"
-me "$access" -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt-nonl.key"
+me_cgi "$access" -u AUTH_JWT_SECRET AUTH_JWT_SECRET_FILE="$T/jwt-nonl.key"
 check_status 200 "config: a key file without a final newline holds the same key"
 K32=0123456789abcdef0123456789abcdef
 cgi login "$LOG" AUTH_JWT_SECRET="$K32"
@@ -252,8 +233,8 @@ check_status 201 "config: without AUTH_JWT_SECRET a user can register"
 check "config: the database file is created mode 0600 ($(stat -c %a "$GEN" 2>&1))" \
     test "$(stat -c %a "$GEN" 2>&1)" = 600
 check "config: a key is generated and kept in the database (settings 'jwt_secret', 32 bytes)" \
-    test "$(sqlite3 -readonly "$GEN" "SELECT length(value) FROM settings WHERE name = 'jwt_secret'")" = 32
-key1=$(sqlite3 -readonly "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+    test "$(db_sql -ro -db "$GEN" "SELECT length(value) FROM settings WHERE name = 'jwt_secret'")" = 32
+key1=$(db_sql -ro -db "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
 check "config: the generated key signs the tokens" \
     signed_with_hex "$access" "$key1"
 GA=$access
@@ -268,17 +249,17 @@ check_status 200 "config: ...and its refresh token still refreshes"
 req POST login "$LOG"
 check_status 200 "config: login after the restart works"
 check "config: the key is not regenerated on later requests" \
-    test "$(sqlite3 -readonly "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")" = "$key1"
+    test "$(db_sql -ro -db "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")" = "$key1"
 fresh
 cgi register "$REG" AUTH_DB="$T/gen2.db"
 check_status 201 "config: a second database gets its own key"
-key2=$(sqlite3 -readonly "$T/gen2.db" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+key2=$(db_sql -ro -db "$T/gen2.db" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
 check "config: generated keys are random (two databases, two keys)" \
     test -n "$key2" -a "$key2" != "$key1"
-me "$GA" AUTH_DB="$T/gen2.db"
+me_cgi "$GA" AUTH_DB="$T/gen2.db"
 check_status 401 "config: a token of the first database's key is refused under the second's"
 export AUTH_JWT_SECRET=$SECRET
-me "$GA" AUTH_DB="$GEN"
+me_cgi "$GA" AUTH_DB="$GEN"
 check_status 401 "config: a configured AUTH_JWT_SECRET is used instead of the stored key"
 stop_server
 
@@ -286,24 +267,24 @@ stop_server
 
 fresh
 cgi register "$REG" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "register with AUTH_DB in a directory that does not exist"
+check_503 "storage: register with AUTH_DB in a directory that does not exist"
 check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
 cgi login "$LOG" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "login with AUTH_DB in a missing directory"
+check_503 "storage: login with AUTH_DB in a missing directory"
 cgi refresh "{\"refresh\":\"$R0\"}" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "refresh with AUTH_DB in a missing directory"
-me "$A0" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "me with AUTH_DB in a missing directory"
+check_503 "storage: refresh with AUTH_DB in a missing directory"
+me_cgi "$A0" AUTH_DB="$T/no-such-dir/auth.db"
+check_503 "storage: me with AUTH_DB in a missing directory"
 check "storage: the missing directory is not created" test ! -e "$T/no-such-dir"
 
 for i in $(seq 64); do echo "this is not a database, it is a text file, line $i"; done >"$T/garbage.db"
 sum=$(md5sum <"$T/garbage.db")
 fresh
 cgi register "$REG" AUTH_DB="$T/garbage.db"
-check_503 "register with AUTH_DB a file that is not a database"
+check_503 "storage: register with AUTH_DB a file that is not a database"
 check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
 cgi login "$LOG" AUTH_DB="$T/garbage.db"
-check_503 "login with AUTH_DB a file that is not a database"
+check_503 "storage: login with AUTH_DB a file that is not a database"
 check "storage: the file that is not a database is not replaced" \
     test "$(md5sum <"$T/garbage.db")" = "$sum"
 
@@ -322,9 +303,9 @@ printf '%s' "$REG" >"$T/reqbody"
 sleep 0.1
 cat "$T/err" >>"$T/cgi.log"
 parse_cgi
-check_503 "register on a full disk"
+check_503 "storage: register on a full disk"
 check "storage: nothing was registered on the full disk" \
-    test "$(sqlite3 -readonly "$FULL" "SELECT count(*) FROM users WHERE username = '$u'")" = 0
+    test "$(db_sql -ro -db "$FULL" "SELECT count(*) FROM users WHERE username = '$u'")" = 0
 
 # A read-only file: as root, chmod does not stop us; an immutable file does.
 RO="$T/ro.db"
@@ -340,9 +321,9 @@ else
 fi
 fresh
 cgi register "$REG" AUTH_DB="$RO"
-check_503 "register on a read-only database file"
+check_503 "storage: register on a read-only database file"
 cgi login "$LOG" AUTH_DB="$RO"
-check_503 "login (which counts the attempt) on a read-only database file"
+check_503 "storage: login (which counts the attempt) on a read-only database file"
 if [ -n "$IMMUTABLE" ]; then
 	chattr -i "$RO"
 	IMMUTABLE=
@@ -359,7 +340,7 @@ fresh
 register "$u" "$u@example.com" "$PW"
 check_status 201 "storage: a fresh database for the lock test"
 mkfifo "$T/lockfifo"
-sqlite3 "$LOCK" <"$T/lockfifo" >"$T/lock.out" 2>&1 &
+db_sql -db "$LOCK" <"$T/lockfifo" >"$T/lock.out" 2>&1 &
 holder=$!
 exec 7>"$T/lockfifo"
 echo "BEGIN IMMEDIATE; SELECT 'locked';" >&7
@@ -389,7 +370,7 @@ for ep in register login; do
 	status=$code
 	body=$(cat "$T/lock.$ep.body")
 	hdrs=$(tr -d '\r' <"$T/lock.$ep.hdrs")
-	check_503 "$ep while the database is locked past the busy timeout"
+	check_503 "storage: $ep while the database is locked past the busy timeout"
 	check "storage: $ep waits about the 5 s busy timeout, then answers (${secs}s)" \
 	    awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 4.5 && s < 10) }'
 done
@@ -400,7 +381,7 @@ check_status 201 "storage: once the lock is released, registering works again"
 # --- a schema that is not what it claims: 503, never a crash -------------------
 
 BROKEN="$T/broken.db"
-sqlite3 "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=$SCHEMA_VERSION;" >/dev/null
+db_sql -db "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=$SCHEMA_VERSION;" >/dev/null
 fresh
 cgi register "$REG" AUTH_DB="$BROKEN"
 check_status 503 "register: a database without its tables is a storage failure (503)"

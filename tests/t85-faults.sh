@@ -66,14 +66,6 @@ is_503() {
 	    [ "$(header Retry-After)" = 1 ]
 }
 
-# check_503 "what": the same, as checks.
-check_503() {
-	check_status 503 "$1: 503"
-	check "$1: the body is {\"message\": \"Service temporarily unavailable.\", \"details\": null}" \
-	    body_is "$UNAVAILABLE"
-	check_header Retry-After 1 "$1: Retry-After: 1"
-}
-
 # none "description" FOUND: ok if FOUND (the problems collected) is empty,
 # else FAIL listing them.
 none() {
@@ -84,13 +76,9 @@ none() {
 	fi
 }
 
-err_lines() {
-	wc -l <"$T/err" | tr -d ' '
-}
-
 # integrity DB: SQLite's own verdict on the file ("ok").
 integrity() {
-	sqlite3 -batch "$1" 'PRAGMA integrity_check' 2>&1 | head -n 3 | tr '\n' ' ' |
+	db_sql -db "$1" 'PRAGMA integrity_check' 2>&1 | head -n 3 | tr '\n' ' ' |
 	    sed 's/ $//'
 }
 
@@ -99,7 +87,7 @@ integrity() {
 # <what>".  NAME is lowercase ASCII, so it is its own key.
 user_state() {
 	local db=$1 u=$2 it=$3 rows
-	rows=$(sqlite3 -batch -separator ' ' "$db" "SELECT username, username_key,
+	rows=$(db_sql -sep ' ' -db "$db" "SELECT username, username_key,
 	    email, email_key, is_active, date_joined > 0, password FROM users
 	    WHERE username_key = '$u' OR email_key = '$u@example.com'" 2>&1)
 	if [ -z "$rows" ]; then
@@ -117,17 +105,6 @@ mode() {
 	stat -c %a "$1" 2>/dev/null || echo -
 }
 
-# usec: the time now in microseconds.
-usec() {
-	local t=${EPOCHREALTIME/[.,]/}
-	echo $((10#$t))
-}
-
-# median N...: the middle of the sorted values (integers).
-median() {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
 # secs USEC: microseconds as seconds for timeout(1) ("0.012345").
 secs() {
 	printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000))
@@ -135,7 +112,11 @@ secs() {
 
 # hold DB: keep one idle connection to DB open in the background (pid
 # $HOLDER), so that no request is the last to close it: the WAL is then
-# neither checkpointed nor deleted, and grows with each write.
+# neither checkpointed nor deleted, and grows with each write.  The one
+# sqlite3 run here rather than through db_sql (lib.sh): "unhold crash"
+# must SIGKILL the very process holding the file open, to leave its -wal
+# and -shm as a crash does, and db_sql in the background would put a
+# subshell between $! and it.  About SQLite's files by nature.
 hold() {
 	rm -f "$T/holdfifo" "$T/hold.out"
 	mkfifo "$T/holdfifo"
@@ -267,7 +248,7 @@ if [ "$after" -ge 1 ]; then
 fi
 missing=
 for u in "${known[@]}"; do
-	[ "$(sqlite3 -batch "$KDB" "SELECT count(*) FROM users WHERE username_key = '$u'")" = 1 ] ||
+	[ "$(db_sql -db "$KDB" "SELECT count(*) FROM users WHERE username_key = '$u'")" = 1 ] ||
 	    missing="$missing $u"
 done
 none "kill: all ${#known[@]} users committed so far are still there at the end" \
@@ -296,14 +277,14 @@ for i in $(seq 0 $((M - 1))); do
 	if [ ! -e "$db" ]; then
 		left="$left none"
 	else
-		left="$left $(stat -c %s "$db")B/v$(sqlite3 -batch "$db" 'PRAGMA user_version' 2>&1)"
+		left="$left $(stat -c %s "$db")B/v$(db_sql -db "$db" 'PRAGMA user_version' 2>&1)"
 		ic=$(integrity "$db")
 		[ "$ic" = ok ] || bad_new="$bad_new [$i: integrity $ic]"
 	fi
 	cgi register "$(regbody "second$i")" AUTH_DB="$db"
 	[ "$status" = 201 ] || bad_new="$bad_new [$i: next register $status]"
-	[ "$(sqlite3 -batch "$db" 'PRAGMA user_version')" = "$SCHEMA_VERSION" ] ||
-	    bad_new="$bad_new [$i: user_version $(sqlite3 -batch "$db" 'PRAGMA user_version')]"
+	[ "$(db_sql -db "$db" 'PRAGMA user_version')" = "$SCHEMA_VERSION" ] ||
+	    bad_new="$bad_new [$i: user_version $(db_sql -db "$db" 'PRAGMA user_version')]"
 	st=$(user_state "$db" "first$i" "$KIT")
 	case $st in absent|complete) ;; *) bad_new="$bad_new [$i: first$i $st]" ;; esac
 done
@@ -318,7 +299,7 @@ FDB=$T/fsize.db
 for i in 1 2 3 4; do
 	cgi register "$(regbody "fseed$i")" AUTH_DB="$FDB"
 done
-sqlite3 -batch "$FDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+db_sql -db "$FDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 # A held connection shows the sizes a request works with.
 hold "$FDB"
 cgi register "$(regbody fsizeprobe)" AUTH_DB="$FDB"
@@ -327,7 +308,7 @@ unhold
 n201=0 n503=0 bad_f='' seen=''
 for lim in 1024 4096 8192 16384 24576 32767 32768 36864 49152 65536 131072 1048576; do
 	u="flim$lim"
-	sqlite3 -batch "$FDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	db_sql -db "$FDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	limited "$lim" register "$(regbody "$u")" AUTH_DB="$FDB"
 	for f in "$FDB-wal" "$FDB-shm"; do
 		[ -e "$f" ] && [ "$(mode "$f")" != 600 ] &&
@@ -366,7 +347,7 @@ MDB=$T/mid.db
 for i in 1 2 3; do
 	cgi register "$(regbody "mseed$i")" AUTH_DB="$MDB"
 done
-sqlite3 -batch "$MDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+db_sql -db "$MDB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 check "fsize: setup: a connection holds the database open" hold "$MDB"
 for i in 1 2 3; do
 	cgi register "$(regbody "mgrow$i")" AUTH_DB="$MDB"
@@ -385,7 +366,7 @@ for delta in 1000 3000 4000 4200 5000 8000 12000 16000 20000 24000 28000 40000; 
 	ic=$(integrity "$MDB")
 	[ "$ic" = ok ] || bad_m="$bad_m [+$delta: integrity $ic]"
 	st=$(user_state "$MDB" "$u" 1000)
-	counted=$(sqlite3 -batch "$MDB" "SELECT count(*) FROM attempts WHERE client = '$client'")
+	counted=$(db_sql -db "$MDB" "SELECT count(*) FROM attempts WHERE client = '$client'")
 	if [ "$status" = 201 ]; then
 		m201=$((m201 + 1))
 		ok_users+=("$u")
@@ -446,7 +427,7 @@ cgi register "$(regbody rowal)" AUTH_DB="$RDB"
 unhold crash
 check "readonly: setup: the database has a WAL with frames ($(stat -c %s "$RDB-wal" 2>&1) bytes)" \
     test -s "$RDB-wal"
-count0=$(sqlite3 -batch -readonly "$RDB" 'SELECT count(*) FROM users')
+count0=$(db_sql -ro -db "$RDB" 'SELECT count(*) FROM users')
 list0=$(ls -A "$T/ro")
 sum0=$(md5sum "$RDB" "$RDB-wal")
 if [ "$(id -u)" = 0 ]; then
@@ -471,9 +452,9 @@ check "readonly: the database and its WAL are byte-identical afterwards" \
 check "readonly: no file appeared or disappeared beside it ($(printf "%s " $list0))" \
     test "$(ls -A "$T/ro")" = "$list0"
 check "readonly: the user count is unchanged ($count0)" \
-    test "$(sqlite3 -batch -readonly "$RDB" 'SELECT count(*) FROM users')" = "$count0"
+    test "$(db_sql -ro -db "$RDB" 'SELECT count(*) FROM users')" = "$count0"
 check "readonly: rodenied was not registered" \
-    test "$(sqlite3 -batch -readonly "$RDB" "SELECT count(*) FROM users WHERE username_key = 'rodenied'")" = 0
+    test "$(db_sql -ro -db "$RDB" "SELECT count(*) FROM users WHERE username_key = 'rodenied'")" = 0
 if [ -n "$IMMUTABLE" ]; then
 	chattr -i "$RDB"
 	IMMUTABLE=
@@ -512,7 +493,7 @@ check "missing file: the database, its -wal and -shm are created 0600 (umask 000
     test "$modes" = "600 600 600"
 check "missing file: the database is 0600 afterwards ($(mode "$DDB"))" test "$(mode "$DDB")" = 600
 check "missing file: the schema is there (user_version $SCHEMA_VERSION; users, attempts, settings)" \
-    test "$(sqlite3 -batch "$DDB" "PRAGMA user_version; SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'attempts', 'settings') ORDER BY name)" | tr '\n' ' ')" = "$SCHEMA_VERSION attempts,settings,users "
+    test "$(db_sql -db "$DDB" "PRAGMA user_version; SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'attempts', 'settings') ORDER BY name)" | tr '\n' ' ')" = "$SCHEMA_VERSION attempts,settings,users "
 check "missing file: the user is complete" \
     test "$(user_state "$DDB" freshuser 200000)" = complete
 cgi login "$(logbody freshuser)" AUTH_DB="$DDB" AUTH_PBKDF2_ITERATIONS=200000
@@ -520,7 +501,7 @@ check_status 200 "missing file: the new user logs in"
 cgi login "$(logbody nobodyhere)" AUTH_DB="$T/fresh/second.db"
 check_status 401 "missing file: login on a missing file creates it and answers 401 for an unknown user"
 check "missing file: ...the file made by login is 0600 with the schema" \
-    test "$(mode "$T/fresh/second.db") $(sqlite3 -batch "$T/fresh/second.db" 'PRAGMA user_version')" = "600 $SCHEMA_VERSION"
+    test "$(mode "$T/fresh/second.db") $(db_sql -db "$T/fresh/second.db" 'PRAGMA user_version')" = "600 $SCHEMA_VERSION"
 
 NODIR=$T/no-such-dir/auth.db
 cgi register "$(regbody nodiruser)" AUTH_DB="$NODIR"
@@ -540,20 +521,20 @@ cgi register "$(regbody alice)" AUTH_DB="$SRC"
 ca=$(printf '%s' "$body" | jq -r .access)
 cr=$(printf '%s' "$body" | jq -r .refresh)
 # Many users, so that the users table and its indexes span many pages.
-sqlite3 -batch "$SRC" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
+db_sql -db "$SRC" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
     FROM n WHERE i < 300) INSERT INTO users (username, username_key, email,
     email_key, password, is_active, date_joined) SELECT 'filler' || i,
     'filler' || i, 'filler' || i || '@example.com', 'filler' || i ||
     '@example.com', (SELECT password FROM users WHERE username = 'alice'), 1,
     0 FROM n; PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-PS=$(sqlite3 -batch "$SRC" 'PRAGMA page_size')
-NP=$(sqlite3 -batch "$SRC" 'PRAGMA page_count')
+PS=$(db_sql -db "$SRC" 'PRAGMA page_size')
+NP=$(db_sql -db "$SRC" 'PRAGMA page_count')
 # Pages above the last root page were all allocated by the inserts: the
 # users table's and its indexes' leaves.  Overwrite them all but the last
 # with text (the first byte, 'C', is no b-tree page type).
-FIRST=$(( $(sqlite3 -batch "$SRC" 'SELECT max(rootpage) FROM sqlite_master') + 1 ))
+FIRST=$(( $(db_sql -db "$SRC" 'SELECT max(rootpage) FROM sqlite_master') + 1 ))
 # The attempt counter's own pages (the only ones a counted attempt may write).
-COUNTER_PAGES=" $(sqlite3 -batch "$SRC" "SELECT group_concat(rootpage, ' ') FROM sqlite_master WHERE tbl_name = 'attempts'") "
+COUNTER_PAGES=" $(db_sql -db "$SRC" "SELECT group_concat(rootpage, ' ') FROM sqlite_master WHERE tbl_name = 'attempts'") "
 DMG=$T/damaged.db
 cp "$SRC" "$DMG"
 yes 'CORRUPTED by t85-faults ' | head -c $(( (NP - FIRST) * PS )) |

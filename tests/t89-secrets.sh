@@ -74,7 +74,7 @@ export AUTH_JWT_SECRET="$KEY"
 check_status 201 "with no key configured, one is generated"
 check "the generated key's database is 0600 ($(stat -c %a "$GEN"))" \
     test "$(stat -c %a "$GEN")" = 600
-hex=$(sqlite3 -readonly "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+hex=$(db_sql -ro -db "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
 check "the generated key is 32 bytes" test "${#hex}" = 64
 check "the generated key is in no log" \
     test -z "$(grep -il "$hex" "$T/cgi.log")"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behind a reverse proxy (README "Behind a reverse proxy"): a front lighttpd
+# Behind a reverse proxy (corners-auth(8), "The attempt counter"): a front lighttpd
 # with mod_proxy forwards to the server under test and appends the client's
 # address to X-Forwarded-For; AUTH_TRUSTED_PROXIES=127.0.0.1 makes the
 # attempt counter count the real client, and a client-invented left-most
@@ -60,7 +60,7 @@ check_status 429 "proxy: the real client 127.0.0.2 is limited"
 login_from 127.0.0.3
 check_status 401 "proxy: another real client (127.0.0.3) behind the same proxy has its own count"
 check "proxy: the counter holds the real clients, not the proxy" \
-    test "$(sqlite3 -readonly "$AUTH_DB" "SELECT group_concat(client, ' ') FROM (SELECT client FROM attempts ORDER BY client)")" = "127.0.0.2 127.0.0.3"
+    test "$(db_sql -ro "SELECT group_concat(client, ' ') FROM (SELECT client FROM attempts ORDER BY client)")" = "127.0.0.2 127.0.0.3"
 
 # Without the proxy trusted, everybody behind it is one client: the proxy.
 start_server AUTH_RATE_LOGIN=3 AUTH_DB="$T/untrusted.db" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lighttpd the Debian way, as README "lighttpd" says: the part between the
+# lighttpd the Debian way, as corners-auth(8) EXAMPLES "lighttpd" says: the part between the
 # "corners-auth" rulers of lighttpd.conf.example, copied into
 # conf-available/50-corners-auth.conf of a stock Debian lighttpd (the
 # package's own lighttpd.conf and conf-available/, with only the port,
@@ -156,7 +156,7 @@ for p in register login refresh me; do
 	cp "$BIN/$p" "$PREFIX/cgi-bin/"
 done
 
-# --- 1. lighty-enable-mod corners-auth, as README says ------------------------
+# --- 1. lighty-enable-mod corners-auth, as corners-auth(8) says ------------------------
 
 layout lighttpd.conf.example
 enable corners-auth

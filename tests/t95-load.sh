@@ -96,7 +96,7 @@ count() {
 }
 
 attempts() {
-	sqlite3 -readonly "$AUTH_DB" \
+	db_sql -ro \
 	    "SELECT coalesce(sum(count), 0) FROM attempts WHERE scope = $1"
 }
 
@@ -117,16 +117,16 @@ check_counted() {
 hammer register
 report register
 n=$(wc -l <"$T/register.res")
-users=$(sqlite3 -readonly "$AUTH_DB" "SELECT count(*) FROM users")
+users=$(db_sql -ro "SELECT count(*) FROM users")
 check "register under load: as many users as 201s ($users, $(count register 201))" \
     test "$users" = "$(count register 201)"
-check "register under load: no duplicate usernames or emails" test "$(sqlite3 -readonly "$AUTH_DB" \
+check "register under load: no duplicate usernames or emails" test "$(db_sql -ro \
     "SELECT count(DISTINCT username_key) || ' ' || count(DISTINCT email_key) FROM users")" = "$users $users"
 check "register under load: only 201 and 400 (a name taken) and 503 ($(count register 201) 201s)" \
     test "$(($(count register 201) + $(count register 400) + $(count register 503)))" = "$n"
 check_counted 0 register "$n"
 check "register under load: the database is intact" \
-    test "$(sqlite3 -readonly "$AUTH_DB" 'PRAGMA integrity_check')" = ok
+    test "$(db_sql -ro 'PRAGMA integrity_check')" = ok
 
 # --- login: right and wrong passwords, every attempt counted ------------------
 register loaduser loaduser@example.com "$PW"

@@ -128,7 +128,7 @@ check "120 refreshes from 120 clients are all 200" \
     test -z "$(tr ' ' '\n' <<<"$codes" | grep -v '^200$\|^$')"
 check "the same refresh process answered them ($REFRESH_PID)" \
     test "$(pid refresh)" = "$REFRESH_PID"
-counted=$(sqlite3 -batch "$AUTH_DB" "SELECT count(*) FROM attempts WHERE client LIKE '203.0.113.%'")
+counted=$(db_sql "SELECT count(*) FROM attempts WHERE client LIKE '203.0.113.%'")
 check "their 120 counter rows are there ($counted)" test "$counted" = 120
 wal=$(stat -c %s "$AUTH_DB-wal")
 check "the WAL stays under 72 frames of 4 KiB ($(((wal - 32) / 4120)) frames)" \
