@@ -42,12 +42,14 @@ LDLIBS	?= -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lcjson -lm -ldl -lpthread
 
 # The library's modules: a new common/NAME.c is one more word here (the
 # fuzz build is given the same list).
-COMMON	= common/app.o common/auth.o common/cgi.o common/client.o \
+COMMON	= common/account.o common/app.o common/auth.o common/cgi.o \
+	  common/client.o \
 	  common/conf.o common/crypto.o common/db.o common/json.o \
 	  common/jwt.o common/key.o common/names.o common/num.o \
 	  common/policy.o common/pw.o common/rate.o common/serve.o \
-	  common/slot.o common/text.o common/valid.o
-PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me
+	  common/session.o common/slot.o common/text.o common/valid.o
+PROGS	= cgi-bin/register cgi-bin/login cgi-bin/refresh cgi-bin/me \
+	  cgi-bin/logout
 # The operator's tool: not a CGI program, installed into PREFIX/bin.
 AUTHCTL	= authctl/authctl
 AUTHCTL_OBJS = authctl/authctl.o authctl/user.o authctl/ops.o \
@@ -55,7 +57,8 @@ AUTHCTL_OBJS = authctl/authctl.o authctl/user.o authctl/ops.o \
 UNITS	= tests/unit/test-crypto tests/unit/test-db tests/unit/test-jwt \
 	  tests/unit/test-pw tests/unit/test-valid tests/unit/test-client \
 	  tests/unit/test-policy tests/unit/test-conf
-MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql
+MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql \
+	  db/004-tokens.sql
 FLAGS_STAMP = common/.flags
 
 all: $(PROGS) $(AUTHCTL)
@@ -114,22 +117,27 @@ asan:
 PORT ?= 8080
 run: all
 	@mkdir -p .run
-	@echo "corners-auth: http://127.0.0.1:$(PORT)/api/v1/auth/{register,login,refresh,me} (Ctrl-C stops)"
+	@echo "corners-auth: http://127.0.0.1:$(PORT)/api/v1/auth/{register,login,refresh,me,logout}," \
+	    "the OpenAPI document at http://127.0.0.1:$(PORT)/api/v1/openapi.json (Ctrl-C stops)"
 	@exec bash tests/serve.sh lighttpd "$(PORT)" "$(CURDIR)/.run"
 
 # make install PREFIX=/usr/local/corners-auth [DESTDIR=...] [DB_OWNER=www-data]
 # The executables are rebuilt to find their database at PREFIX/db/auth.db;
 # that directory is made writable by the web server's user only.  authctl
-# goes into PREFIX/bin, the manuals into PREFIX/share/man.
+# goes into PREFIX/bin, the manuals into PREFIX/share/man, the OpenAPI
+# document into PREFIX/share/corners-auth (the example configurations
+# serve it from there at /api/v1/openapi.json).
 DB_OWNER ?= www-data
 install:
 	$(MAKE) AUTH_DB_DEFAULT=$(PREFIX)/db/auth.db all
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/cgi-bin $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/corners-auth
 	install -s -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/cgi-bin/
 	install -s -m 0755 $(AUTHCTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 authctl/authctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 corners-auth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 openapi.json $(DESTDIR)$(PREFIX)/share/corners-auth/
 	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
 	if [ "$$(id -u)" = 0 ]; then \

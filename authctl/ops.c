@@ -116,12 +116,14 @@ cmd_secret_show_source(struct ctl *c)
 int
 cmd_purge(struct ctl *c)
 {
-	long long	 attempts;
+	long long	 attempts, tokens;
 	int		 previous;
 
-	if (db_purge(c->app.db, time(NULL), &attempts, &previous) == -1)
+	if (db_purge(c->app.db, time(NULL), &attempts, &tokens,
+	    &previous) == -1)
 		return ctl_fail("purge failed (see above)");
 	printf("attempt-counter rows deleted: %lld\n", attempts);
+	printf("expired logged-out and spent tokens deleted: %lld\n", tokens);
 	if (previous)
 		printf("previous signing key deleted (its grace is over)\n");
 	return CTL_OK;
@@ -163,9 +165,10 @@ cmd_stats(struct ctl *c)
 		return CTL_FAILED;
 	if (!c->json) {
 		printf("users: %lld\nactive_users: %lld\n"
-		    "attempt_rows: %lld\ndb_bytes: %lld\nwal_bytes: %lld\n"
-		    "schema_version: %d\n", st.users, st.active_users,
-		    st.attempts, st.bytes, wal, st.schema);
+		    "attempt_rows: %lld\ntoken_rows: %lld\ndb_bytes: %lld\n"
+		    "wal_bytes: %lld\nschema_version: %d\n", st.users,
+		    st.active_users, st.attempts, st.tokens, st.bytes, wal,
+		    st.schema);
 		return CTL_OK;
 	}
 	if ((o = cJSON_CreateObject()) == NULL ||
@@ -174,6 +177,7 @@ cmd_stats(struct ctl *c)
 	    (double)st.active_users) == NULL ||
 	    cJSON_AddNumberToObject(o, "attempt_rows",
 	    (double)st.attempts) == NULL ||
+	    cJSON_AddNumberToObject(o, "token_rows", (double)st.tokens) == NULL ||
 	    cJSON_AddNumberToObject(o, "db_bytes", (double)st.bytes) == NULL ||
 	    cJSON_AddNumberToObject(o, "wal_bytes", (double)wal) == NULL ||
 	    cJSON_AddNumberToObject(o, "schema_version", st.schema) == NULL) {

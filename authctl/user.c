@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "authctl.h"
 #include "db.h"
+#include "pw.h"
 #include "text.h"
 
 int
@@ -64,7 +65,9 @@ user_json(const struct user *u)
 	    "last_login")) == NULL ||
 	    (u->tokens_valid_after != 0 ? cJSON_AddStringToObject(o,
 	    "tokens_revoked_until", ctl_time(u->tokens_valid_after, t)) :
-	    cJSON_AddNullToObject(o, "tokens_revoked_until")) == NULL) {
+	    cJSON_AddNullToObject(o, "tokens_revoked_until")) == NULL ||
+	    cJSON_AddBoolToObject(o, "password_usable",
+	    pw_usable(u->password)) == NULL) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -146,6 +149,10 @@ cmd_user_show(struct ctl *c)
 		    ctl_time(u.last_login, t) : "-");
 		printf("tokens_revoked_until: %s\n", u.tokens_valid_after != 0 ?
 		    ctl_time(u.tokens_valid_after, t) : "-");
+		/* SPEC "Account endpoints": social-only accounts. */
+		printf("password: %s\n", pw_usable(u.password) ? "usable" :
+		    "unusable (no login by password; email and password "
+		    "changes refused; user passwd gives one)");
 	}
 	db_user_free(&u);
 	return rc;
@@ -221,7 +228,7 @@ static int
 remove_user(struct db *db, long long id, long long *unused)
 {
 	(void)unused;
-	return db_user_delete(db, id);
+	return db_user_delete(db, id, NULL);
 }
 
 int

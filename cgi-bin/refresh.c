@@ -8,7 +8,10 @@
 int
 main(void)
 {
-	static const struct endpoint ep = { "POST", 1, auth_refresh };
+	static const struct handler h[] = {
+		{ "", "POST", BODY_FIRST, auth_refresh },
+	};
+	static const struct endpoint ep = { h, sizeof(h) / sizeof(h[0]) };
 
 	return serve(&ep);
 }

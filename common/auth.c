@@ -13,84 +13,41 @@
 #include "cgi.h"
 #include "crypto.h"
 #include "db.h"
+#include "json.h"
 #include "jwt.h"
 #include "key.h"
 #include "names.h"
 #include "policy.h"
 #include "pw.h"
 #include "rate.h"
+#include "session.h"
 #include "slot.h"
 #include "text.h"
 #include "valid.h"
 
 #define TOKEN_MAX	1024	/* room for a token we sign */
 
-/* A 400 or 401 body: {"message": msg, "details": null}. */
-static int
-fail(int status, const char *msg, cJSON **out)
-{
-	if ((*out = cgi_message(msg)) == NULL)
-		return 500;
-	return status;
-}
+#define MSG_REFRESH	"Invalid or expired refresh token."
 
 /*
- * Sign the token pair (or only the access token when pair is 0) for id
- * under k into a new body {"access"[, "refresh"]}.  Returns status, or 500
- * (logged) if signing failed.
+ * A new body holding the tokens for user id at now (session_issue): 200,
+ * or the failure's status with *out NULL.
  */
 static int
-tokens(const struct key *k, const struct conf *cf, long long id,
-    long long now, int pair, int status, cJSON **out)
+tokens(struct db *db, const struct key *k, const struct conf *cf,
+    long long id, long long now, int pair, int fresh, cJSON **out)
 {
-	char		 access[TOKEN_MAX], refresh[TOKEN_MAX];
+	int	 st;
 
-	if (jwt_sign(k->key, k->len, JWT_ACCESS, id, now, cf->access_ttl,
-	    access, sizeof(access)) == -1 || (pair &&
-	    jwt_sign(k->key, k->len, JWT_REFRESH, id, now, cf->refresh_ttl,
-	    refresh, sizeof(refresh)) == -1))
-		return 500;
-	if ((*out = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(*out, "access", access) == NULL ||
-	    (pair && cJSON_AddStringToObject(*out, "refresh", refresh) == NULL)) {
+	if ((*out = cJSON_CreateObject()) == NULL) {
 		fprintf(stderr, "auth: tokens: out of memory\n");
-		cJSON_Delete(*out);
-		*out = NULL;
 		return 500;
 	}
-	return status;
-}
-
-/*
- * Verify a token of type under k and find its user, who must exist, be
- * active, and not have had the token revoked.  Returns 200 with u filled,
- * 401 for any refusal, 503 on storage failure.  The caller frees u.
- */
-static int
-token_user(struct db *db, const struct key *k, const char *token,
-    enum jwt_type type, long long now, struct user *u)
-{
-	struct jwt_claims c;
-	enum jwt_verdict v;
-	int		 found;
-
-	memset(u, 0, sizeof(*u));
-	if (key_verify(db, k, token, type, now, &c, &v) != 200)
-		return 503;
-	if (v != JWT_OK)
-		return 401;
-	if ((found = db_user_by_id(db, c.user_id, u)) == -1)
-		return 503;
-	if (found == 0 || !u->is_active)
-		return 401;
-	/*
-	 * Revoked by authctl (revoke, or a new password): every token issued
-	 * at or before that second, and one that does not say when it was.
-	 */
-	if (u->tokens_valid_after > 0 &&
-	    (!c.has_iat || c.iat <= (double)u->tokens_valid_after))
-		return 401;
-	return 200;
+	if ((st = session_issue(db, k, cf, id, now, pair, fresh, *out)) != 200) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	return st;
 }
 
 #define MSG_EMAIL	"Provide a valid email address."
@@ -192,11 +149,11 @@ out:
 
 /* The schema of POST register's body (SPEC "POST register"). */
 static const struct field register_fields[] = {
-	{ "username", 3, 150 },
-	{ "email", 3, 254 },
-	{ "password", 8, 128 },
+	{ "username", 3, 150, FIELD_STRING },
+	{ "email", 3, 254, FIELD_STRING },
+	{ "password", 8, 128, FIELD_STRING },
 };
-static const struct field password_field = { "password", 8, 128 };
+static const struct field password_field = { "password", 8, 128, FIELD_STRING };
 
 /* An auth_verdict as the endpoint's status: 400 with why's body, 503, 500. */
 static int
@@ -204,7 +161,7 @@ status_of(enum auth_verdict v, const char *why, cJSON **out)
 {
 	switch (v) {
 	case AUTH_REFUSED:
-		return fail(400, why, out);
+		return cgi_error(400, why, out);
 	case AUTH_UNAVAILABLE:
 		return 503;
 	default:
@@ -234,8 +191,11 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	a.email = v[1];
 	a.password = v[2];
 	verdict = create_user(db, &app->cf, &a, now, &k, &id, &why);
-	st = verdict == AUTH_DONE ? tokens(&k, &app->cf, id, now, 1, 201, out) :
-	    status_of(verdict, why, out);
+	if (verdict == AUTH_DONE &&
+	    (st = tokens(db, &k, &app->cf, id, now, 1, 0, out)) == 200)
+		st = 201;
+	else if (verdict != AUTH_DONE)
+		st = status_of(verdict, why, out);
 	key_free(&k);
 	return st;
 }
@@ -319,12 +279,38 @@ auth_set_password(struct app *app, const struct user *u, const char *password,
 }
 
 int
+auth_check_password(const struct conf *cf, const char *pass,
+    const struct user *u, int refused, struct slot *slot,
+    enum pw_verdict *verdict, unsigned long *iterations)
+{
+	size_t	 len = strlen(pass);
+	int	 st;
+
+	*verdict = PW_MISMATCH;
+	*iterations = 0;
+	if ((st = slot_take(cf, slot)) != 200)
+		return st;
+	if (u != NULL)
+		*verdict = pw_verify(pass, len, u->password, iterations);
+	if (u == NULL || *verdict == PW_UNUSABLE)
+		pw_waste(pass, len, cf->iterations);
+	else if ((*verdict != PW_OK || refused) && *iterations < cf->iterations)
+		/*
+		 * A cheaper hash (imported, or from before a raise of the
+		 * cost) is topped up to what an unknown user costs, so that
+		 * a refusal does not tell which accounts exist.
+		 */
+		pw_waste(pass, len, cf->iterations - *iterations);
+	return 200;
+}
+
+int
 auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
 	const struct conf *cf = &app->cf;
 	static const struct field fields[] = {
-		{ "username", 1, 254 },
-		{ "password", 1, 128 },
+		{ "username", 1, 254, FIELD_STRING },
+		{ "password", 1, 128, FIELD_STRING },
 	};
 	const char	*v[2];
 	struct db	*db = NULL;
@@ -332,7 +318,7 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct slot	 slot = { -1 };
 	struct user	 u;
 	char		 hash[PW_HASH_MAX];
-	enum pw_verdict	 verdict = PW_MISMATCH;
+	enum pw_verdict	 verdict;
 	unsigned long	 iterations = 0;
 	long long	 now = time(NULL);
 	size_t		 start, len;
@@ -355,22 +341,11 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		goto out;
 	}
 	/* Unknown users cost one hash too, so timing does not tell. */
-	if ((st = slot_take(cf, &slot)) != 200)
+	if ((st = auth_check_password(cf, v[1], found == 1 ? &u : NULL,
+	    !u.is_active, &slot, &verdict, &iterations)) != 200)
 		goto out;
-	if (found == 1)
-		verdict = pw_verify(v[1], strlen(v[1]), u.password, &iterations);
-	if (found == 0 || verdict == PW_UNUSABLE)
-		pw_waste(v[1], strlen(v[1]), cf->iterations);
-	else if ((verdict != PW_OK || !u.is_active) &&
-	    iterations < cf->iterations)
-		/*
-		 * A cheaper hash (imported, or from before a raise of the
-		 * cost) is topped up to what an unknown user costs, so that
-		 * a refusal does not tell which accounts exist.
-		 */
-		pw_waste(v[1], strlen(v[1]), cf->iterations - iterations);
 	if (found == 0 || verdict != PW_OK || !u.is_active) {
-		st = fail(401, "Invalid credentials.", out);
+		st = cgi_error(401, "Invalid credentials.", out);
 		goto out;
 	}
 	if ((st = key_load(db, cf, &k)) != 200)
@@ -391,7 +366,8 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		st = 503;
 		goto out;
 	}
-	st = tokens(&k, cf, u.id, now, 1, 200, out);
+	/* In the second of a revocation (logout everywhere) the pair is fresh. */
+	st = tokens(db, &k, cf, u.id, now, 1, now == u.tokens_valid_after, out);
 out:
 	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
@@ -419,19 +395,48 @@ auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
 	return found;
 }
 
+/*
+ * SPEC "Refresh rotation": spend the refresh token of claims c (user u)
+ * now.  The first spend, or one within AUTH_REFRESH_REUSE_GRACE of it (a
+ * client's retry), answers 200: a new pair is due.  Later it is theft
+ * (RFC 9700 4.14): every token of u is revoked, 401.  503 on storage
+ * failure.
+ */
+static int
+spend(struct db *db, const struct conf *cf, const struct user *u,
+    const struct jwt_claims *c, long long now)
+{
+	struct db_token	 t;
+	long long	 at;
+
+	if (db_token_put(db, c->jti, u->id, DB_TOKEN_SPENT, now, c->exp,
+	    &t) == -1)
+		return 503;
+	if (t.kind == DB_TOKEN_LOGGED_OUT)
+		return 401;
+	if (now - t.at <= cf->reuse_grace)
+		return 200;
+	fprintf(stderr, "refresh: user %lld: a spent refresh token came back "
+	    "after %lld s: every token of the user revoked\n", u->id,
+	    now - t.at);
+	return db_user_revoke(db, u->id, &at) == -1 ? 503 : 401;
+}
+
 int
 auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
 	const struct conf *cf = &app->cf;
 	static const struct field fields[] = {
-		{ "refresh", 20, 0 },
+		{ "refresh", 20, 0, FIELD_STRING },
 	};
 	const char	*v[1];
 	struct db	*db = NULL;
+	struct db_token	 t;
+	struct jwt_claims c;
 	struct key	 k;
 	struct user	 u;
 	long long	 now = time(NULL);
-	int		 st;
+	int		 st, found;
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
@@ -440,68 +445,147 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
-	    (st = key_load(db, cf, &k)) != 200)
+	    (st = key_load(db, cf, &k)) != 200 ||
+	    (st = session_user(db, &k, v[0], JWT_REFRESH, now, &u, &c)) != 200)
 		goto out;
-	st = token_user(db, &k, v[0], JWT_REFRESH, now, &u);
-	if (st == 401)
-		st = fail(401, "Invalid or expired refresh token.", out);
-	else if (st == 200)	/* a new access token; refresh not rotated */
-		st = tokens(&k, cf, u.id, now, 0, 200, out);
+	if (cf->rotate)
+		st = spend(db, cf, &u, &c, now);
+	/* Without rotation a logged-out (or once spent) token is refused. */
+	else if ((found = db_token_get(db, c.jti, &t)) != 0)
+		st = found == -1 ? 503 : 401;
+	if (st == 200)
+		st = tokens(db, &k, cf, u.id, now, cf->rotate,
+		    now == u.tokens_valid_after, out);
 out:
+	if (st == 401)
+		st = cgi_error(401, MSG_REFRESH, out);
 	key_free(&k);
 	db_user_free(&u);
 	return st;
 }
 
 /*
- * The token of "Authorization: Bearer <token>": the scheme word in any
- * case, one space, one token with no space in it.  NULL if there is none.
+ * A refresh token refused only because it was logged out (with
+ * everywhere, which also revoked it): its signature holds and its jti is
+ * remembered as logged out or spent.  200, 401, or 503.
  */
-static const char *
-bearer(struct req *rq)
+static int
+logged_out(struct db *db, const struct key *k, const char *token,
+    long long now)
 {
-	const char	*h = rq->authorization;
+	struct jwt_claims c;
+	struct db_token	 t;
+	enum jwt_verdict v;
+	int		 found;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
-		return NULL;
-	rq->token_sent = 1;	/* the 401 then says error="invalid_token" */
-	if (strchr(h + 7, ' ') != NULL)
-		return NULL;
-	return h + 7;
+	if (key_verify(db, k, token, JWT_REFRESH, now, &c, &v) != 200)
+		return 503;
+	if (v != JWT_OK)
+		return 401;
+	if ((found = db_token_get(db, c.jti, &t)) == -1)
+		return 503;
+	return found == 1 && t.user_id == c.user_id &&
+	    (t.kind == DB_TOKEN_LOGGED_OUT || t.kind == DB_TOKEN_SPENT) ?
+	    200 : 401;
+}
+
+int
+auth_logout(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
+{
+	const struct conf *cf = &app->cf;
+	static const struct field fields[] = {
+		{ "refresh", 20, 0, FIELD_STRING },
+		{ "everywhere", 0, 0, FIELD_BOOL },
+	};
+	const cJSON	*everywhere = json_member(in, "everywhere");
+	const char	*v[2];
+	struct db	*db = NULL;
+	struct jwt_claims c;
+	struct key	 k;
+	struct user	 u;
+	long long	 now = time(NULL), at;
+	int		 st;
+
+	memset(&u, 0, sizeof(u));
+	memset(&k, 0, sizeof(k));
+	if ((st = valid_body(in, fields, 2, v, out)) != 200)
+		return st;
+	if ((db = app_db(app)) == NULL)
+		return 503;
+	/* A logged-out or spent token is no refusal: logging out twice is 200. */
+	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
+	    (st = key_load(db, cf, &k)) != 200)
+		goto out;
+	if ((st = session_user(db, &k, v[0], JWT_REFRESH, now, &u, &c)) == 401 &&
+	    (st = logged_out(db, &k, v[0], now)) == 200) {
+		/* Its everywhere revoked it too: nothing more to do. */
+		st = (*out = cgi_note("Logged out.")) == NULL ? 500 : 200;
+		goto out;
+	}
+	if (st != 200)
+		goto out;
+	if (db_token_put(db, c.jti, u.id, DB_TOKEN_LOGGED_OUT, now, c.exp,
+	    NULL) == -1 || (cJSON_IsTrue(everywhere) &&
+	    db_user_revoke(db, u.id, &at) == -1)) {
+		st = 503;
+		goto out;
+	}
+	st = (*out = cgi_note("Logged out.")) == NULL ? 500 : 200;
+out:
+	if (st == 401)
+		st = cgi_error(401, MSG_REFRESH, out);
+	key_free(&k);
+	db_user_free(&u);
+	return st;
 }
 
 int
 auth_me(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
-	const struct conf *cf = &app->cf;
-	const char	*token;
-	struct db	*db = NULL;
-	struct key	 k;
 	struct user	 u;
-	int		 st = 401;
+	int		 st;
 
-	memset(&u, 0, sizeof(u));
-	memset(&k, 0, sizeof(k));
 	(void)in;	/* GET: no body */
-	rq->is_bearer = 1;	/* every 401 here carries WWW-Authenticate */
-	if ((token = bearer(rq)) == NULL)
+	if ((st = auth_user(rq, app, &u)) != 200)
+		return st;
+	st = auth_profile(&u, 200, out);
+	db_user_free(&u);
+	return st;
+}
+
+int
+auth_user(struct req *rq, struct app *app, struct user *u)
+{
+	const char	*token;
+	struct jwt_claims c;
+	struct db	*db;
+	struct key	 k;
+	int		 st;
+
+	memset(u, 0, sizeof(*u));
+	if ((token = session_bearer(rq)) == NULL)
 		return 401;
 	if ((db = app_db(app)) == NULL)
 		return 503;
-	if ((st = key_load(db, cf, &k)) != 200 ||
-	    (st = token_user(db, &k, token, JWT_ACCESS, time(NULL), &u)) != 200)
-		goto out;
+	if ((st = key_load(db, &app->cf, &k)) == 200)
+		st = session_user(db, &k, token, JWT_ACCESS, time(NULL), u, &c);
+	key_free(&k);
+	if (st != 200)
+		db_user_free(u);	/* filled before an inactive or revoked refusal */
+	return st;
+}
+
+int
+auth_profile(const struct user *u, int status, cJSON **out)
+{
 	if ((*out = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddNumberToObject(*out, "id", (double)u.id) == NULL ||
-	    cJSON_AddStringToObject(*out, "username", u.username) == NULL ||
-	    cJSON_AddStringToObject(*out, "email", u.email) == NULL) {
-		fprintf(stderr, "me: out of memory\n");
+	    cJSON_AddNumberToObject(*out, "id", (double)u->id) == NULL ||
+	    cJSON_AddStringToObject(*out, "username", u->username) == NULL ||
+	    cJSON_AddStringToObject(*out, "email", u->email) == NULL) {
+		fprintf(stderr, "auth: profile: out of memory\n");
 		cJSON_Delete(*out);
 		*out = NULL;
-		st = 500;
+		return 500;
 	}
-out:
-	key_free(&k);
-	db_user_free(&u);
-	return st;
+	return status;
 }

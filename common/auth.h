@@ -1,8 +1,9 @@
 /*
- * The four operations of SPEC, one function each, in the order the SPEC
- * gives for its endpoint: schema, attempt counter, then the logic.  Each
- * is a struct endpoint's run: it returns the HTTP status and sets *out to
- * the body to send (NULL means the status's fixed message).
+ * The endpoints' operations of SPEC, one function each (auth.c: register,
+ * login, refresh, me, logout; account.c: the account endpoints), in the
+ * order the SPEC gives: schema, attempt counter, then the logic.  Each is
+ * a struct handler's run: it returns the HTTP status and sets *out to the
+ * body to send (NULL means the status's fixed message).
  */
 #ifndef AUTH_H
 #define AUTH_H
@@ -10,9 +11,11 @@
 #include <cJSON.h>
 
 #include "app.h"
+#include "pw.h"
 
 struct db;
 struct req;
+struct slot;
 struct user;
 
 /* POST register: 201, 400, 422, 429, 500 or 503 (SPEC "POST register"). */
@@ -23,9 +26,52 @@ int	auth_register(struct req *rq, struct app *app, const cJSON *in,
 int	auth_login(struct req *rq, struct app *app, const cJSON *in,
 	    cJSON **out);
 
-/* POST refresh: 200, 401, 422, 429, 500 or 503 (SPEC "POST refresh"). */
+/*
+ * POST refresh: 200, 401, 422, 429, 500 or 503 (SPEC "POST refresh",
+ * "Refresh rotation").
+ */
 int	auth_refresh(struct req *rq, struct app *app, const cJSON *in,
 	    cJSON **out);
+
+/* POST logout: 200, 401, 422, 429, 500 or 503 (SPEC "Account endpoints"). */
+int	auth_logout(struct req *rq, struct app *app, const cJSON *in,
+	    cJSON **out);
+
+/*
+ * The account endpoints (account.c; SPEC "Account endpoints"), each after
+ * the bearer token's 401 and then the body's 413, 400 and 422:
+ * PATCH me/email 200, 400, 403; PUT me/password 200, 400, 403, 429;
+ * DELETE me 200, 400, 429; all of them 500 or 503 besides.
+ */
+int	auth_me_email(struct req *rq, struct app *app, const cJSON *in,
+	    cJSON **out);
+int	auth_me_password(struct req *rq, struct app *app, const cJSON *in,
+	    cJSON **out);
+int	auth_me_delete(struct req *rq, struct app *app, const cJSON *in,
+	    cJSON **out);
+
+/*
+ * The user of the request's bearer access token (SPEC "GET me"): 200 with
+ * u filled (for db_user_free), else 401 (rq marked for WWW-Authenticate)
+ * or 503 with u empty.
+ */
+int	auth_user(struct req *rq, struct app *app, struct user *u);
+
+/* {"id", "username", "email"} of u into *out: status, or 500. */
+int	auth_profile(const struct user *u, int status, cJSON **out);
+
+/*
+ * Check pass against u's stored hash (u NULL: an unknown name) as login
+ * does: under a hash slot (kept in *slot for a re-hash), and at the same
+ * cost whatever the answer (SPEC "POST login": an unknown name or an
+ * unusable hash costs one hash of the configured count, and a refused
+ * password, or one of a refused account, whose hash is cheaper is topped
+ * up to it).  Sets *verdict and *iterations (0 if unusable).  Returns 200,
+ * or 503 when no slot came.
+ */
+int	auth_check_password(const struct conf *cf, const char *pass,
+	    const struct user *u, int refused, struct slot *slot,
+	    enum pw_verdict *verdict, unsigned long *iterations);
 
 /* An account as authctl user add gives it: register's three fields. */
 struct account {

@@ -55,6 +55,23 @@ content_length(const char *s)
 }
 
 /*
+ * The body's length as the server says it: CONTENT_LENGTH (RFC 3875), or,
+ * where that is unset, HTTP_CONTENT_LENGTH, the client's own header, which
+ * busybox httpd passes instead for every method but POST while it still
+ * hands the body on (PUT me/password, PATCH me/email, DELETE me).  NULL:
+ * neither.
+ */
+static const char *
+length_param(const struct cgi_io *io)
+{
+	const char	*cl = io->param(io->ctx, "CONTENT_LENGTH");
+
+	if (cl == NULL || *cl == '\0')
+		cl = io->param(io->ctx, "HTTP_CONTENT_LENGTH");
+	return cl;
+}
+
+/*
  * RFC 3875: no CONTENT_LENGTH means no body, except that a server passing
  * a chunked body through (Apache) leaves it unset and closes our input at
  * the body's end.
@@ -62,7 +79,7 @@ content_length(const char *s)
 static int
 is_chunked(const struct req *rq)
 {
-	const char	*cl = rq->io->param(rq->io->ctx, "CONTENT_LENGTH");
+	const char	*cl = length_param(rq->io);
 	const char	*te = rq->io->param(rq->io->ctx, "HTTP_TRANSFER_ENCODING");
 
 	return (cl == NULL || *cl == '\0') && te != NULL &&
@@ -108,39 +125,25 @@ stdio_write(void *ctx, const char *buf, size_t len)
 const struct cgi_io cgi_stdio = { stdio_param, stdio_read, stdio_write, NULL };
 
 void
-cgi_begin(struct req *rq, const char *allow, const struct cgi_io *io)
+cgi_begin(struct req *rq, const struct cgi_io *io)
 {
 	long long	 cl;
 
 	memset(rq, 0, sizeof(*rq));
 	rq->io = io;
-	rq->allow = allow;
 	rq->method = io->param(io->ctx, "REQUEST_METHOD");
 	if (rq->method == NULL)
 		rq->method = "";
+	rq->path = io->param(io->ctx, "PATH_INFO");
+	if (rq->path == NULL)
+		rq->path = "";
 	rq->remote_addr = io->param(io->ctx, "REMOTE_ADDR");
 	rq->forwarded_for = io->param(io->ctx, "HTTP_X_FORWARDED_FOR");
 	rq->authorization = io->param(io->ctx, "HTTP_AUTHORIZATION");
-	cl = content_length(io->param(io->ctx, "CONTENT_LENGTH"));
+	cl = content_length(length_param(io));
 	rq->unread = cl > 0 ? (size_t)cl : 0;
 	if (is_chunked(rq))
 		rq->unread = DRAIN_MAX;	/* unknown: up to end of file */
-}
-
-int
-cgi_check_method(const struct req *rq)
-{
-	const char	*p = rq->allow;
-	size_t		 len = strlen(rq->method);
-
-	/* The allow list is "A" or "A, B": match one whole item. */
-	while (*p != '\0') {
-		if (strcspn(p, ",") == len && strncmp(p, rq->method, len) == 0)
-			return 200;
-		p += strcspn(p, ",");
-		p += strspn(p, ", ");
-	}
-	return 405;
 }
 
 /*
@@ -165,16 +168,16 @@ read_full(const struct req *rq, char *buf, size_t want)
 }
 
 int
-cgi_read_json(struct req *rq, cJSON **in)
+cgi_read_json(struct req *rq)
 {
-	const char	*cl = rq->io->param(rq->io->ctx, "CONTENT_LENGTH");
+	const char	*cl = length_param(rq->io);
 	const char	*end = NULL;
 	char		*text;
 	long long	 want;
 	ssize_t		 got;
 	size_t		 len;
 
-	*in = NULL;
+	rq->in = NULL;
 	want = content_length(cl);
 	if (want < 0)
 		return 400;	/* a lying CONTENT_LENGTH is a bad request */
@@ -209,8 +212,8 @@ cgi_read_json(struct req *rq, cJSON **in)
 	if (memchr(text, '\0', len) != NULL || text_length(text, len) < 0 ||
 	    json_check(text, len) == -1)
 		return 400;
-	*in = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-	if (*in == NULL)
+	rq->in = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
+	if (rq->in == NULL)
 		return 400;
 	return 200;
 }
@@ -230,6 +233,31 @@ cgi_message(const char *msg)
 	return o;
 }
 
+cJSON *
+cgi_note(const char *msg)
+{
+	cJSON	*o;
+
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    cJSON_AddStringToObject(o, "message", msg) == NULL) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	if (o == NULL)
+		fprintf(stderr, "cgi_note: out of memory\n");
+	return o;
+}
+
+int
+cgi_error(int status, const char *msg, cJSON **out)
+{
+	if ((*out = cgi_message(msg)) == NULL) {
+		fprintf(stderr, "cgi_error: out of memory\n");
+		return 500;
+	}
+	return status;
+}
+
 static const struct status {
 	int		 code;
 	const char	*reason;
@@ -239,6 +267,8 @@ static const struct status {
 	{ 201, "Created", NULL },
 	{ 400, "Bad Request", "Cannot parse request body" },
 	{ 401, "Unauthorized", "Unauthorized" },
+	{ 403, "Forbidden", NULL },
+	{ 404, "Not Found", "Not found." },
 	{ 405, "Method Not Allowed", "Method not allowed." },
 	{ 413, "Content Too Large", "Request body too large." },
 	{ 422, "Unprocessable Content", NULL },
@@ -345,7 +375,7 @@ wipe(cJSON *j)
 }
 
 void
-cgi_end(struct req *rq, cJSON *in)
+cgi_end(struct req *rq)
 {
 	char	 sink[4096];
 	size_t	 left = rq->unread <= DRAIN_MAX ? rq->unread : 0;
@@ -358,8 +388,9 @@ cgi_end(struct req *rq, cJSON *in)
 			break;
 		left -= (size_t)n;
 	}
-	wipe(in);
-	cJSON_Delete(in);
+	wipe(rq->in);
+	cJSON_Delete(rq->in);
+	rq->in = NULL;
 	if (rq->body != NULL)
 		crypto_cleanse(rq->body, rq->bodylen);
 	free(rq->body);

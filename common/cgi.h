@@ -29,10 +29,15 @@ struct cgi_io {
 /* Plain CGI (RFC 3875). */
 extern const struct cgi_io cgi_stdio;
 
+#define CGI_ALLOW_MAX	64	/* room for an Allow header's methods */
+
 struct req {
 	const struct cgi_io *io;
 	const char	*method;	/* REQUEST_METHOD, "" if unset */
-	const char	*allow;		/* the methods this endpoint serves */
+	const char	*path;		/* PATH_INFO, "" if unset */
+	char		 allow[CGI_ALLOW_MAX];	/* the methods served here */
+	cJSON		*in;		/* the parsed body (NULL: none, or
+					   empty), owned */
 	const char	*remote_addr;	/* REMOTE_ADDR, NULL if unset */
 	const char	*forwarded_for;	/* HTTP_X_FORWARDED_FOR or NULL */
 	const char	*authorization;	/* HTTP_AUTHORIZATION or NULL */
@@ -45,36 +50,44 @@ struct req {
 };
 
 /*
- * Start a request from io: read its CGI variables into rq.  allow is the
- * endpoint's method list ("POST", or "GET, HEAD").
+ * Start a request from io: read its CGI variables into rq (rq->allow is
+ * left empty, for the request loop to fill with the methods it serves).
  */
-void	cgi_begin(struct req *rq, const char *allow, const struct cgi_io *io);
-
-/* 200 if the request method is one the endpoint serves, else 405. */
-int	cgi_check_method(const struct req *rq);
+void	cgi_begin(struct req *rq, const struct cgi_io *io);
 
 /*
- * Read the body (SPEC "Reading the request body" 1, 2 and 7) and parse it.
- * Returns 200 with *in set (NULL for an empty body, to be reported as a
- * missing payload), 413 when it is over CGI_BODY_MAX, or 400 when it is
- * short of CONTENT_LENGTH, not UTF-8 or not JSON.  The caller frees *in.
+ * Read the body (SPEC "Reading the request body" 1, 2 and 7) and parse it
+ * into rq->in (NULL for an empty body, to be reported as a missing
+ * payload).  Returns 200, 413 when it is over CGI_BODY_MAX, or 400 when it
+ * is short of CONTENT_LENGTH, not UTF-8 or not JSON.  cgi_end frees it.
  */
-int	cgi_read_json(struct req *rq, cJSON **in);
+int	cgi_read_json(struct req *rq);
 
-/* A new {"message": msg, "details": null}, or NULL without memory. */
+/*
+ * A new {"message": msg, "details": null} (an error's body), or for
+ * cgi_note {"message": msg} (a success's: "Logged out."); NULL without
+ * memory.
+ */
 cJSON	*cgi_message(const char *msg);
+cJSON	*cgi_note(const char *msg);
+
+/*
+ * Set *out to {"message": msg, "details": null} and return status (a 400,
+ * 401 or 403 with its SPEC message), or 500 without memory.
+ */
+int	cgi_error(int status, const char *msg, cJSON **out);
 
 /*
  * Write the whole response once: Status, the headers SPEC "Every response"
  * lists for this status, and body.  A NULL body gets the fixed message of
- * the status (400, 401, 405, 413, 500, 503).
+ * the status (400, 401, 404, 405, 413, 500, 503).
  */
 void	cgi_reply(const struct req *rq, int status, const cJSON *body);
 
 /*
  * Free what cgi_begin and cgi_read_json acquired, the body they read and
- * the parsed in (may be NULL), wiping both: they hold passwords.
+ * its parse, wiping both: they hold passwords.
  */
-void	cgi_end(struct req *rq, cJSON *in);
+void	cgi_end(struct req *rq);
 
 #endif

@@ -163,6 +163,9 @@ static const char *const known[] = {
 	"AUTH_RATE_REGISTER",
 	"AUTH_RATE_LOGIN",
 	"AUTH_RATE_REFRESH",
+	"AUTH_RATE_PASSWORD",
+	"AUTH_ROTATE_REFRESH",
+	"AUTH_REFRESH_REUSE_GRACE",
 	"AUTH_TRUSTED_PROXIES",
 	"AUTH_MIN_PASSWORD_ENTROPY",
 	"AUTH_HASH_SLOTS",
@@ -234,7 +237,9 @@ conf_load(struct conf *cf)
 	    num("AUTH_RATE_LOGIN", 10, 1, 1000000,
 	    &cf->rate_max[RATE_LOGIN]) == -1 ||
 	    num("AUTH_RATE_REFRESH", 15, 1, 1000000,
-	    &cf->rate_max[RATE_REFRESH]) == -1)
+	    &cf->rate_max[RATE_REFRESH]) == -1 ||
+	    num("AUTH_RATE_PASSWORD", 10, 1, 1000000,
+	    &cf->rate_max[RATE_PASSWORD]) == -1)
 		return -1;
 	cf->rate_on = (int)v;
 	/*
@@ -244,6 +249,12 @@ conf_load(struct conf *cf)
 	if (num("AUTH_HASH_SLOTS", CONF_SLOTS_CORES, 0, CONF_SLOTS_MAX, &v) == -1)
 		return -1;
 	cf->hash_slots = (long)v;
+	/* SPEC "Refresh rotation": off by default, as in the original. */
+	if (num("AUTH_ROTATE_REFRESH", 0, 0, 1, &v) == -1 ||
+	    num("AUTH_REFRESH_REUSE_GRACE", 10, 0, DAY,
+	    &cf->reuse_grace) == -1)
+		return -1;
+	cf->rotate = (int)v;
 	if (proxies != NULL) {
 		n = client_parse_proxies(proxies, cf->proxies, CONF_PROXIES_MAX);
 		if (n < 0) {

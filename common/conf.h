@@ -32,6 +32,8 @@ struct conf {
 	double		 min_entropy;	/* AUTH_MIN_PASSWORD_ENTROPY, bits */
 	long		 hash_slots;	/* AUTH_HASH_SLOTS, 0 = no cap, or
 					   CONF_SLOTS_CORES */
+	int		 rotate;	/* AUTH_ROTATE_REFRESH */
+	long long	 reuse_grace;	/* AUTH_REFRESH_REUSE_GRACE, seconds */
 };
 
 /*

@@ -59,6 +59,17 @@ enum stmt {
 	STMT_STATS,
 	STMT_EMAIL_KEYS,
 	STMT_EMAIL_REKEY,
+	STMT_TOKEN_GET,
+	STMT_TOKEN_OUT,
+	STMT_TOKEN_KEEP,
+	STMT_TOKEN_TRIM,
+	STMT_TOKEN_UNFRESH,
+	STMT_TOKEN_EXPIRED,
+	STMT_TOKEN_FORGET,
+	STMT_USER_SWAP,
+	STMT_USER_DELETE_IF,
+	STMT_USER_EMAIL,
+	STMT_TOKEN_COUNT,
 	STMT__MAX
 };
 
@@ -134,7 +145,38 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT id, email, email_key FROM users ORDER BY id",
 	/* STMT_EMAIL_REKEY */
 	"UPDATE users SET email_key = ? WHERE id = ?",
+	/* STMT_TOKEN_GET */
+	"SELECT user_id, kind, at FROM tokens WHERE jti = ?",
+	/* STMT_TOKEN_OUT: a logout overrides a spent or fresh row */
+	"INSERT INTO tokens (jti, user_id, kind, at, expires) "
+	"VALUES (?, ?, ?, ?, ?) "
+	"ON CONFLICT (jti) DO UPDATE SET kind = excluded.kind, at = excluded.at",
+	/* STMT_TOKEN_KEEP: spent and fresh rows keep what was there */
+	"INSERT INTO tokens (jti, user_id, kind, at, expires) "
+	"VALUES (?, ?, ?, ?, ?) ON CONFLICT (jti) DO NOTHING",
+	/* STMT_TOKEN_TRIM: a few rows of expired tokens, on the normal path */
+	"DELETE FROM tokens WHERE jti IN "
+	"(SELECT jti FROM tokens WHERE expires <= ? LIMIT 16)",
+	/* STMT_TOKEN_UNFRESH */
+	"DELETE FROM tokens WHERE user_id = ? AND kind = 2",
+	/* STMT_TOKEN_EXPIRED */
+	"DELETE FROM tokens WHERE expires <= ?",
+	/* STMT_TOKEN_FORGET */
+	"DELETE FROM tokens WHERE user_id = ?",
+	/* STMT_USER_SWAP */
+	"UPDATE users SET password = ?, "
+	"tokens_valid_after = max(tokens_valid_after, ?) "
+	"WHERE id = ? AND password = ?",
+	/* STMT_USER_DELETE_IF */
+	"DELETE FROM users WHERE id = ? AND password = ?",
+	/* STMT_USER_EMAIL */
+	"UPDATE users SET email = ?, email_key = ? WHERE id = ?",
+	/* STMT_TOKEN_COUNT */
+	"SELECT count(*) FROM tokens",
 };
+
+/* The schema version that made the tokens table (db/004-tokens.sql). */
+#define TOKENS_SCHEMA	4
 
 struct db {
 	sqlite3		*h;
@@ -445,6 +487,7 @@ static int (*const migration_code[])(struct db *) = {
 	NULL,		/* 001-schema.sql */
 	NULL,		/* 002-authctl.sql */
 	rekey_emails,	/* 003-email-keys.sql */
+	NULL,		/* 004-tokens.sql */
 };
 _Static_assert(sizeof(migration_code) / sizeof(migration_code[0]) ==
     sizeof(migrations) / sizeof(migrations[0]),
@@ -925,6 +968,40 @@ user_write(struct db *db, sqlite3_stmt *s, const char *what)
 }
 
 /*
+ * Run statement k with the one integer parameter v, as a write that may
+ * change any number of rows; sets *changes unless it is NULL.  0 or -1.
+ */
+static int
+write_int(struct db *db, enum stmt k, long long v, const char *what,
+    long long *changes)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if ((s = stmt(db, k)) != NULL &&
+	    sqlite3_bind_int64(s, 1, v) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE) {
+		rc = 0;
+		if (changes != NULL)
+			*changes = sqlite3_changes64(db->h);
+	} else
+		db_log(db, what);
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * A revocation makes the user's tokens issued in its second after an
+ * earlier revocation (DB_TOKEN_FRESH) as revoked as the others.
+ */
+static int
+unfresh(struct db *db, long long id)
+{
+	return write_int(db, STMT_TOKEN_UNFRESH, id, "token_unfresh", NULL);
+}
+
+/*
  * A revocation: run s (its other parameters bound) with parameter n bound
  * to the current second, read once the write lock is held, so that no
  * token can be issued between reading the clock and the commit in a later
@@ -933,8 +1010,8 @@ user_write(struct db *db, sqlite3_stmt *s, const char *what)
  * Returns as user_write.
  */
 static int
-revoke_at(struct db *db, sqlite3_stmt *s, int n, const char *what,
-    long long *at)
+revoke_at(struct db *db, sqlite3_stmt *s, int n, long long id,
+    const char *what, long long *at)
 {
 	int	 rc;
 
@@ -946,6 +1023,8 @@ revoke_at(struct db *db, sqlite3_stmt *s, int n, const char *what,
 			rc = -1;
 		else
 			rc = user_write(db, s, what);
+		if (rc == 1 && unfresh(db, id) == -1)
+			rc = -1;
 		if (end(db, rc == -1 ? -1 : 0) == -1)
 			return -1;
 	} while (rc == 1 && (long long)time(NULL) != *at);
@@ -962,7 +1041,7 @@ db_user_password(struct db *db, long long id, const char *hash,
 	    sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK)
 		return -1;
-	return revoke_at(db, s, 2, "user_password", at);
+	return revoke_at(db, s, 2, id, "user_password", at);
 }
 
 int
@@ -973,7 +1052,7 @@ db_user_revoke(struct db *db, long long id, long long *at)
 	if ((s = stmt(db, STMT_USER_REVOKE)) == NULL ||
 	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
 		return -1;
-	return revoke_at(db, s, 1, "user_revoke", at);
+	return revoke_at(db, s, 1, id, "user_revoke", at);
 }
 
 int
@@ -989,7 +1068,7 @@ db_user_active(struct db *db, long long id, int active)
 }
 
 int
-db_user_delete(struct db *db, long long id)
+db_user_delete(struct db *db, long long id, const char *hash)
 {
 	sqlite3_stmt	*s;
 	int		 rc = -1;
@@ -999,17 +1078,139 @@ db_user_delete(struct db *db, long long id)
 	if ((s = stmt(db, STMT_USER_DELETED)) != NULL &&
 	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_DONE &&
-	    (s = stmt(db, STMT_USER_DELETE)) != NULL &&
-	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK)
+	    (s = stmt(db, hash != NULL ? STMT_USER_DELETE_IF :
+	    STMT_USER_DELETE)) != NULL &&
+	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK &&
+	    (hash == NULL || sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC) ==
+	    SQLITE_OK))
 		rc = user_write(db, s, "user_delete");
 	else
 		db_log(db, "user_delete");
 	if (s != NULL)
 		sqlite3_reset(s);
+	/* Its remembered tokens name nobody now. */
+	if (rc == 1 && write_int(db, STMT_TOKEN_FORGET, id, "token_forget",
+	    NULL) == -1)
+		rc = -1;
 	if (rc == 1)
 		return end(db, 0) == 0 ? 1 : -1;
 	end(db, -1);	/* no such user: nothing to remember either */
 	return rc;
+}
+
+int
+db_user_swap_password(struct db *db, long long id, const char *old,
+    const char *hash, long long at)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if (begin(db) == -1)
+		return -1;
+	if ((s = stmt(db, STMT_USER_SWAP)) == NULL ||
+	    sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, at) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 4, old, -1, SQLITE_STATIC) != SQLITE_OK)
+		db_log(db, "user_swap");
+	else
+		rc = user_write(db, s, "user_swap");
+	if (s != NULL)
+		sqlite3_reset(s);
+	if (rc == 1 && unfresh(db, id) == -1)
+		rc = -1;
+	return end(db, rc == -1 ? -1 : 0) == -1 ? -1 : rc;
+}
+
+int
+db_user_email(struct db *db, long long id, const char *email,
+    const char *email_key, enum db_taken *taken)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1, step;
+
+	*taken = DB_FREE;
+	if (begin(db) == -1)
+		return -1;
+	if ((s = stmt(db, STMT_USER_EMAIL)) == NULL ||
+	    sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, email_key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK) {
+		db_log(db, "user_email");
+		return end(db, -1);
+	}
+	if ((step = sqlite3_step(s)) == SQLITE_DONE)
+		rc = sqlite3_changes(db->h) > 0;
+	else if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE) {
+		/* A concurrent change or registration took the address. */
+		sqlite3_reset(s);
+		return refuse(db, DB_TAKEN_EMAIL, taken);
+	} else
+		db_log(db, "user_email");
+	sqlite3_reset(s);
+	return end(db, rc == -1 ? -1 : 0) == -1 ? -1 : rc;
+}
+
+int
+db_token_get(struct db *db, const char *jti, struct db_token *t)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if ((s = stmt(db, STMT_TOKEN_GET)) == NULL ||
+	    sqlite3_bind_text(s, 1, jti, -1, SQLITE_STATIC) != SQLITE_OK) {
+		db_log(db, "token_get");
+		return -1;
+	}
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		t->user_id = sqlite3_column_int64(s, 0);
+		t->kind = (enum db_token_kind)sqlite3_column_int(s, 1);
+		t->at = sqlite3_column_int64(s, 2);
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		db_log(db, "token_get");
+		break;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_token_put(struct db *db, const char *jti, long long user_id,
+    enum db_token_kind kind, long long at, long long expires,
+    struct db_token *t)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if (begin(db) == -1)
+		return -1;
+	if ((s = stmt(db, kind == DB_TOKEN_LOGGED_OUT ? STMT_TOKEN_OUT :
+	    STMT_TOKEN_KEEP)) != NULL &&
+	    sqlite3_bind_text(s, 1, jti, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, user_id) == SQLITE_OK &&
+	    sqlite3_bind_int(s, 3, (int)kind) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 4, at) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 5, expires) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "token_put");
+	if (s != NULL)
+		sqlite3_reset(s);
+	/* The row as it now is; and the table kept small as it goes. */
+	if (rc == 0 && (t == NULL || db_token_get(db, jti, t) == 1) &&
+	    write_int(db, STMT_TOKEN_TRIM, at, "token_trim", NULL) == 0)
+		rc = 0;
+	else
+		rc = -1;
+	return end(db, rc);
 }
 
 /* 1 if a user with this id or key exists, 0 if not, -1 on error. */
@@ -1131,7 +1332,8 @@ db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
 }
 
 int
-db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
+db_purge(struct db *db, long long now, long long *attempts,
+    long long *tokens, int *previous_key)
 {
 	unsigned char	 key[CONF_SECRET_MAX];
 	size_t		 len = sizeof(key);
@@ -1140,9 +1342,12 @@ db_purge(struct db *db, long long now, long long *attempts, int *previous_key)
 	int		 rc = -1, found;
 
 	*attempts = 0;
+	*tokens = 0;
 	*previous_key = 0;
 	if (begin(db) == -1)
 		return -1;
+	if (write_int(db, STMT_TOKEN_EXPIRED, now, "purge", tokens) == -1)
+		return end(db, -1);
 	if ((s = stmt(db, STMT_ATTEMPT_EXPIRED)) != NULL &&
 	    sqlite3_bind_int64(s, 1, now) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_DONE) {
@@ -1193,6 +1398,18 @@ db_stats(struct db *db, struct db_stats *st)
 	} else
 		db_log(db, "stats");
 	sqlite3_reset(s);
+	/* An older database (authctl's looking commands do not migrate). */
+	if (rc == 0 && st->schema >= TOKENS_SCHEMA) {
+		if ((s = stmt(db, STMT_TOKEN_COUNT)) != NULL &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			st->tokens = sqlite3_column_int64(s, 0);
+		else {
+			db_log(db, "stats");
+			rc = -1;
+		}
+		if (s != NULL)
+			sqlite3_reset(s);
+	}
 	return rc;
 }
 

@@ -142,7 +142,63 @@ int	db_user_password(struct db *db, long long id, const char *hash,
 	    long long *at);
 int	db_user_revoke(struct db *db, long long id, long long *at);
 int	db_user_active(struct db *db, long long id, int active);
-int	db_user_delete(struct db *db, long long id);
+
+/*
+ * Delete user id, and with hash only if that is still its password (the
+ * endpoint verified it; a concurrent change wins).  The id is remembered,
+ * never to be imported again.  1 done, 0 no such user (or another
+ * password), -1 error.
+ */
+int	db_user_delete(struct db *db, long long id, const char *hash);
+
+/*
+ * PUT me/password: store hash in place of old, if old is still the
+ * password of user id (a concurrent change wins), and revoke the tokens
+ * issued up to the second at, in the caller's transaction (db_begin: the
+ * caller reads the clock and signs the new pair under the write lock).
+ * 1 done, 0 no such user or another password, -1 error.
+ */
+int	db_user_swap_password(struct db *db, long long id, const char *old,
+	    const char *hash, long long at);
+
+/*
+ * PATCH me/email: store the address and its key for user id.  1 done; 0
+ * with *taken DB_TAKEN_EMAIL when another account has that key (nothing
+ * changed), or with DB_FREE when there is no such user; -1 error.
+ */
+int	db_user_email(struct db *db, long long id, const char *email,
+	    const char *email_key, enum db_taken *taken);
+
+/*
+ * Tokens remembered by their jti until their exp (SPEC "Account
+ * endpoints", "Refresh rotation").
+ */
+enum db_token_kind {
+	DB_TOKEN_LOGGED_OUT,	/* logout: refused from now on */
+	DB_TOKEN_SPENT,		/* rotated: presented again, a retry or theft */
+	DB_TOKEN_FRESH		/* issued in the second of its user's
+				   revocation, after it: still valid */
+};
+struct db_token {
+	long long		 user_id;
+	enum db_token_kind	 kind;
+	long long		 at;	/* since when, Unix seconds */
+};
+
+/* What is remembered of jti: 1 found (t filled), 0 nothing, -1 error. */
+int	db_token_get(struct db *db, const char *jti, struct db_token *t);
+
+/*
+ * Remember jti (a token of user_id expiring at expires) as kind since at:
+ * a logout overrides what is there, a spent or fresh token leaves an
+ * existing row as it is.  Sets *t (unless NULL) to the row as it then is,
+ * so that two spending one token at once learn which came first.  Also
+ * deletes a few rows of tokens expired by at, keeping the table small.
+ * One transaction (or the caller's).  Returns 0 or -1.
+ */
+int	db_token_put(struct db *db, const char *jti, long long user_id,
+	    enum db_token_kind kind, long long at, long long expires,
+	    struct db_token *t);
 
 /*
  * Insert a user as another system had it: u's id, hash, is_active,
@@ -155,12 +211,13 @@ int	db_user_import(struct db *db, const struct user *u,
 
 /*
  * Housekeeping (authctl purge): delete the attempt-counter windows ended
- * by now and a previous signing key whose grace is over, then let the
+ * by now, the remembered tokens expired by now, and a previous signing
+ * key whose grace is over, then let the
  * storage reclaim what it can without waiting.  Sets what was deleted.
  * Returns 0 or -1.
  */
 int	db_purge(struct db *db, long long now, long long *attempts,
-	    int *previous_key);
+	    long long *tokens, int *previous_key);
 
 /* What authctl stats reports (db_stats: 0, or -1 logged). */
 struct db_stats {
@@ -168,6 +225,7 @@ struct db_stats {
 	long long	 active_users;
 	long long	 attempts;	/* attempt-counter rows */
 	long long	 bytes;		/* what the stored data takes */
+	long long	 tokens;	/* tokens remembered by their jti */
 	int		 schema;	/* the database's schema version */
 	int		 schema_latest;	/* this program's */
 };

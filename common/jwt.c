@@ -17,7 +17,7 @@
 
 /* base64url of {"alg":"HS256","typ":"JWT"}, PyJWT's header byte for byte. */
 #define HEADER_B64	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-#define JTI_BYTES	16	/* 32 hex characters */
+#define JTI_BYTES	(JWT_JTI_LEN / 2)	/* random bytes, two hex digits each */
 #define SIG_B64_LEN	43	/* 32 bytes of base64url, no padding */
 #define PART_MAX	(JWT_MAX * 3 / 4 + 3)
 
@@ -49,10 +49,11 @@ add_integer(cJSON *o, const char *name, long long v)
 
 int
 jwt_sign(const void *key, size_t keylen, enum jwt_type type,
-    long long user_id, long long now, long long ttl, char *out, size_t outsz)
+    long long user_id, long long now, long long ttl, char *out, size_t outsz,
+    char *jti_out)
 {
 	unsigned char	 rnd[JTI_BYTES], mac[CRYPTO_SHA256_LEN];
-	char		 jti[2 * JTI_BYTES + 1];
+	char		 jti[JWT_JTI_LEN + 1];
 	cJSON		*claims = NULL;
 	char		*payload = NULL;
 	size_t		 len, i;
@@ -100,6 +101,8 @@ jwt_sign(const void *key, size_t keylen, enum jwt_type type,
 	out[len++] = '.';
 	if (crypto_b64_encode(mac, sizeof(mac), out + len, outsz - len, 1) < 0)
 		goto out;
+	if (jti_out != NULL)
+		memcpy(jti_out, jti, sizeof(jti));
 	rc = 0;
 out:
 	cJSON_free(payload);
@@ -243,10 +246,15 @@ jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
 	}
 	/* simplejwt refuses a token without one: "Token has no id". */
 	c = json_member(payload, "jti");
-	if (!cJSON_IsString(c) || *c->valuestring == '\0') {
+	if (!cJSON_IsString(c) || *c->valuestring == '\0' ||
+	    strlen(c->valuestring) > JWT_JTI_MAX) {
 		v = JWT_NO_ID;
 		goto out;
 	}
+	memcpy(claims->jti, c->valuestring, strlen(c->valuestring) + 1);
+	c = json_member(payload, "exp");
+	/* A fraction of a second still belongs to it: rounded up. */
+	claims->exp = (long long)ceil(c->valuedouble);
 	if (user_id((const char *)text, (size_t)n, payload,
 	    json_member(payload, "user_id"), &claims->user_id) == -1) {
 		v = JWT_BAD_USER;

@@ -24,24 +24,31 @@ enum jwt_verdict {
 	JWT_EXPIRED,		/* exp missing, no finite 64-bit time, or past */
 	JWT_NOT_YET,		/* iat or nbf in the future, or no such time */
 	JWT_WRONG_TYPE,		/* token_type is not the one asked for */
-	JWT_NO_ID,		/* jti missing, empty or not a string */
+	JWT_NO_ID,		/* jti missing, empty, not a string, or longer
+				   than JWT_JTI_MAX bytes */
 	JWT_BAD_USER		/* user_id missing or no 64-bit integer literal */
 };
 
+#define JWT_JTI_LEN	32	/* the jti we make: 32 lowercase hex digits */
+#define JWT_JTI_MAX	255	/* a longer jti (another signer's) is refused */
+
 /*
  * Sign a token of type for user_id, issued at now and valid for ttl
- * seconds, with a fresh random jti, into out (outsz bytes, NUL-terminated).
+ * seconds, with a fresh random jti, into out (outsz bytes, NUL-terminated);
+ * the jti is copied into jti (JWT_JTI_LEN + 1 bytes) unless it is NULL.
  * Returns 0, or -1 (logged) if randomness, memory or outsz fell short.
  */
 int	jwt_sign(const void *key, size_t keylen, enum jwt_type type,
 	    long long user_id, long long now, long long ttl, char *out,
-	    size_t outsz);
+	    size_t outsz, char *jti);
 
 /* What a verified token says that its user's checks need. */
 struct jwt_claims {
 	long long	 user_id;
 	int		 has_iat;
 	double		 iat;		/* issued at, when has_iat */
+	long long	 exp;		/* expires, whole seconds (rounded up) */
+	char		 jti[JWT_JTI_MAX + 1];
 };
 
 /*

@@ -16,6 +16,7 @@ static const char *const messages[RATE__MAX] = {
 	"Too many registration attempts. Please try again later.", /* REGISTER */
 	"Too many login attempts. Please try again later.",	/* RATE_LOGIN */
 	"Too many refresh attempts. Please try again later.",	/* REFRESH */
+	"Too many requests. Please try again later.",		/* PASSWORD */
 };
 
 int

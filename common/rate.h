@@ -16,6 +16,7 @@ enum rate_scope {
 	RATE_REGISTER,
 	RATE_LOGIN,
 	RATE_REFRESH,
+	RATE_PASSWORD,		/* PUT me/password, DELETE me */
 	RATE__MAX
 };
 

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -13,28 +14,61 @@
 #include "db.h"
 #include "serve.h"
 
+/*
+ * The handler of ep for the request's path and method, NULL if there is
+ * none; rq->allow is set to the methods served at the path (empty: the
+ * path is served by none).
+ */
+static const struct handler *
+route(const struct endpoint *ep, struct req *rq)
+{
+	const struct handler *h, *found = NULL;
+	size_t		 i, used = 0;
+	int		 n;
+
+	for (i = 0; i < ep->n; i++) {
+		h = &ep->handlers[i];
+		if (strcmp(h->path, rq->path) != 0)
+			continue;
+		n = snprintf(rq->allow + used, sizeof(rq->allow) - used,
+		    "%s%s%s", used > 0 ? ", " : "", h->method,
+		    strcmp(h->method, "GET") == 0 ? ", HEAD" : "");
+		if (n > 0 && (size_t)n < sizeof(rq->allow) - used)
+			used += (size_t)n;
+		if (strcmp(h->method, rq->method) == 0 ||
+		    (strcmp(h->method, "GET") == 0 &&
+		    strcmp(rq->method, "HEAD") == 0))
+			found = h;
+	}
+	return found;
+}
+
 void
 serve_request(struct app *app, const struct endpoint *ep,
     const struct cgi_io *io)
 {
+	const struct handler *h;
 	struct req	 rq;
-	cJSON		*in = NULL, *out = NULL;
+	cJSON		*out = NULL;
 	int		 st;
 
-	cgi_begin(&rq, ep->allow, io);
+	cgi_begin(&rq, io);
+	h = route(ep, &rq);
 	if (!app->conf_ok) {
 		st = 500;	/* SPEC "Configuration": logged by conf_load */
 		goto out;
 	}
-	if ((st = cgi_check_method(&rq)) != 200)	/* 405 */
+	if (h == NULL) {
+		st = rq.allow[0] == '\0' ? 404 : 405;	/* 405: with Allow */
 		goto out;
-	if (ep->reads_body && (st = cgi_read_json(&rq, &in)) != 200)
+	}
+	if (h->body == BODY_FIRST && (st = cgi_read_json(&rq)) != 200)
 		goto out;				/* 413, 400 */
-	st = ep->run(&rq, app, in, &out);
+	st = h->run(&rq, app, rq.in, &out);
 out:
 	cgi_reply(&rq, st, out);
 	cJSON_Delete(out);
-	cgi_end(&rq, in);
+	cgi_end(&rq);
 	/* After a storage failure the next request starts on a fresh handle. */
 	if (st == 503)
 		app_db_reset(app);

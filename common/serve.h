@@ -12,15 +12,37 @@
 #include "app.h"
 #include "cgi.h"
 
-struct endpoint {
-	const char	*allow;		/* "POST", or "GET, HEAD" */
-	int		 reads_body;	/* a JSON body is read and parsed */
-	/* The endpoint's logic: a status, and *out the body (NULL: fixed). */
+/* How a handler takes the request body. */
+enum body {
+	BODY_NONE,	/* none is read (GET) */
+	BODY_FIRST,	/* read and parsed before the handler runs */
+	BODY_LATER	/* the handler reads it (cgi_read_json) after its own
+			   first checks: the bearer token's 401 comes first */
+};
+
+/*
+ * One method at one PATH_INFO of an endpoint.  run is its logic (auth.h):
+ * it returns the status and sets *out to the body to send (NULL: the
+ * status's fixed message).
+ */
+struct handler {
+	const char	*path;		/* PATH_INFO: "" or "/email" */
+	const char	*method;	/* "GET" also answers HEAD, bodiless */
+	enum body	 body;
 	int		(*run)(struct req *rq, struct app *app, const cJSON *in,
 			    cJSON **out);
 };
 
-/* Answer one request read from io. */
+/* An executable's handlers, by path and method. */
+struct endpoint {
+	const struct handler	*handlers;
+	size_t			 n;
+};
+
+/*
+ * Answer one request read from io: 404 for a PATH_INFO no handler serves,
+ * 405 (with Allow) for a method none serves there, else the handler's.
+ */
 void	serve_request(struct app *app, const struct endpoint *ep,
 	    const struct cgi_io *io);
 

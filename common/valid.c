@@ -98,9 +98,12 @@ check_field(cJSON *list, const cJSON *v, const struct field *f)
 	char		 msg[64];
 	long		 ctxval = 0;
 
-	if (v == NULL)
-		return add_error(list, "missing", f->name, "Field required",
-		    NULL, 0);
+	if (v == NULL || (f->kind == FIELD_OPTIONAL && cJSON_IsNull(v)))
+		return f->kind == FIELD_STRING ? add_error(list, "missing",
+		    f->name, "Field required", NULL, 0) : 0;
+	if (f->kind == FIELD_BOOL)
+		return cJSON_IsBool(v) ? 0 : add_error(list, "bool_type",
+		    f->name, "Input should be a valid boolean", NULL, 0);
 	if (!cJSON_IsString(v))
 		return add_error(list, "string_type", f->name,
 		    "Input should be a valid string", NULL, 0);
@@ -141,8 +144,12 @@ valid_body(const cJSON *in, const struct field *fields, size_t n,
 	}
 	if (cJSON_GetArraySize(list) > 0)
 		return 422;
-	for (i = 0; i < n; i++)
-		vals[i] = json_member(in, fields[i].name)->valuestring;
+	/* A string's value; NULL for an absent or null one, and a boolean. */
+	for (i = 0; i < n; i++) {
+		const cJSON *v = json_member(in, fields[i].name);
+
+		vals[i] = cJSON_IsString(v) ? v->valuestring : NULL;
+	}
 	cJSON_Delete(*out);
 	*out = NULL;
 	return 200;

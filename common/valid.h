@@ -10,11 +10,19 @@
 
 #include <cJSON.h>
 
-/* One string field of an endpoint's schema; lengths in code points. */
+/* What a field of an endpoint's schema holds. */
+enum field_kind {
+	FIELD_STRING,		/* a string, required */
+	FIELD_OPTIONAL,		/* a string or null, or absent */
+	FIELD_BOOL		/* a boolean, or absent */
+};
+
+/* One field of an endpoint's schema; lengths in code points. */
 struct field {
 	const char	*name;
 	long		 min;
 	long		 max;	/* 0: no upper bound */
+	enum field_kind	 kind;
 };
 
 /*
@@ -26,7 +34,8 @@ int	valid_string(const char *v, const struct field *f, char *msg,
 
 /*
  * Check the parsed body in (NULL for an empty body) against n fields.
- * Returns 200 with vals[i] pointing at each field's string inside in, or
+ * Returns 200 with vals[i] pointing at each field's string inside in (NULL
+ * for an optional one absent or null, and for a boolean: look it up), or
  * 422 with *out set to the whole "Validation error." body listing every
  * failing field in order, or 500 without memory.  The caller frees *out.
  */

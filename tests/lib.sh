@@ -53,6 +53,21 @@
 #   median N...                   the middle of the sorted integers
 #   pick_window                   a rate window no test sequence crosses
 #   finish                        prints "N passed, N failed"; exit status
+#   authed, logout_with, change_password, check_answer, check_error,
+#   check_rate_429, token_for, import_social, make_unusable, race,
+#   race_tally, sleep_until: the account endpoints, logout and rotation
+#                                 (issue 14; the block at the end, which
+#                                 says what each does)
+#
+# openapi.json: every answer req, cgi_run and cgi receive is recorded
+# (api_record, in $T/api.rec) and finish checks them all against the
+# document in one run of tests/openapi-check.py: each answer that does not
+# match it is a failing check, those that do are one passing check.  A
+# test that provokes the web server's own answer (an HTML error page) on
+# an API path says so for that request: OPENAPI_SKIP="why" req ...; such
+# an answer, if not JSON, is skipped and counted by reason.  A helper of a
+# test file that runs an executable itself records its answer with
+# api_cgi_record NAME [ENV-ARG...] after parse_cgi.
 #
 # The database: db_sql is the one place a test touches it directly (a
 # query, a row put in or changed by hand, a schema loaded from db/*.sql, a
@@ -81,6 +96,9 @@ PORT=
 status=
 body=
 hdrs=
+# The answers finish checks against openapi.json (see api_record).
+API_RECORDS=$T/api.rec
+OPENAPI=$TOP/openapi.json
 
 # Defaults for every test: a private database, a cheap hash, a fixed key.
 export AUTH_DB="$T/auth.db"
@@ -136,6 +154,41 @@ start_server() {
 	exit 2
 }
 
+# api_record METHOD TARGET: the last answer ($status, $hdrs, $body) to
+# METHOD on TARGET, for finish's check against openapi.json.  TARGET is an
+# executable's name and what follows it ("me/email": me with PATH_INFO
+# /email), as req and path take it, or a path of the document as it is
+# ("/api/v1/openapi.json").  With OPENAPI_SKIP set (the reason), an answer
+# that is not JSON is the web server's own, not the API's: skipped.  One
+# record: a line "\036WHERE\tMETHOD\tTARGET\tSTATUS\tSKIP\tN\tM", then
+# the N bytes of the headers and the M bytes of the body; WHERE is the
+# test file's line.  No process is started here.
+api_record() {
+	local LC_ALL=C n=${#BASH_SOURCE[@]}
+	printf '\036%s:%s\t%s\t%s\t%s\t%s\t%s\t%s\n%s%s' \
+	    "${BASH_SOURCE[n-1]##*/}" "${BASH_LINENO[n-2]}" "$1" "$2" \
+	    "$status" "${OPENAPI_SKIP:-}" "${#hdrs}" "${#body}" "$hdrs" "$body" \
+	    >>"$API_RECORDS"
+}
+
+# api_cgi_record NAME [ENV-ARG...]: api_record for an executable run
+# directly with env(1) and these arguments (the last REQUEST_METHOD= and
+# PATH_INFO= among them count, as env's; "-u VAR" unsets).
+api_cgi_record() {
+	local name=$1 method= info= a prev=
+	shift
+	for a in "$@"; do
+		case $prev/$a in
+		-u/PATH_INFO) info= ;;
+		-u/REQUEST_METHOD) method= ;;
+		*/REQUEST_METHOD=*) method=${a#*=} ;;
+		*/PATH_INFO=*) info=${a#*=} ;;
+		esac
+		prev=$a
+	done
+	api_record "$method" "$name$info"
+}
+
 # URL path of an endpoint under the running server.
 path() {
 	case "$SERVER" in
@@ -172,6 +225,7 @@ req() {
 	status=$(curl "${args[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")")
 	body=$(cat "$T/body")
 	hdrs=$(tr -d '\r' <"$T/hdrs")
+	api_record "$method" "$p"
 }
 
 # cgi_run METHOD NAME [BODY] [VAR=value ...]: exec the binary as a server
@@ -185,6 +239,7 @@ cgi_run() {
 	    REMOTE_ADDR=127.0.0.1 "$@" "$BIN/$name" <"$T/reqbody" \
 	    >"$T/cgiout" 2>>"$T/cgi.log"
 	parse_cgi
+	api_cgi_record "$name" REQUEST_METHOD="$method" "$@"
 }
 
 # cgi NAME BODY [ENV-ARG...]: run cgi-bin/NAME directly.  The ENV-ARGs go to
@@ -200,6 +255,7 @@ cgi() {
 	    "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err"
 	cat "$T/err" >>"$T/cgi.log"
 	parse_cgi
+	api_cgi_record "$name" "$@" REQUEST_METHOD="${METHOD:-POST}"
 }
 
 # err_lines: how many lines the last cgi run wrote to stderr ($T/err).
@@ -567,6 +623,27 @@ db_sql() {
 	sqlite3 "${opt[@]}" "$db" "$@"
 }
 
+# api_check: every answer recorded (api_record) against openapi.json, in
+# one run of tests/openapi-check.py; its "ok -" and "FAIL -" lines counted.
+api_check() {
+	local out line
+	[ -s "$API_RECORDS" ] || return 0
+	out=$(/usr/bin/python3 "$TOP/tests/openapi-check.py" responses \
+	    "$OPENAPI" "$API_RECORDS" 2>&1)
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) PASS=$((PASS + 1)); echo "$line" ;;
+		"FAIL - "*) FAIL=$((FAIL + 1)); echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done <<<"$out"
+	case $out in
+	*"ok - openapi: "*) ;;
+	*) not_ok "openapi: the answers checked against openapi.json" \
+	    "tests/openapi-check.py did not finish" ;;
+	esac
+}
+
 finish() {
 	local f
 	for f in "$T"/asan* "$T"/ubsan*; do
@@ -579,6 +656,159 @@ finish() {
 		    "$(grep -h -m3 'runtime error:\|AddressSanitizer' \
 		    "$T/server.log" "$T/cgi.log" 2>/dev/null)"
 	fi
+	api_check
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
+}
+
+# --- Issue 14: the account endpoints, logout, rotation ----------------------
+# Helpers of t33-logout, t35-rotation, t41-me-email, t43-me-password,
+# t47-me-delete, t48-account-http and t85-faults:
+#   authed METHOD PATH BODY TOKEN [CURL-ARG...]
+#                                 req with "Authorization: Bearer TOKEN"
+#   logout_with TOKEN [EVERYWHERE]
+#                                 POST logout {"refresh": TOKEN} (and
+#                                 "everywhere": EVERYWHERE, JSON text)
+#   change_password TOKEN CURRENT NEW [CONFIRM]
+#                                 PUT me/password (values JSON-encoded by
+#                                 jq); $access, $refresh from a 200
+#   check_answer STATUS JSON "desc"   the status and exactly that body (keys
+#                                 sorted): 1 check
+#   check_error STATUS MESSAGE "desc" the same for {"message": MESSAGE,
+#                                 "details": null}: 1 check
+#   check_rate_429 MESSAGE WINDOW "desc"
+#                                 the whole 429 of a scope: status, body with
+#                                 details.retry_after, Retry-After: 3 checks
+#   token_for ID [TYPE [IAT [TTL]]]   a token signed here with AUTH_JWT_SECRET
+#                                 (TYPE access, IAT now, TTL 300), random jti
+#   import_social ID USERNAME EMAIL   authctl import-django of one account
+#                                 without a usable password ("!" and 40
+#                                 random characters, as Django stores one)
+#   make_unusable ID              that user's hash made unusable ("!...")
+#   race DIR N METHOD PATH [CURL-ARG...]
+#                                 N clients send the request at once (held
+#                                 at a lock, then let go together); client
+#                                 i sends DIR/req.i, or DIR/req, or no body,
+#                                 and the headers in DIR/hdr.i if there is
+#                                 one; its answer in DIR/status.i, DIR/body.i
+#   race_tally DIR                the answers of a race counted by status,
+#                                 "200:1 400:15"
+#   sleep_until SECOND            sleep until date +%s is at least SECOND
+
+# The password scope (PUT me/password, DELETE me) is met only where a test
+# sets its own limit, as the other scopes are.
+export AUTH_RATE_PASSWORD=100000
+
+authed() {
+	local m=$1 p=$2 data=$3 tok=$4
+	shift 4
+	req "$m" "$p" "$data" -H "Authorization: Bearer $tok" "$@"
+}
+
+logout_with() {
+	if [ $# -gt 1 ]; then
+		req POST logout "{\"refresh\":\"$1\",\"everywhere\":$2}"
+	else
+		req POST logout "{\"refresh\":\"$1\"}"
+	fi
+}
+
+change_password() {
+	authed PUT me/password "$(jq -cn --arg c "$2" --arg n "$3" \
+	    --arg k "${4-$3}" '{current_password: $c, new_password: $n,
+	    new_password_confirm: $k}')" "$1"
+	tokens
+}
+
+check_answer() {
+	local want got
+	want=$(printf '%s' "$2" | jq -cS .)
+	got=$(printf '%s' "$body" | jq -cS . 2>/dev/null || printf '%s' "$body")
+	if [ "$status" = "$1" ] && [ "$got" = "$want" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "want $1 $want, got $status ${got:0:600}"
+	fi
+}
+
+check_error() {
+	check_answer "$1" "$(jq -cn --arg m "$2" '{message: $m, details: null}')" "$3"
+}
+
+check_rate_429() {
+	local n now end want
+	now=$(date +%s)
+	end=$(( (now / $2 + 1) * $2 - now ))
+	n=$(header Retry-After)
+	check_status 429 "$3: 429"
+	check "$3: Retry-After ($n) is the seconds until the window ends ($end)" \
+	    eval '[[ "$n" =~ ^[0-9]+$ ]] && [ $((n - end)) -ge -1 ] &&
+	    [ $((n - end)) -le 1 ]'
+	want=$(jq -cnS --arg m "$1" --argjson n "${n:-0}" \
+	    '{message: $m, details: {retry_after: $n}}' 2>/dev/null)
+	check "$3: the body is {\"message\": \"$1\", \"details\": {\"retry_after\": $n}}" \
+	    test "$(printf '%s' "$body" | jq -cS . 2>&1)" = "$want"
+}
+
+token_for() {
+	local iat=${3:-$(date +%s)} jti
+	jti=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+	sign '{"alg":"HS256","typ":"JWT"}' "$(printf \
+	    '{"token_type":"%s","exp":%d,"iat":%d,"jti":"%s","user_id":%s}' \
+	    "${2:-access}" $((iat + ${4:-300})) "$iat" "$jti" "$1")"
+}
+
+import_social() {
+	local pw
+	pw="!$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 40)"
+	{
+		echo 'id,password,last_login,is_superuser,username,last_name,email,is_staff,is_active,date_joined,first_name'
+		echo "$1,$pw,,0,$2,\"\",$3,0,1,\"2024-01-01 00:00:00\",\"\""
+	} >"$T/social.csv"
+	ctl import-django "$T/social.csv"
+}
+
+make_unusable() {
+	db_sql "UPDATE users SET password = '!' || lower(hex(randomblob(20)))
+	    WHERE id = $1"
+}
+
+race() {
+	local dir=$1 n=$2 m=$3 p=$4 i gate
+	local -a pids=()
+	shift 4
+	mkdir -p "$dir"
+	rm -f "$dir"/status.* "$dir"/body.*
+	exec {gate}>"$dir/gate"
+	flock -x "$gate"
+	for i in $(seq "$n"); do
+		(
+			exec {gate}>&-
+			f=$dir/req.$i
+			[ -e "$f" ] || f=$dir/req
+			a=(-s -X "$m" -o "$dir/body.$i" -w '%{http_code}')
+			[ -e "$f" ] && a+=(--data-binary "@$f"
+			    -H 'Content-Type: application/json')
+			[ -e "$dir/hdr.$i" ] && a+=(-H "@$dir/hdr.$i")
+			flock -s "$dir/gate" true
+			curl "${a[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")" \
+			    >"$dir/status.$i"
+		) &
+		pids+=($!)
+	done
+	sleep 0.3	# all of them at the lock
+	flock -u "$gate"
+	exec {gate}>&-
+	wait "${pids[@]}"
+}
+
+race_tally() {
+	awk 1 "$1"/status.* | sort | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }'
+}
+
+sleep_until() {
+	local now
+	while now=$(usec); [ $((now / 1000000)) -lt "$1" ]; do
+		sleep "$(printf '%d.%06d' 0 $((1000000 - now % 1000000)))"
+	done
 }

@@ -22,10 +22,12 @@ if [ "$(id -u)" = 0 ] && [ -z "${CORNERS_AUTH_TESTS_AS_ROOT:-}" ]; then
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage/cgi-bin"
 	cp -r tests db httpd.conf.example lighttpd.conf.example \
-	    lighttpd-fastcgi.conf.example "$stage/"
-	for p in register login refresh me; do
+	    lighttpd-fastcgi.conf.example openapi.json "$stage/"
+	for p in register login refresh me logout; do
 		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
 	done
+	# The handler tables t99 compares openapi.json's paths with.
+	cp cgi-bin/*.c "$stage/cgi-bin/"
 	mkdir -p "$stage/authctl"
 	cp "${AUTHCTL:-$top/authctl/authctl}" "$stage/authctl/"
 	chmod -R a+rX "$stage"

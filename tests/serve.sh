@@ -10,6 +10,7 @@
 #   apache    the part to copy of httpd.conf.example, in a server part
 #             of its own, at /api/v1/auth/NAME
 #   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
+# and each the OpenAPI document at /api/v1/openapi.json.
 # Every AUTH_* variable in the environment reaches the endpoints (lighttpd
 # and Apache pass theirs on only through setenv.add-environment/PassEnv).  The server runs as
 # the invoking user; its log (with the executables' stderr) goes to
@@ -27,11 +28,15 @@ bin=${BIN:-$top/cgi-bin}
 # PREFIX/cgi-bin holds the four executables and nothing else: copies, as
 # Apache with "Options None" follows no symbolic link (nor should it).
 mkdir -p "$dir/prefix/cgi-bin" "$dir/www"
-for p in register login refresh me; do
+for p in register login refresh me logout; do
 	[ -x "$bin/$p" ] || { echo "serve.sh: $bin/$p: not built (make)" >&2; exit 1; }
 	cp -f "$bin/$p" "$dir/prefix/cgi-bin/$p.new"
 	mv -f "$dir/prefix/cgi-bin/$p.new" "$dir/prefix/cgi-bin/$p"
 done
+# The OpenAPI document where make install puts it, which the examples
+# serve at /api/v1/openapi.json.
+mkdir -p "$dir/prefix/share/corners-auth"
+cp -f "$top/openapi.json" "$dir/prefix/share/corners-auth/openapi.json"
 
 # The names of the AUTH_* variables in the environment.
 auth_vars() {
@@ -60,7 +65,13 @@ lighttpd_conf() {
 
 case "$server" in
 busybox)
-	exec busybox httpd -f -p "127.0.0.1:$port" -h "$dir/prefix"
+	# It serves the files under -h as they lie (it cannot alias), with the
+	# types of -c's file (.json has none by default).
+	mkdir -p "$dir/prefix/api/v1"
+	cp -f "$top/openapi.json" "$dir/prefix/api/v1/openapi.json"
+	echo '.json:application/json' >"$dir/busybox-httpd.conf"
+	exec busybox httpd -f -p "127.0.0.1:$port" -h "$dir/prefix" \
+	    -c "$dir/busybox-httpd.conf"
 	;;
 lighttpd)
 	conf=$dir/lighttpd.conf

@@ -146,12 +146,14 @@ check_status 200 "me: reactivated, the same token is 200 again"
 
 # --- Methods -----------------------------------------------------------
 
-for m in POST PUT DELETE PATCH; do
+# me serves GET (and HEAD) and DELETE (the account, SPEC "Account
+# endpoints"); me/email PATCH and me/password PUT are paths of their own.
+for m in POST PUT PATCH OPTIONS; do
 	req "$m" me - -H "Authorization: Bearer $tok"
 	check_status 405 "me: $m is 405"
 	check "me: $m 405 body is {\"message\": \"Method not allowed.\", \"details\": null}" \
 	    body_is '{"message":"Method not allowed.","details":null}'
-	check_header Allow "GET, HEAD" "me: $m 405 carries Allow: GET, HEAD"
+	check_header Allow "GET, HEAD, DELETE" "me: $m 405 carries Allow: GET, HEAD, DELETE"
 done
 common_headers "405"
 req POST me '{"x":1}'

@@ -170,7 +170,10 @@ me_refuses "jwt: a single segment is refused" "$p"
 big=$(head -c 75000 /dev/zero | tr '\0' x)
 huge=$(sign "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"pad\":\"$big\"}" "$P")
 printf 'Authorization: Bearer %s\n' "$huge" >"$T/hugehdr"
-req GET me - -H "@$T/hugehdr" --max-time 20
+# A server may refuse a header this large itself (lighttpd: its own 431
+# page), which openapi.json does not describe.
+OPENAPI_SKIP="the server's own 4xx for a 100 KB header" \
+    req GET me - -H "@$T/hugehdr" --max-time 20
 check "jwt: a huge token (100 KB header) is refused with 401, never 5xx" \
     eval '[ "${#huge}" -gt 100000 ] && case "$status" in
 	401) me_refusal ;; 4[0-9][0-9]) true ;; *) false ;; esac'

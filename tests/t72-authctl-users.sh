@@ -309,7 +309,7 @@ ctl_done "list: user list --json exits 0"
 list_json=$ctl_out
 want_eq "$(users_in "$AUTH_DB")" "$(printf '%s' "$list_json" | jq length 2>&1)" \
     "list: --json is one array with an element per user"
-want_eq '[["date_joined","email","id","is_active","last_login","tokens_revoked_until","username"]]' \
+want_eq '[["date_joined","email","id","is_active","last_login","password_usable","tokens_revoked_until","username"]]' \
     "$(printf '%s' "$list_json" | jq -c '[.[] | keys] | unique' 2>&1)" \
     "list: --json elements have exactly id, username, email, is_active, date_joined, last_login, tokens_revoked_until"
 want_eq true \

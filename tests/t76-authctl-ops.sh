@@ -443,9 +443,9 @@ stat_of() {
 }
 ctl stats
 ctl_exit 0 "stats: exits 0"
-check_ctl "stats: the six lines in order" \
+check_ctl "stats: the seven lines in order" \
     test "$(printf '%s\n' "$ctl_out" | cut -d: -f1 | tr '\n' ' ')" = \
-    "users active_users attempt_rows db_bytes wal_bytes schema_version "
+    "users active_users attempt_rows token_rows db_bytes wal_bytes schema_version "
 wal_now=$(stat -c %s "$AUTH_DB-wal" 2>/dev/null || echo 0)
 check_ctl "stats: users: 3" test "$(stat_of users)" = 3
 check_ctl "stats: active_users: 3" test "$(stat_of active_users)" = 3
@@ -473,12 +473,12 @@ text=$ctl_out
 ctl stats --json
 ctl_exit 0 "stats --json: exits 0"
 check_ctl "stats --json: parses with jq" eval 'jq -e . >/dev/null <<<"$ctl_out"'
-check_ctl "stats --json: exactly the six keys" \
+check_ctl "stats --json: exactly the seven keys" \
     test "$(jq -c 'keys_unsorted' <<<"$ctl_out" 2>&1)" = \
-    '["users","active_users","attempt_rows","db_bytes","wal_bytes","schema_version"]'
+    '["users","active_users","attempt_rows","token_rows","db_bytes","wal_bytes","schema_version"]'
 check_ctl "stats --json: every value an integer" \
-    test "$(jq '[.[] | select(type == "number" and . == floor)] | length' <<<"$ctl_out" 2>&1)" = 6
-for k in users active_users attempt_rows db_bytes wal_bytes schema_version; do
+    test "$(jq '[.[] | select(type == "number" and . == floor)] | length' <<<"$ctl_out" 2>&1)" = 7
+for k in users active_users attempt_rows token_rows db_bytes wal_bytes schema_version; do
 	check_ctl "stats --json: $k matches the text output" \
 	    test "$(jq -r ".$k" <<<"$ctl_out" 2>&1)" = \
 	    "$(printf '%s\n' "$text" | sed -n "s/^$k: //p")"

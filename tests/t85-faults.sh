@@ -12,6 +12,9 @@
 #   d. a missing file (created 0600 with its -wal and -shm) or directory
 #   e. a corrupt database (damaged pages, a truncated file): 503, and the
 #      file is left as it was
+#   f. a password change (PUT me/password) and a delete (DELETE me) on a
+#      read-only or full database: 503, and the account exactly as it was
+#      (the same row, its tokens still valid, its password still logging in)
 # any-cgi-server (tests/run.sh: runs the programs directly)
 . "$(dirname "$0")/lib.sh"
 
@@ -50,6 +53,7 @@ limited() {
 	    "$@" "$BIN/$name" <"$T/reqbody" >"$T/cgiout" 2>"$T/err" )
 	cat "$T/err" >>"$T/cgi.log"
 	parse_cgi
+	api_cgi_record "$name" REQUEST_METHOD=POST "$@"
 }
 
 regbody() {
@@ -610,5 +614,183 @@ corrupt_case "$HALF" "half a file: register" register "$(regbody newbie)"
 corrupt_case "$HALF" "half a file: login" login "$(logbody alice)"
 corrupt_case "$HALF" "half a file: login of an unknown user" login "$(logbody ghost)"
 corrupt_case "$HALF" "half a file: me" me '' HTTP_AUTHORIZATION="Bearer $ca"
+
+# --- f. a password change and a delete on a read-only or full database ---------
+
+NEWPW='n3w!Passphrase'
+# acct_row DB ID: the user's whole row, as stored ("" once it is gone).
+acct_row() {
+	db_sql -db "$1" "SELECT * FROM users WHERE id = $2"
+}
+pwbody() {
+	printf '{"current_password":"%s","new_password":"%s","new_password_confirm":"%s"}' \
+	    "$PW" "$NEWPW" "$NEWPW"
+}
+delbody() {
+	printf '{"password":"%s"}' "$PW"
+}
+# account ACTION DB ACCESS [ENV-ARG...]: the request on DB, through cgi
+# (ACTION password: PUT me/password; delete: DELETE me).
+account() {
+	local action=$1 db=$2 a=$3
+	shift 3
+	if [ "$action" = password ]; then
+		METHOD=PUT cgi me "$(pwbody)" AUTH_DB="$db" PATH_INFO=/password \
+		    HTTP_AUTHORIZATION="Bearer $a" "$@"
+	else
+		METHOD=DELETE cgi me "$(delbody)" AUTH_DB="$db" \
+		    HTTP_AUTHORIZATION="Bearer $a" "$@"
+	fi
+}
+# account_limited LIMIT ACTION DB ACCESS [ENV-ARG...]: the same under
+# RLIMIT_FSIZE=LIMIT (limited, above).
+account_limited() {
+	local lim=$1 action=$2 db=$3 a=$4
+	shift 4
+	if [ "$action" = password ]; then
+		limited "$lim" me "$(pwbody)" REQUEST_METHOD=PUT AUTH_DB="$db" \
+		    PATH_INFO=/password HTTP_AUTHORIZATION="Bearer $a" "$@"
+	else
+		limited "$lim" me "$(delbody)" REQUEST_METHOD=DELETE \
+		    AUTH_DB="$db" HTTP_AUTHORIZATION="Bearer $a" "$@"
+	fi
+}
+# as_before DB ID ROW ACCESS REFRESH USER: prints what differs from the
+# account as it was (ROW): nothing if the row is ROW, the access token
+# answers me, the refresh token refresh, and the password logs in.
+as_before() {
+	local db=$1 id=$2 row=$3 a=$4 r=$5 u=$6 p=
+	[ "$(acct_row "$db" "$id")" = "$row" ] || p="$p row: $(acct_row "$db" "$id");"
+	METHOD=GET cgi me '' AUTH_DB="$db" HTTP_AUTHORIZATION="Bearer $a"
+	[ "$status" = 200 ] || p="$p me $status;"
+	cgi refresh "{\"refresh\":\"$r\"}" AUTH_DB="$db"
+	[ "$status" = 200 ] || p="$p refresh $status;"
+	cgi login "$(logbody "$u")" AUTH_DB="$db"
+	[ "$status" = 200 ] || p="$p login $status;"
+	printf '%s' "$p"
+}
+# changed ACTION DB ID ACCESS USER: prints what is missing from a done
+# ACTION: nothing if the password was changed (the new one logs in, the
+# old one not, the old access token is revoked) or the account deleted
+# (no row; the token and the password refused).
+changed() {
+	local action=$1 db=$2 id=$3 a=$4 u=$5 p=
+	METHOD=GET cgi me '' AUTH_DB="$db" HTTP_AUTHORIZATION="Bearer $a"
+	[ "$status" = 401 ] || p="$p old token: me $status;"
+	cgi login "$(logbody "$u")" AUTH_DB="$db"
+	[ "$status" = 401 ] || p="$p old password: login $status;"
+	if [ "$action" = password ]; then
+		cgi login "$(logbody "$u" "$NEWPW")" AUTH_DB="$db"
+		[ "$status" = 200 ] || p="$p new password: login $status;"
+	else
+		[ -z "$(acct_row "$db" "$id")" ] || p="$p the row is still there;"
+	fi
+	printf '%s' "$p"
+}
+
+# f1. Read-only: the file made unwritable after its users were registered
+# (no WAL left: every connection closed).
+mkdir "$T/ro2"
+R2=$T/ro2/auth.db
+cgi register "$(regbody roacct)" AUTH_DB="$R2"
+check_status 201 "readonly account: setup: register"
+ra=$(printf '%s' "$body" | jq -r .access)
+rr=$(printf '%s' "$body" | jq -r .refresh)
+rid=$(claim "$ra" .user_id)
+row0=$(acct_row "$R2" "$rid")
+sum0=$(md5sum "$R2")
+if [ "$(id -u)" = 0 ]; then
+	chattr +i "$R2" && IMMUTABLE=$R2
+else
+	chmod 0400 "$R2"
+fi
+for c in on off; do
+	[ "$c" = on ] && cv=1 || cv=0
+	for action in password delete; do
+		account "$action" "$R2" "$ra" AUTH_RATE_LIMIT=$cv
+		check_503 "readonly account: $action (attempt counter $c)"
+		check "readonly account: $action (counter $c): one log line ($(head -c 120 "$T/err"))" \
+		    test "$(err_lines)" = 1
+		echo "# readonly account: $action, counter $c: $(head -c 160 "$T/err")"
+	done
+done
+check "readonly account: the database is byte-identical afterwards" \
+    test "$(md5sum "$R2")" = "$sum0"
+if [ -n "$IMMUTABLE" ]; then
+	chattr -i "$R2"
+	IMMUTABLE=
+else
+	chmod 0600 "$R2"
+fi
+check "readonly account: writable again, the account is exactly as it was (row, tokens, password)" \
+    test -z "$(as_before "$R2" "$rid" "$row0" "$ra" "$rr" roacct)"
+account password "$R2" "$ra"
+check_status 200 "readonly account: writable again, the same password change succeeds (200)"
+
+# f2. Full: a file-size limit a little beyond the WAL's end, so that it
+# falls in the attempt counter's transaction, in the change's, or after
+# both.  A held connection keeps the WAL growing (b2 above).  Each request
+# answers 200 (and the change is whole) or the 503 (and the account is as
+# it was).
+ADB=$T/acct.db
+DELTAS="1000 3000 4000 5000 6000 8000 9000 10000 12000 14000 16000 20000 24000 28000 40000"
+n=0
+for d in $DELTAS; do
+	for k in pon poff don doff; do
+		n=$((n + 1))
+		cgi register "$(regbody "a$k$d")" AUTH_DB="$ADB"
+		printf '%s' "$body" >"$T/tok.a$k$d"
+	done
+done
+check "full: setup: $n accounts registered" test "$(users_in "$ADB")" = "$n"
+db_sql -db "$ADB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+check "full: setup: a connection holds the database open" hold "$ADB"
+for k in pon poff don doff; do
+	case $k in
+	p*) action=password ;;
+	*) action=delete ;;
+	esac
+	case $k in
+	*on) cv=1 ;;
+	*) cv=0 ;;
+	esac
+	n200=0 n503=0 bad='' seen=''
+	for d in $DELTAS; do
+		u="a$k$d"
+		a=$(jq -r .access "$T/tok.$u")
+		r=$(jq -r .refresh "$T/tok.$u")
+		id=$(claim "$a" .user_id)
+		row=$(acct_row "$ADB" "$id")
+		wal=$(stat -c %s "$ADB-wal")
+		account_limited $((wal + d)) "$action" "$ADB" "$a" AUTH_RATE_LIMIT=$cv
+		st=$status
+		if [ "$st" = 200 ]; then
+			n200=$((n200 + 1))
+			seen="$seen +$d:200"
+			p=$(changed "$action" "$ADB" "$id" "$a" "$u")
+			[ -z "$p" ] || bad="$bad [+$d: 200 but$p]"
+		elif is_503; then
+			n503=$((n503 + 1))
+			seen="$seen +$d:503"
+			[ "$(err_lines)" = 1 ] || bad="$bad [+$d: $(err_lines) log lines]"
+			p=$(as_before "$ADB" "$id" "$row" "$a" "$r" "$u")
+			[ -z "$p" ] || bad="$bad [+$d: 503 but$p]"
+		else
+			bad="$bad [+$d: status $st ${body:0:100}]"
+			seen="$seen +$d:$st"
+		fi
+		ic=$(integrity "$ADB")
+		[ "$ic" = ok ] || bad="$bad [+$d: integrity $ic]"
+	done
+	[ "$cv" = 1 ] && c=on || c=off
+	echo "# full: $action, attempt counter $c (WAL end + delta): delta:answer$seen"
+	none "full: $action (counter $c): each answer is 200 (the change whole) or the exact 503 with one log line (the account as it was: row, tokens, password); integrity ok" \
+	    "$bad"
+	check "full: $action (counter $c): the series has 503s ($n503) and 200s ($n200)" \
+	    test "$n503" -ge 1 -a "$n200" -ge 1
+done
+unhold crash
+check "full: after a crash with that WAL, the database passes integrity_check" \
+    test "$(integrity "$ADB")" = ok
 
 finish

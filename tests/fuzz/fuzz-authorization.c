@@ -83,7 +83,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 expected(const char *h, long long now)
 {
-	struct jwt_claims c = { 0, 0, 0 };
+	struct jwt_claims c = { 0 };
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
 	    strchr(h + 7, ' ') != NULL)

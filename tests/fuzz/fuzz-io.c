@@ -31,15 +31,55 @@ static int	 trace;
 static int	 keyed;		/* tokens are signed with FUZZ_KEY */
 
 static const char *const ep_names[FUZZ__MAX] = {
-	"register", "login", "refresh", "me",
+	"register", "login", "refresh", "me", "logout",
 };
 
 /* As cgi-bin/register.c and its siblings build them. */
+static const struct handler register_h[] = {
+	{ "", "POST", BODY_FIRST, auth_register },
+};
+static const struct handler login_h[] = {
+	{ "", "POST", BODY_FIRST, auth_login },
+};
+static const struct handler refresh_h[] = {
+	{ "", "POST", BODY_FIRST, auth_refresh },
+};
+static const struct handler me_h[] = {
+	{ "", "GET", BODY_NONE, auth_me },
+	{ "", "DELETE", BODY_LATER, auth_me_delete },
+	{ "/email", "PATCH", BODY_LATER, auth_me_email },
+	{ "/password", "PUT", BODY_LATER, auth_me_password },
+};
+static const struct handler logout_h[] = {
+	{ "", "POST", BODY_FIRST, auth_logout },
+};
+
+#define NHANDLERS(h)	(sizeof(h) / sizeof((h)[0]))
+
 static const struct endpoint endpoints[FUZZ__MAX] = {
-	{ "POST", 1, auth_register },		/* FUZZ_REGISTER */
-	{ "POST", 1, auth_login },		/* FUZZ_LOGIN */
-	{ "POST", 1, auth_refresh },		/* FUZZ_REFRESH */
-	{ "GET, HEAD", 0, auth_me },		/* FUZZ_ME */
+	{ register_h, NHANDLERS(register_h) },	/* FUZZ_REGISTER */
+	{ login_h, NHANDLERS(login_h) },	/* FUZZ_LOGIN */
+	{ refresh_h, NHANDLERS(refresh_h) },	/* FUZZ_REFRESH */
+	{ me_h, NHANDLERS(me_h) },		/* FUZZ_ME */
+	{ logout_h, NHANDLERS(logout_h) },	/* FUZZ_LOGOUT */
+};
+
+/*
+ * What a request asks for, as SPEC names the URLs and methods (written
+ * down here apart from the handler tables above, so that a routing
+ * mistake in either shows).
+ */
+enum fuzz_op {
+	OP_NOT_FOUND,	/* a PATH_INFO the endpoint does not serve: 404 */
+	OP_NO_METHOD,	/* a method the path does not serve: 405 */
+	OP_REGISTER,	/* POST register */
+	OP_LOGIN,	/* POST login */
+	OP_REFRESH,	/* POST refresh */
+	OP_ME,		/* GET or HEAD me */
+	OP_DELETE,	/* DELETE me */
+	OP_EMAIL,	/* PATCH me/email */
+	OP_PASSWORD,	/* PUT me/password */
+	OP_LOGOUT	/* POST logout */
 };
 
 static const char *const param_names[FUZZ_PARAM__MAX] = {
@@ -49,6 +89,7 @@ static const char *const param_names[FUZZ_PARAM__MAX] = {
 	"HTTP_X_FORWARDED_FOR",		/* FUZZ_FORWARDED_FOR */
 	"REMOTE_ADDR",			/* FUZZ_REMOTE_ADDR */
 	"HTTP_TRANSFER_ENCODING",	/* FUZZ_TRANSFER_ENCODING */
+	"PATH_INFO",			/* FUZZ_PATH_INFO */
 };
 
 /*
@@ -69,6 +110,7 @@ static const char *const settings[][2] = {
 	{ "AUTH_RATE_REGISTER", "3" },
 	{ "AUTH_RATE_LOGIN", "4" },
 	{ "AUTH_RATE_REFRESH", "4" },
+	{ "AUTH_RATE_PASSWORD", "3" },
 	{ "AUTH_TRUSTED_PROXIES", "127.0.0.0/8,::1" },
 	{ "AUTH_MIN_PASSWORD_ENTROPY", "16" },
 };
@@ -130,7 +172,7 @@ fuzz_sign(char *out, enum jwt_type type, long long user_id, long long now,
     long long ttl)
 {
 	if (jwt_sign(FUZZ_KEY, strlen(FUZZ_KEY), type, user_id, now, ttl, out,
-	    FUZZ_TOKEN_MAX) == -1)
+	    FUZZ_TOKEN_MAX, NULL) == -1)
 		fuzz_fail("jwt_sign failed");
 }
 
@@ -294,24 +336,81 @@ header_is(const char *head, size_t hlen, const char *name, const char *want)
 	    vlen == strlen(want) && memcmp(v, want, vlen) == 0;
 }
 
-/* The statuses SPEC lets each endpoint answer a client with. */
-static int
-status_allowed(enum fuzz_ep ep, int st)
+/* The parameter, or "" when it is unset. */
+static const char *
+param_or_empty(const struct fuzz_req *r, enum fuzz_param p)
 {
+	return r->param[p] != NULL ? r->param[p] : "";
+}
+
+/*
+ * The operation r asks for (SPEC "Shape of the product", "Every
+ * response"), and in *allow the Allow header a 405 there carries (NULL
+ * for a path not served).
+ */
+static enum fuzz_op
+expected_op(const struct fuzz_req *r, const char **allow)
+{
+	const char	*path = param_or_empty(r, FUZZ_PATH_INFO);
+	const char	*m = param_or_empty(r, FUZZ_METHOD);
+
+	*allow = NULL;
+	if (r->ep != FUZZ_ME) {
+		if (*path != '\0')
+			return OP_NOT_FOUND;
+		*allow = "POST";
+		if (strcmp(m, "POST") != 0)
+			return OP_NO_METHOD;
+		return r->ep == FUZZ_REGISTER ? OP_REGISTER :
+		    r->ep == FUZZ_LOGIN ? OP_LOGIN :
+		    r->ep == FUZZ_REFRESH ? OP_REFRESH : OP_LOGOUT;
+	}
+	if (*path == '\0') {
+		*allow = "GET, HEAD, DELETE";
+		if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+			return OP_ME;
+		return strcmp(m, "DELETE") == 0 ? OP_DELETE : OP_NO_METHOD;
+	}
+	if (strcmp(path, "/email") == 0) {
+		*allow = "PATCH";
+		return strcmp(m, "PATCH") == 0 ? OP_EMAIL : OP_NO_METHOD;
+	}
+	if (strcmp(path, "/password") == 0) {
+		*allow = "PUT";
+		return strcmp(m, "PUT") == 0 ? OP_PASSWORD : OP_NO_METHOD;
+	}
+	return OP_NOT_FOUND;
+}
+
+/* The statuses SPEC lets each operation answer a client with. */
+static int
+status_allowed(enum fuzz_op op, int st)
+{
+	switch (op) {
+	case OP_NOT_FOUND:
+		return st == 404;
+	case OP_NO_METHOD:
+		return st == 405;
+	default:
+		break;
+	}
 	switch (st) {
 	case 200:
-		return ep != FUZZ_REGISTER;
+		return op != OP_REGISTER;
 	case 201:
-		return ep == FUZZ_REGISTER;
+		return op == OP_REGISTER;
 	case 400:
 	case 413:
 	case 422:
-	case 429:
-		return ep != FUZZ_ME;
+		return op != OP_ME;
 	case 401:
-		return ep != FUZZ_REGISTER;
-	case 405:
-		return 1;
+		return op != OP_REGISTER;
+	case 403:
+		/* SPEC "Account endpoints": no usable password. */
+		return op == OP_EMAIL || op == OP_PASSWORD;
+	case 429:
+		/* PATCH me/email counts in no scope. */
+		return op != OP_ME && op != OP_EMAIL;
 	default:
 		/*
 		 * SPEC "Every response": never a 5xx for anything a client
@@ -321,13 +420,21 @@ status_allowed(enum fuzz_ep ep, int st)
 	}
 }
 
+/* The operations that take a bearer token: their 401s say so. */
+static int
+is_bearer_op(enum fuzz_op op)
+{
+	return op == OP_ME || op == OP_DELETE || op == OP_EMAIL ||
+	    op == OP_PASSWORD;
+}
+
 /* A token that a response handed out: it must verify as type, user >= 1. */
 static void
 check_token(const cJSON *body, const char *name, enum jwt_type type,
     char *keep)
 {
 	const cJSON	*c = json_member(body, name);
-	struct jwt_claims claims = { 0, 0, 0 };
+	struct jwt_claims claims = { 0 };
 	enum jwt_verdict v;
 
 	if (!cJSON_IsString(c))
@@ -356,14 +463,60 @@ check_token(const cJSON *body, const char *name, enum jwt_type type,
 	}
 }
 
-/* The JSON body of a response with status st. */
+/* The body is exactly {"message": msg} (a success that is a note). */
 static void
-check_body(const struct fuzz_req *r, int st, const char *text, size_t len,
-    long long retry_after, struct fuzz_tokens *t)
+check_note(const cJSON *body, const char *msg, const char *text)
+{
+	const cJSON	*c = json_member(body, "message");
+
+	if (cJSON_GetArraySize(body) != 1 || !cJSON_IsString(c) ||
+	    strcmp(c->valuestring, msg) != 0)
+		fuzz_fail("response: not {\"message\": \"%s\"}: %s", msg, text);
+}
+
+/* A profile (GET me, PATCH me/email): an account register's rules take. */
+static void
+check_profile(const cJSON *body, const char *text)
+{
+	const cJSON	*c;
+
+	c = json_member(body, "id");
+	if (!cJSON_IsNumber(c) || c->valuedouble < 1)
+		fuzz_fail("response: a profile without an id: %s", text);
+	c = json_member(body, "username");
+	if (!cJSON_IsString(c) || !valid_username(c->valuestring))
+		fuzz_fail("response: a profile with a username that register "
+		    "should have refused: %s", text);
+	c = json_member(body, "email");
+	if (!cJSON_IsString(c) || !valid_email(c->valuestring))
+		fuzz_fail("response: a profile with an email that register "
+		    "should have refused: %s", text);
+}
+
+/* The fixed message of a status answered without a body of its own. */
+static const char *
+fixed_message(int st)
+{
+	switch (st) {
+	case 404:
+		return "Not found.";
+	case 405:
+		return "Method not allowed.";
+	case 413:
+		return "Request body too large.";
+	default:
+		return NULL;
+	}
+}
+
+/* The JSON body of a response with status st to operation op. */
+static void
+check_body(enum fuzz_op op, int rotate, int st, const char *text,
+    size_t len, long long retry_after, struct fuzz_tokens *t)
 {
 	const cJSON	*c, *d;
 	cJSON		*body;
-	const char	*end = NULL;
+	const char	*end = NULL, *fixed;
 
 	if (text_length(text, len) < 0)
 		fuzz_fail("response: the body is not UTF-8");
@@ -377,37 +530,88 @@ check_body(const struct fuzz_req *r, int st, const char *text, size_t len,
 		    (!cJSON_IsNull(d) && !cJSON_IsObject(d)))
 			fuzz_fail("response: a %d without message and details: "
 			    "%s", st, text);
+		if ((fixed = fixed_message(st)) != NULL &&
+		    (strcmp(c->valuestring, fixed) != 0 || !cJSON_IsNull(d)))
+			fuzz_fail("response: a %d that is not {\"message\": "
+			    "\"%s\", \"details\": null}: %s", st, fixed, text);
 		c = json_member(d, "retry_after");
 		if (st == 429 && (!cJSON_IsNumber(c) ||
 		    c->valuedouble != (double)retry_after))
 			fuzz_fail("response: a 429 whose details.retry_after "
 			    "is not its Retry-After: %s", text);
-	} else if (r->ep == FUZZ_REGISTER || r->ep == FUZZ_LOGIN) {
+		cJSON_Delete(body);
+		return;
+	}
+	switch (op) {
+	case OP_REGISTER:
+	case OP_LOGIN:
 		check_token(body, "access", JWT_ACCESS,
 		    t != NULL ? t->access : NULL);
 		check_token(body, "refresh", JWT_REFRESH,
 		    t != NULL ? t->refresh : NULL);
-	} else if (r->ep == FUZZ_REFRESH) {
+		break;
+	case OP_REFRESH:
 		check_token(body, "access", JWT_ACCESS,
 		    t != NULL ? t->access : NULL);
-		if (json_member(body, "refresh") != NULL)
+		/* SPEC "Refresh rotation": a new refresh token iff rotating. */
+		if (rotate)
+			check_token(body, "refresh", JWT_REFRESH,
+			    t != NULL ? t->refresh : NULL);
+		else if (json_member(body, "refresh") != NULL)
 			fuzz_fail("response: refresh rotated the refresh "
-			    "token");
-	} else {
-		/* GET me: the stored account passed register's own rules. */
-		c = json_member(body, "id");
-		if (!cJSON_IsNumber(c) || c->valuedouble < 1)
-			fuzz_fail("response: me without an id: %s", text);
-		c = json_member(body, "username");
-		if (!cJSON_IsString(c) || !valid_username(c->valuestring))
-			fuzz_fail("response: me with a username that register "
-			    "should have refused: %s", text);
-		c = json_member(body, "email");
-		if (!cJSON_IsString(c) || !valid_email(c->valuestring))
-			fuzz_fail("response: me with an email that register "
-			    "should have refused: %s", text);
+			    "token without AUTH_ROTATE_REFRESH");
+		break;
+	case OP_PASSWORD:
+		c = json_member(body, "message");
+		if (!cJSON_IsString(c) ||
+		    strcmp(c->valuestring, "Password changed successfully.") != 0)
+			fuzz_fail("response: a password change without its "
+			    "message: %s", text);
+		check_token(body, "access", JWT_ACCESS,
+		    t != NULL ? t->access : NULL);
+		check_token(body, "refresh", JWT_REFRESH,
+		    t != NULL ? t->refresh : NULL);
+		break;
+	case OP_DELETE:
+		check_note(body, "Account deleted successfully.", text);
+		break;
+	case OP_LOGOUT:
+		check_note(body, "Logged out.", text);
+		break;
+	default:	/* OP_ME, OP_EMAIL */
+		check_profile(body, text);
+		break;
 	}
 	cJSON_Delete(body);
+}
+
+/*
+ * A 401 from an account endpoint is the bearer token's (SPEC "Account
+ * endpoints": the same 401s as GET me): GET me with the same Authorization
+ * must be refused too.  (It writes nothing: me counts in no scope.)
+ */
+static void
+check_401_is_the_token(struct app *app, const struct fuzz_req *r)
+{
+	struct fuzz_req	 me;
+	struct cgi_io	 io = { io_param, io_read, io_write, &me };
+
+	memset(&me, 0, sizeof(me));
+	me.ep = FUZZ_ME;
+	if ((me.param[FUZZ_METHOD] = strdup("GET")) == NULL ||
+	    (r->param[FUZZ_AUTHORIZATION] != NULL &&
+	    (me.param[FUZZ_AUTHORIZATION] =
+	    strdup(r->param[FUZZ_AUTHORIZATION])) == NULL))
+		fuzz_fail("out of memory");
+	if (app->db == NULL && (app->db = db_open(NULL, DB_CREATE)) == NULL)
+		fuzz_fail("db_open(NULL) failed");
+	serve_request(app, &endpoints[FUZZ_ME], &io);
+	if (me.out == NULL || strncmp(me.out, "Status: 401 ", 12) != 0)
+		fuzz_fail("response: a 401 from %s%s, but GET me takes the "
+		    "same token: %.40s", ep_names[r->ep],
+		    param_or_empty(r, FUZZ_PATH_INFO),
+		    me.out != NULL ? me.out : "(nothing)");
+	fuzz_req_free(&me);
 }
 
 int
@@ -415,10 +619,11 @@ fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t)
 {
 	const struct endpoint *ep = &endpoints[r->ep];
 	struct cgi_io	 io = { io_param, io_read, io_write, r };
-	const char	*head, *v, *sep;
+	const char	*head, *v, *sep, *allow;
 	char		 want[64];
 	long long	 retry = 0;
 	size_t		 hlen, vlen;
+	enum fuzz_op	 op = expected_op(r, &allow);
 	int		 st;
 
 	if (app->db == NULL && (app->db = db_open(NULL, DB_CREATE)) == NULL)
@@ -438,8 +643,10 @@ fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t)
 		fuzz_fail("response: no \"Status: NNN \" first: %.80s",
 		    r->out != NULL ? r->out : "(nothing written)");
 	st = atoi(r->out + 8);
-	if (!status_allowed(r->ep, st))
-		fuzz_fail("response: status %d from %s", st, ep->allow);
+	if (!status_allowed(op, st))
+		fuzz_fail("response: status %d from %s %s%s", st,
+		    param_or_empty(r, FUZZ_METHOD), ep_names[r->ep],
+		    param_or_empty(r, FUZZ_PATH_INFO));
 	if ((sep = strstr(r->out, "\r\n\r\n")) == NULL)
 		fuzz_fail("response: the head does not end");
 	head = r->out;
@@ -449,12 +656,22 @@ fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t)
 	    !header_is(head, hlen, "X-Content-Type-Options", "nosniff"))
 		fuzz_fail("response: a header of \"Every response\" is "
 		    "missing: %.*s", (int)hlen, head);
-	if (st == 405 && !header_is(head, hlen, "Allow", ep->allow))
-		fuzz_fail("response: a 405 without Allow: %s", ep->allow);
-	if (st == 401 && r->ep == FUZZ_ME &&
-	    ((v = header(head, hlen, "WWW-Authenticate", &vlen)) == NULL ||
-	    vlen < 6 || memcmp(v, "Bearer", 6) != 0))
-		fuzz_fail("response: a 401 from me without WWW-Authenticate");
+	if (st == 405 && (allow == NULL ||
+	    !header_is(head, hlen, "Allow", allow)))
+		fuzz_fail("response: a 405 without Allow: %s",
+		    allow != NULL ? allow : "(none due)");
+	if (st != 405 && header(head, hlen, "Allow", &vlen) != NULL)
+		fuzz_fail("response: Allow on a %d", st);
+	v = header(head, hlen, "WWW-Authenticate", &vlen);
+	if (st == 401 && is_bearer_op(op) &&
+	    (v == NULL || vlen < 6 || memcmp(v, "Bearer", 6) != 0))
+		fuzz_fail("response: a 401 from %s%s without WWW-Authenticate",
+		    ep_names[r->ep], param_or_empty(r, FUZZ_PATH_INFO));
+	if (v != NULL && (st != 401 || !is_bearer_op(op)))
+		fuzz_fail("response: WWW-Authenticate on a %d from %s", st,
+		    ep_names[r->ep]);
+	if (st == 401 && is_bearer_op(op) && op != OP_ME)
+		check_401_is_the_token(app, r);
 	if (st == 429) {
 		if ((v = header(head, hlen, "Retry-After", &vlen)) == NULL ||
 		    vlen == 0 || vlen >= sizeof(want))
@@ -469,16 +686,17 @@ fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t)
 	v = sep + 4;
 	vlen = r->outlen - (size_t)(v - r->out);
 	if (trace)	/* FUZZ_TRACE=1: what each request was answered */
-		dprintf(errfd, "fuzz: %s %s: %.*s\n", ep_names[r->ep],
+		dprintf(errfd, "fuzz: %s%s %s%s: %.*s\n", ep_names[r->ep],
+		    param_or_empty(r, FUZZ_PATH_INFO),
 		    r->param[FUZZ_METHOD] != NULL ? r->param[FUZZ_METHOD] :
-		    "(unset)", (int)(r->outlen > 300 ? 300 : r->outlen),
-		    r->out);
+		    "(unset)", app->cf.rotate ? " (rotating)" : "",
+		    (int)(r->outlen > 300 ? 300 : r->outlen), r->out);
 	if (r->param[FUZZ_METHOD] != NULL &&
 	    strcmp(r->param[FUZZ_METHOD], "HEAD") == 0) {
 		if (vlen != 0)
 			fuzz_fail("response: a body to HEAD");
 	} else
-		check_body(r, st, v, vlen, retry, t);
+		check_body(op, app->cf.rotate, st, v, vlen, retry, t);
 	return st;
 }
 

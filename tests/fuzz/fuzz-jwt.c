@@ -48,7 +48,7 @@ verify(const char *tok, size_t len, const char *key, enum jwt_type type,
     long long now, long long *id)
 {
 	enum jwt_verdict v, again;
-	struct jwt_claims c = { 0, 0, 0 }, c2 = { 0, 0, 0 };
+	struct jwt_claims c = { 0 }, c2 = { 0 };
 
 	v = jwt_verify(tok, len, key, strlen(key), type, now, &c);
 	*id = c.user_id;
@@ -233,7 +233,7 @@ round_trip(const uint8_t *p, const uint8_t *end)
 	/* An id a double-reading verifier might misread is never signed. */
 	if (id <= -ID_LIMIT || id >= ID_LIMIT) {
 		if (jwt_sign(FUZZ_KEY, strlen(FUZZ_KEY), type, id, now, ttl,
-		    tok, sizeof(tok)) != -1)
+		    tok, sizeof(tok), NULL) != -1)
 			fuzz_fail("round trip: id %lld beyond 2^53 was signed",
 			    id);
 		return;

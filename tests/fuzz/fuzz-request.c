@@ -10,6 +10,8 @@
  * request is
  *
  *	selector byte	bits 0-1: register, login, refresh, me;
+ *			bit 7: logout instead, or with bits 0-1 naming
+ *			refresh, refresh under AUTH_ROTATE_REFRESH=1;
  *			bit 2: read() hands out the body a byte at a time;
  *			bit 3: read() fails at the body's end instead of EOF;
  *			bit 4: the body is padded with spaces to 64 KiB,
@@ -21,7 +23,10 @@
  *			HTTP_X_FORWARDED_FOR, REMOTE_ADDR,
  *			HTTP_TRANSFER_ENCODING: an empty line leaves the
  *			variable unset, the line "" sets it empty, and a
- *			CONTENT_LENGTH of # is the body's length in bytes
+ *			CONTENT_LENGTH of # is the body's length in bytes;
+ *			the first line may go on after a space with
+ *			PATH_INFO ("PATCH /email": me/email; "GET " sets
+ *			PATH_INFO empty; without a space it is unset)
  *	the body	the rest of the request
  *
  * In the lines and the body @ACCESS@, @REFRESH@, @EXPIRED@ and @NOUSER@
@@ -61,12 +66,19 @@ one(const char *p, size_t len, struct fuzz_tokens *t)
 	struct fuzz_req	 r;
 	const char	*end = p + len, *eol;
 	char		 num[32];
+	const char	*sp, *vend;
 	size_t		 n, secretlen = app.cf.secretlen;
-	int		 i, auto_length = 0, pad = 0;
+	int		 i, auto_length = 0, pad = 0, rotate = app.cf.rotate;
 
 	memset(&r, 0, sizeof(r));
 	if (len > 0) {
 		r.ep = (enum fuzz_ep)(*p & 3);
+		if (*p & 128) {
+			if (r.ep == FUZZ_REFRESH)
+				app.cf.rotate = 1;	/* conf.h */
+			else
+				r.ep = FUZZ_LOGOUT;
+		}
 		r.trickle = (*p & 4) != 0;
 		r.read_fails = (*p & 8) != 0;
 		pad = (*p & 16) == 0 ? 0 : (*p & 32) == 0 ? 1 : 2;
@@ -74,15 +86,23 @@ one(const char *p, size_t len, struct fuzz_tokens *t)
 			app.cf.secretlen = 0;	/* conf.h: the database's key */
 		p++;
 	}
-	for (i = 0; i < FUZZ_PARAM__MAX && p < end; i++) {
+	/* The six lines: every variable but PATH_INFO. */
+	for (i = 0; i < FUZZ_PATH_INFO && p < end; i++) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
-		if (i == FUZZ_CONTENT_LENGTH && eol - p == 1 && *p == '#')
+		vend = eol;
+		if (i == FUZZ_METHOD &&
+		    (sp = memchr(p, ' ', (size_t)(eol - p))) != NULL) {
+			r.param[FUZZ_PATH_INFO] = fuzz_subst(sp + 1,
+			    (size_t)(eol - sp - 1), t, &n);
+			vend = sp;	/* the method ends at the space */
+		}
+		if (i == FUZZ_CONTENT_LENGTH && vend - p == 1 && *p == '#')
 			auto_length = 1;
-		else if (eol - p == 2 && memcmp(p, "\"\"", 2) == 0)
+		else if (vend - p == 2 && memcmp(p, "\"\"", 2) == 0)
 			r.param[i] = fuzz_subst("", 0, t, &n);
-		else if (eol > p)
-			r.param[i] = fuzz_subst(p, (size_t)(eol - p), t, &n);
+		else if (vend > p)
+			r.param[i] = fuzz_subst(p, (size_t)(vend - p), t, &n);
 		p = eol < end ? eol + 1 : end;
 	}
 	r.body = fuzz_subst(p, (size_t)(end - p), t, &r.bodylen);
@@ -102,6 +122,7 @@ one(const char *p, size_t len, struct fuzz_tokens *t)
 	fuzz_serve(&app, &r, t);
 	fuzz_req_free(&r);
 	app.cf.secretlen = secretlen;
+	app.cf.rotate = rotate;
 }
 
 int

@@ -22,12 +22,16 @@
 #define FUZZ_WINDOW	3600	/* AUTH_RATE_WINDOW: the most Retry-After */
 #define FUZZ_TOKEN_MAX	1024	/* room for a token we sign */
 
-/* The endpoints, built as the mains of cgi-bin/ build them. */
+/*
+ * The endpoints, built as the mains of cgi-bin/ build them: me serves
+ * GET (HEAD) and DELETE, and PATCH /email and PUT /password by PATH_INFO.
+ */
 enum fuzz_ep {
 	FUZZ_REGISTER,
 	FUZZ_LOGIN,
 	FUZZ_REFRESH,
 	FUZZ_ME,
+	FUZZ_LOGOUT,
 	FUZZ__MAX
 };
 
@@ -39,6 +43,7 @@ enum fuzz_param {
 	FUZZ_FORWARDED_FOR,	/* HTTP_X_FORWARDED_FOR */
 	FUZZ_REMOTE_ADDR,	/* REMOTE_ADDR */
 	FUZZ_TRANSFER_ENCODING,	/* HTTP_TRANSFER_ENCODING */
+	FUZZ_PATH_INFO,		/* PATH_INFO */
 	FUZZ_PARAM__MAX
 };
 
@@ -104,11 +109,14 @@ void	fuzz_sign(char *out, enum jwt_type type, long long user_id,
 /*
  * Answer r through serve_request() with an in-memory database (opened
  * with db_open(NULL) if app has none, as after a 503), then check the
- * response as SPEC "Every response" and the endpoint's section say, and
- * abort() through fuzz_fail() if it breaks one of them.  Tokens that a
- * successful response hands out must verify under FUZZ_KEY (when app's
- * settings hold it, not the database's key), and are kept in t (may be
- * NULL).  Returns the status.
+ * response as SPEC "Every response" and the endpoint's section say (by
+ * PATH_INFO and method: 404 for a path the endpoint does not serve, 405
+ * with its Allow for a method it does not serve there, else only the
+ * statuses of that operation), and abort() through fuzz_fail() if it
+ * breaks one of them.  Tokens that a successful response hands out must
+ * verify under FUZZ_KEY (when app's settings hold it, not the database's
+ * key), and are kept in t (may be NULL); a refresh answers a new refresh
+ * token exactly when app's settings rotate.  Returns the status.
  */
 int	fuzz_serve(struct app *app, struct fuzz_req *r, struct fuzz_tokens *t);
 

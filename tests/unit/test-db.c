@@ -138,8 +138,8 @@ test_users(struct db *db)
 	ASSERT(db_user_each(db, count_users, seen) == 0 && seen[1] == 3);
 
 	/* A deleted id is gone for good: an import may not take it back. */
-	ASSERT(db_user_delete(db, id) == 1);
-	ASSERT(db_user_delete(db, id) == 0);
+	ASSERT(db_user_delete(db, id, NULL) == 1);
+	ASSERT(db_user_delete(db, id, NULL) == 0);
 	u.id = id;
 	u.username = "mallory";
 	u.email = "mallory@example.com";
@@ -147,6 +147,102 @@ test_users(struct db *db)
 	ASSERT(db_user_import(db, &u, "mallory", "mallory@example.com",
 	    &taken) == 0 && taken == DB_DELETED_ID);
 	ASSERT(db_user_by_key(db, 0, "mallory", &got) == 0);
+}
+
+/*
+ * The account endpoints' writes: a password swapped only from the one
+ * verified, a delete only with it, an email only if nobody else's.
+ */
+static void
+test_account(struct db *db)
+{
+	struct user	 u, got;
+	enum db_taken	 taken;
+	long long	 id = 0;
+
+	memset(&u, 0, sizeof(u));
+	u.username = "dora";
+	u.email = "dora@example.com";
+	u.password = "old-hash";
+	ASSERT(db_user_add(db, &u, "dora", "dora@example.com", 1000, &id,
+	    &taken) == 0 && taken == DB_FREE);
+	ASSERT(db_begin(db) == 0);
+	ASSERT(db_user_swap_password(db, id, "old-hash", "new-hash", 3000) ==
+	    1);
+	ASSERT(db_end(db, 0) == 0);
+	/* A second change from the same old password finds it gone. */
+	ASSERT(db_user_swap_password(db, id, "old-hash", "other-hash", 3001) ==
+	    0);
+	ASSERT(db_user_by_id(db, id, &got) == 1 &&
+	    strcmp(got.password, "new-hash") == 0 &&
+	    got.tokens_valid_after == 3000);
+	db_user_free(&got);
+	ASSERT(db_user_email(db, id, "Dora@New.example", "dora@new.example",
+	    &taken) == 1 && taken == DB_FREE);
+	ASSERT(db_user_email(db, id, "jane@example.com", "jane@example.com",
+	    &taken) == 0 && taken == DB_TAKEN_EMAIL);
+	ASSERT(db_user_email(db, 999999, "x@example.com", "x@example.com",
+	    &taken) == 0 && taken == DB_FREE);
+	ASSERT(db_user_by_id(db, id, &got) == 1 &&
+	    strcmp(got.email, "Dora@New.example") == 0);
+	db_user_free(&got);
+	ASSERT(db_token_put(db, "dora-jti", id, DB_TOKEN_LOGGED_OUT, 3000,
+	    9000, NULL) == 0);
+	ASSERT(db_user_delete(db, id, "old-hash") == 0);	/* not hers */
+	ASSERT(db_user_delete(db, id, "new-hash") == 1);
+	ASSERT(db_user_by_id(db, id, &got) == 0);
+	/* Her remembered tokens go with her. */
+	{
+		struct db_token	 t;
+
+		ASSERT(db_token_get(db, "dora-jti", &t) == 0);
+	}
+}
+
+/* Tokens remembered by jti: what overrides what, and how they go. */
+static void
+test_tokens(struct db *db)
+{
+	struct db_token	 t;
+
+	ASSERT(db_token_get(db, "jti-a", &t) == 0);
+	/* Spent: the first spend's time stays (a retry learns of it). */
+	ASSERT(db_token_put(db, "jti-a", 7, DB_TOKEN_SPENT, 100, 9000, &t) ==
+	    0 && t.kind == DB_TOKEN_SPENT && t.at == 100 && t.user_id == 7);
+	ASSERT(db_token_put(db, "jti-a", 7, DB_TOKEN_SPENT, 150, 9000, &t) ==
+	    0 && t.kind == DB_TOKEN_SPENT && t.at == 100);
+	/* A logout overrides it; a later spend does not undo the logout. */
+	ASSERT(db_token_put(db, "jti-a", 7, DB_TOKEN_LOGGED_OUT, 160, 9000,
+	    &t) == 0 && t.kind == DB_TOKEN_LOGGED_OUT && t.at == 160);
+	ASSERT(db_token_put(db, "jti-a", 7, DB_TOKEN_SPENT, 170, 9000, &t) ==
+	    0 && t.kind == DB_TOKEN_LOGGED_OUT);
+	ASSERT(db_token_put(db, "+jti-b", 7, DB_TOKEN_FRESH, 100, 200, NULL) ==
+	    0);
+	ASSERT(db_token_get(db, "+jti-b", &t) == 1 && t.kind == DB_TOKEN_FRESH);
+	/* A revocation makes the user's fresh tokens revoked like the rest. */
+	{
+		long long	 at;
+		struct user	 u;
+		enum db_taken	 taken;
+		long long	 id;
+
+		memset(&u, 0, sizeof(u));
+		u.username = "erin";
+		u.email = "erin@example.com";
+		u.password = "h";
+		ASSERT(db_user_add(db, &u, "erin", "erin@example.com", 1, &id,
+		    &taken) == 0);
+		ASSERT(db_token_put(db, "+jti-e", id, DB_TOKEN_FRESH, 100, 9000,
+		    NULL) == 0);
+		ASSERT(db_user_revoke(db, id, &at) == 1);
+		ASSERT(db_token_get(db, "+jti-e", &t) == 0);
+		ASSERT(db_token_get(db, "+jti-b", &t) == 1);	/* not erin's */
+		ASSERT(db_user_delete(db, id, NULL) == 1);
+	}
+	/* The normal path drops expired rows as it writes: jti-b's 200. */
+	ASSERT(db_token_put(db, "jti-c", 7, DB_TOKEN_LOGGED_OUT, 300, 9000,
+	    NULL) == 0);
+	ASSERT(db_token_get(db, "+jti-b", &t) == 0);
 }
 
 /* Import: the verdicts in the order the report gives them, and all or none. */
@@ -205,21 +301,24 @@ static void
 test_housekeeping(struct db *db)
 {
 	struct db_stats	 st;
-	long long	 attempts = -1;
+	long long	 attempts = -1, tokens = -1;
 	int		 previous = -1, bad = 0;
 
 	/* jane and bob; the two imported ones are inactive. */
 	ASSERT(db_stats(db, &st) == 0 && st.users == 4 &&
 	    st.active_users == 2 && st.attempts == 1 && st.bytes > 0 &&
+	    st.tokens == 2 &&
 	    st.schema == st.schema_latest && st.schema > 0);
 	ASSERT(db_secret_rotate(db, (const unsigned char *)"fourth", 6,
 	    5000) == 1);
 	/* Before the windows and the grace end, nothing goes. */
-	ASSERT(db_purge(db, 3029, &attempts, &previous) == 0 &&
-	    attempts == 0 && previous == 0);
-	ASSERT(db_purge(db, 5000, &attempts, &previous) == 0 &&
-	    attempts == 1 && previous == 1);
-	ASSERT(db_stats(db, &st) == 0 && st.attempts == 0);
+	ASSERT(db_purge(db, 3029, &attempts, &tokens, &previous) == 0 &&
+	    attempts == 0 && tokens == 0 && previous == 0);
+	ASSERT(db_purge(db, 5000, &attempts, &tokens, &previous) == 0 &&
+	    attempts == 1 && tokens == 0 && previous == 1);
+	ASSERT(db_purge(db, 9000, &attempts, &tokens, &previous) == 0 &&
+	    tokens == 2);
+	ASSERT(db_stats(db, &st) == 0 && st.attempts == 0 && st.tokens == 0);
 	ASSERT(db_check(db, report, &bad) == 0 && bad == 0);
 }
 
@@ -234,6 +333,8 @@ main(void)
 	test_keys(db);
 	test_attempts(db);
 	test_users(db);
+	test_account(db);
+	test_tokens(db);
 	test_import(db);
 	test_housekeeping(db);
 	db_tidy(db);

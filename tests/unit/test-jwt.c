@@ -25,7 +25,7 @@ static enum jwt_verdict
 verify(const char *tok, const char *key, enum jwt_type type, long long now,
     long long *id)
 {
-	struct jwt_claims c = { 0, 0, 0 };
+	struct jwt_claims c = { 0 };
 	enum jwt_verdict v;
 
 	v = jwt_verify(tok, strlen(tok), key, strlen(key), type, now, &c);
@@ -116,7 +116,7 @@ test_sign(void)
 	cJSON		*o, *c;
 
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok,
-	    sizeof(tok)) == 0);
+	    sizeof(tok), NULL) == 0);
 	ASSERT(strncmp(tok, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37) == 0);
 	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_OK && id == 7);
 	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW + 300, &id) == JWT_EXPIRED);
@@ -140,16 +140,16 @@ test_sign(void)
 	ASSERT(strstr((char *)raw, "\"user_id\":7}") != NULL);
 	cJSON_Delete(o);
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_REFRESH, 7, NOW, 86400, tok,
-	    sizeof(tok)) == 0);
+	    sizeof(tok), NULL) == 0);
 	ASSERT(verify(tok, KEY, JWT_REFRESH, NOW, &id) == JWT_OK);
 	ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &id) == JWT_WRONG_TYPE);
 	/* Two tokens never share a jti. */
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, payload,
-	    sizeof(payload)) == 0);
+	    sizeof(payload), NULL) == 0);
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok,
-	    sizeof(tok)) == 0 && strcmp(tok, payload) != 0);
+	    sizeof(tok), NULL) == 0 && strcmp(tok, payload) != 0);
 	/* Too small a buffer is an error, not an overflow. */
-	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok, 100) ==
+	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok, 100, NULL) ==
 	    -1);
 }
 
@@ -352,16 +352,16 @@ test_large_ids(void)
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, ids[i], NOW, 300,
-		    tok, sizeof(tok)) == 0);
+		    tok, sizeof(tok), NULL) == 0);
 		got = 0;
 		ASSERT(verify(tok, KEY, JWT_ACCESS, NOW, &got) == JWT_OK);
 		ASSERT(got == ids[i]);
 	}
 	/* what verify refuses is never signed */
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 9007199254740992LL, NOW,
-	    300, tok, sizeof(tok)) == -1);
+	    300, tok, sizeof(tok), NULL) == -1);
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 9007199254740993LL, NOW,
-	    300, tok, sizeof(tok)) == -1);
+	    300, tok, sizeof(tok), NULL) == -1);
 }
 
 /* The claims revocation needs: iat when present, as a number. */
@@ -373,7 +373,7 @@ test_claims(void)
 
 	memset(&c, 0, sizeof(c));
 	ASSERT(jwt_sign(KEY, strlen(KEY), JWT_ACCESS, 7, NOW, 300, tok,
-	    sizeof(tok)) == 0);
+	    sizeof(tok), NULL) == 0);
 	ASSERT(jwt_verify(tok, strlen(tok), KEY, strlen(KEY), JWT_ACCESS, NOW,
 	    &c) == JWT_OK && c.user_id == 7 && c.has_iat && c.iat == NOW);
 	forge(HS, "{\"token_type\":\"access\",\"exp\":4102444800,"

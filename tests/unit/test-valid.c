@@ -121,8 +121,9 @@ static int
 body(const char *json, char **errs)
 {
 	static const struct field f[] = {
-		{ "username", 3, 150 }, { "email", 3, 254 },
-		{ "password", 8, 128 },
+		{ "username", 3, 150, FIELD_STRING },
+		{ "email", 3, 254, FIELD_STRING },
+		{ "password", 8, 128, FIELD_STRING },
 	};
 	const char	*v[3];
 	cJSON		*in = json != NULL ? cJSON_Parse(json) : NULL, *out = NULL;
@@ -176,7 +177,7 @@ test_body(void)
 static void
 test_nul_mark(void)
 {
-	static const struct field f[] = { { "username", 1, 0 } };
+	static const struct field f[] = { { "username", 1, 0, FIELD_STRING } };
 	const char	*v[1];
 	char		 text[] = "{\"username\":\"ab\xff\xff\xff\xff\xff\xff" "c\"}";
 	cJSON		*in = cJSON_Parse(text), *out = NULL;
