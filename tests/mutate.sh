@@ -115,6 +115,29 @@ mutant ctl-raw-output authctl/user.c 1 \
     "t72-authctl-users" \
     "user list prints names and emails raw to the terminal"
 
+# --- issue 14: account endpoints, logout, rotation -----------------------------
+
+mutant pw-change-no-revoke common/db.c 1 \
+    's/"tokens_valid_after = max(tokens_valid_after, ?) "/"tokens_valid_after = tokens_valid_after + 0 * ? "/' \
+    "t43-me-password" \
+    "a new password leaves the tokens issued before it valid"
+mutant logout-forgotten common/auth.c 2 \
+    '/if (db_token_put(db, c\.jti, u\.id, DB_TOKEN_LOGGED_OUT, now, c\.exp,/{N;s/if (db_token_put(\(.*\)NULL) == -1 ||/if ((0 ? db_token_put(\1NULL) : 0) == -1 ||/;}' \
+    "t33-logout" \
+    "logout answers 200 but does not remember the refresh token"
+mutant rotation-reuse-forgiven common/auth.c 1 \
+    's/if (now - t\.at <= cf->reuse_grace)/if (now - t.at <= cf->reuse_grace || 1)/' \
+    "t35-rotation" \
+    "a spent refresh token is taken again after the grace (no theft detection)"
+mutant revoked-second-any common/session.c 1 \
+    's/return found == 1 \&\& t\.kind == DB_TOKEN_FRESH \&\& t\.user_id == u->id ?/return 1 ?/' \
+    "t33-logout t43-me-password" \
+    "every token of the revocation's second passes, not only the fresh ones"
+mutant delete-no-password common/account.c 1 \
+    's/^\t\tif (verdict != PW_OK) {/\t\tif (0) {/' \
+    "t47-me-delete" \
+    "DELETE me deletes the account whatever password is sent"
+
 # --- the run ------------------------------------------------------------------------
 
 want=("$@")
