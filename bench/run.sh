@@ -6,7 +6,9 @@
 #   2. over HTTP with wrk at 1 and 16 connections under lighttpd and busybox
 #      httpd (CGI), and under lighttpd with FastCGI: req/s, p50, p99;
 #   3. PBKDF2: ours against OpenSSL's PKCS5_PBKDF2_HMAC (bench/pbkdf2.c);
-#   4. scale: the same with 100,000 users and 100,000 clients counted.
+#   4. scale: the same with 100,000 users, 100,000 clients counted and
+#      100,000 logged-out refresh tokens remembered (refresh looks each
+#      presented jti up among them).
 # Prints one table (every figure also as a ratio to hello of the same run),
 # writes it to bench/results.md and draws bench/latency.png (gnuplot).
 # BENCH_SECONDS (default 3) is the length of each wrk run, BENCH_ROUNDS
@@ -292,6 +294,16 @@ PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 size1=$(stat -c %s "$AUTH_DB")
 users1=$(sqlite3 "$AUTH_DB" "SELECT count(*) FROM users")
+# 100k logouts' worth of remembered refresh tokens (after the size above,
+# which is the users' and the counter's).
+sqlite3 "$AUTH_DB" <<SQL
+.timeout 10000
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+INSERT INTO tokens (jti, user_id, kind, at, expires)
+SELECT printf('%032x', i), i, 0, CAST(strftime('%s', 'now') AS INTEGER),
+    CAST(strftime('%s', 'now') AS INTEGER) + 86400 FROM n;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
 echo "== lighttpd, $users1 users" >&2
 serve lighttpd
 # hello in the same rounds: the ratio to hello is what is compared with
@@ -393,6 +405,8 @@ scale_ratio() {
 		echo "| $name | $a | $(f "$a" "$(field "${W[lighttpd/hello/1]}" 2)") | $b | $(f "$b" "$(field "${W[scale/hello/1]}" 2)") | $(scale_ratio "$name") | $(field "${W[scale/$name/1]}" 4) |"
 	done
 	echo
+	echo "The tokens table held 100000 logged-out refresh tokens (100k logouts)"
+	echo "for refresh to look its jti up among."
 	echo "Database file: $per_user bytes per user. The attempt counter held 100000"
 	echo "current-window clients and 100000 rows of the previous window; after the"
 	echo "run $old_left old rows are left and $rows rows in all (only the current"
