@@ -304,6 +304,7 @@ SELECT printf('%032x', i), i, 0, CAST(strftime('%s', 'now') AS INTEGER),
     CAST(strftime('%s', 'now') AS INTEGER) + 86400 FROM n;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
+size2=$(stat -c %s "$AUTH_DB")
 echo "== lighttpd, $users1 users" >&2
 serve lighttpd
 # hello in the same rounds: the ratio to hello is what is compared with
@@ -321,6 +322,7 @@ stop
 old_left=$(sqlite3 "$AUTH_DB" "SELECT count(*) FROM attempts WHERE bucket < CAST(strftime('%s', 'now') AS INTEGER) / 300")
 rows=$(sqlite3 "$AUTH_DB" "SELECT count(*) FROM attempts")
 per_user=$(( (size1 - size0) / (users1 - users0) ))
+per_token=$(( (size2 - size1) / 100000 ))
 
 # --- the table ----------------------------------------------------------------
 # scale_ratio NAME: NAME's p50 at scale against the empty database's, each
@@ -406,7 +408,9 @@ scale_ratio() {
 	done
 	echo
 	echo "The tokens table held 100000 logged-out refresh tokens (100k logouts)"
-	echo "for refresh to look its jti up among."
+	echo "for refresh to look its jti up among: $per_token bytes of the file each"
+	echo "($(( (size2 - size1) / 1048576 )) MiB), until their exp passes and logout,"
+	echo "refresh or authctl purge delete them."
 	echo "Database file: $per_user bytes per user. The attempt counter held 100000"
 	echo "current-window clients and 100000 rows of the previous window; after the"
 	echo "run $old_left old rows are left and $rows rows in all (only the current"
