@@ -157,6 +157,12 @@ install:
 bench: all
 	bash bench/run.sh
 
+# make bench-compare OLD=DIR [NEW=DIR]: me, refresh and login of this tree
+# (or NEW) against another checkout's, in one run (bench/compare.sh).
+bench-compare: all
+	@[ -n "$(OLD)" ] || { echo "make bench-compare OLD=DIR (a checkout)" >&2; exit 2; }
+	bash bench/compare.sh "$(OLD)" $(NEW)
+
 # Mutation testing (not part of make test, about 3 minutes): tests/mutate.sh
 # puts each of its realistic bugs into a copy of the tree, one at a time,
 # and runs the tests named for it, which must all fail (tests/README.md).
@@ -193,5 +199,5 @@ clean: clean-objs
 distclean: clean
 	rm -rf build
 
-.PHONY: all test asan run install bench mutate fuzz fuzz-regress fuzz-clean \
+.PHONY: all test asan run install bench bench-compare mutate fuzz fuzz-regress fuzz-clean \
 	deps clean-objs clean distclean
