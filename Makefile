@@ -58,7 +58,7 @@ UNITS	= tests/unit/test-crypto tests/unit/test-db tests/unit/test-jwt \
 	  tests/unit/test-pw tests/unit/test-valid tests/unit/test-client \
 	  tests/unit/test-policy tests/unit/test-conf
 MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql \
-	  db/004-tokens.sql
+	  db/004-tokens.sql db/005-throttle-audit.sql
 FLAGS_STAMP = common/.flags
 
 all: $(PROGS) $(AUTHCTL)

@@ -30,6 +30,8 @@
 #define OPT_GRACE	0x02
 #define OPT_DRY_RUN	0x04
 #define OPT_SKIP	0x08
+#define OPT_USER	0x10
+#define OPT_SINCE	0x20
 
 #define OPEN_LATER	(-1)	/* the command opens the database itself */
 
@@ -101,10 +103,25 @@ static const struct command commands[] = {
 	  cmd_secret_show_source,
 	  "Say where the signing key comes from (environment, file or\n"
 	  "database) and its length, without printing it.\n" },
+	{ NULL, "events", "[--user USER] [--since TIME] [--json]", 0,
+	  OPT_USER | OPT_SINCE | OPT_JSON, DB_EXISTING, cmd_events,
+	  "List the audit log, oldest first: time (UTC), event, user id,\n"
+	  "client and detail, tab-separated under a header line; --json\n"
+	  "prints one JSON array instead.  --user keeps one user's events\n"
+	  "(USER as for user show; id:N also for a deleted user), --since\n"
+	  "those at or after TIME (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], UTC\n"
+	  "without an offset, or Unix seconds).  Events: login,\n"
+	  "login_failed, login_throttled, register, password_changed,\n"
+	  "email_changed, account_deleted, logout, logout_everywhere,\n"
+	  "refresh_reuse, and authctl's revoke, disable, enable, passwd,\n"
+	  "delete, import, key_rotated.\n" },
 	{ NULL, "purge", "", 0, 0, DB_EXISTING, cmd_purge,
-	  "Delete the attempt-counter windows that have ended and a previous\n"
-	  "signing key whose grace is over, then truncate the write-ahead log\n"
-	  "if no reader is using it.  Safe to run from cron while serving.\n" },
+	  "Delete the attempt-counter and name-failure windows that have\n"
+	  "ended, logged-out and spent tokens past their exp, clients not\n"
+	  "seen for 30 days, events older than AUTH_EVENT_DAYS, and a\n"
+	  "previous signing key whose grace is over; then truncate the\n"
+	  "write-ahead log if no reader is using it.  Safe to run from cron\n"
+	  "while serving.\n" },
 	{ NULL, "stats", "[--json]", 0, OPT_JSON, DB_INSPECT, cmd_stats,
 	  "Users, active users, attempt-counter rows, database and WAL size\n"
 	  "in bytes, schema version.\n" },
@@ -175,6 +192,15 @@ ctl_visible(const char *s)
 	return *slot != NULL ? *slot : "?";
 }
 
+const char *
+ctl_id(long long id)
+{
+	char	 buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", id);
+	return ctl_visible(buf);
+}
+
 static void
 visible_free(void)
 {
@@ -215,6 +241,78 @@ ctl_number(const char *s, long long min, long long max, long long *v)
 	return 0;
 }
 
+/* n decimal digits at *s into *v, advancing *s: 0, or -1. */
+static int
+digits(const char **s, int n, int *v)
+{
+	unsigned long long u;
+
+	if (num_parse(*s, (size_t)n, 9999, &u) != NUM_OK)
+		return -1;
+	*v = (int)u;
+	*s += n;
+	return 0;
+}
+
+int
+ctl_parse_time(const char *s, long long *t)
+{
+	struct tm	 tm, back;
+	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign;
+	time_t		 tt;
+
+	if (digits(&s, 4, &y) == -1 || *s++ != '-' ||
+	    digits(&s, 2, &mo) == -1 || *s++ != '-' ||
+	    digits(&s, 2, &d) == -1)
+		return -1;
+	if (*s == 'T' || *s == ' ') {
+		s++;
+		if (digits(&s, 2, &h) == -1 || *s++ != ':' ||
+		    digits(&s, 2, &mi) == -1)
+			return -1;
+		if (*s == ':' && (s++, digits(&s, 2, &sec) == -1))
+			return -1;
+		if (*s == '.') {
+			if (*++s < '0' || *s > '9')
+				return -1;
+			while (*s >= '0' && *s <= '9')
+				s++;
+		}
+	}
+	if (*s == 'Z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (digits(&s, 2, &oh) == -1)
+			return -1;
+		if (*s == ':')
+			s++;
+		if (*s != '\0' && digits(&s, 2, &om) == -1)
+			return -1;
+		if (oh > 23 || om > 59)
+			return -1;
+		oh *= sign;
+		om *= sign;
+	}
+	if (*s != '\0' || y < 1)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	/* timegm() would roll 30 February over into March: not a date. */
+	if ((tt = timegm(&tm)) == (time_t)-1 || gmtime_r(&tt, &back) == NULL ||
+	    back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+	    back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
+	    back.tm_sec != sec)
+		return -1;
+	*t = (long long)tt - oh * 3600LL - om * 60LL;
+	return 0;
+}
+
 /* Sort argv (from the command's words on) into options and operands. */
 static int
 parse(const struct command *cmd, int argc, char **argv, struct ctl *c)
@@ -239,7 +337,23 @@ parse(const struct command *cmd, int argc, char **argv, struct ctl *c)
 		else if ((cmd->opts & OPT_SKIP) &&
 		    strcmp(a, "--skip-unsupported") == 0)
 			c->skip_unsupported = 1;
-		else if ((cmd->opts & OPT_GRACE) && strcmp(a, "--grace") == 0) {
+		else if ((cmd->opts & OPT_USER) && strcmp(a, "--user") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "authctl: --user takes a user\n");
+				return -1;
+			}
+			c->user = argv[++i];
+		} else if ((cmd->opts & OPT_SINCE) && strcmp(a, "--since") == 0) {
+			/* An ISO 8601 time, or Unix seconds. */
+			if (i + 1 == argc || (ctl_parse_time(argv[i + 1],
+			    &c->since) == -1 && ctl_number(argv[i + 1], 0,
+			    LLONG_MAX, &c->since) == -1)) {
+				fprintf(stderr, "authctl: --since takes a time "
+				    "(YYYY-MM-DDTHH:MM:SSZ) or Unix seconds\n");
+				return -1;
+			}
+			i++;
+		} else if ((cmd->opts & OPT_GRACE) && strcmp(a, "--grace") == 0) {
 			/* --grace: whole seconds, at most 366 days. */
 			if (i + 1 == argc || ctl_number(argv[++i], 0,
 			    366LL * 86400, &c->grace) == -1) {
@@ -412,9 +526,9 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 	} else {
 		/* An "@" means an email, unless it is a username's. */
 		found = auth_find_user(c->app.db, arg, strchr(arg, '@') != NULL,
-		    u);
+		    u, NULL);
 		if (found == 0 && strchr(arg, '@') != NULL)
-			found = auth_find_user(c->app.db, arg, 0, u);
+			found = auth_find_user(c->app.db, arg, 0, u, NULL);
 	}
 	if (found < 0)
 		return ctl_fail("looking up %s failed (see above)",
@@ -422,6 +536,25 @@ ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 	if (found == 0)
 		return ctl_fail("no user %s", ctl_visible(arg));
 	return CTL_OK;
+}
+
+int
+ctl_change(struct ctl *c, const char *event, long long id,
+    const char *detail, int (*op)(struct db *, long long, long long *),
+    long long *arg)
+{
+	int	 rc;
+
+	/* SPEC "Audit log": recorded in the transaction of what it records. */
+	if (db_begin(c->app.db) == -1)
+		return -1;
+	if ((rc = op(c->app.db, id, arg)) == 1 &&
+	    db_event(c->app.db, (long long)time(NULL), event, id, NULL,
+	    detail) == -1)
+		rc = -1;
+	if (db_end(c->app.db, rc != 1) == -1)
+		rc = -1;
+	return rc;
 }
 
 void

@@ -26,6 +26,8 @@ struct ctl {
 	int		 dry_run;	/* --dry-run */
 	int		 skip_unsupported;	/* --skip-unsupported */
 	long long	 grace;		/* --grace SECONDS, else 0 */
+	const char	*user;		/* --user USER, else NULL */
+	long long	 since;		/* --since TIME, else 0 */
 };
 
 /* The commands (user.c, ops.c, import.c); each returns an exit code. */
@@ -43,6 +45,15 @@ int	cmd_secret_show_source(struct ctl *c);
 int	cmd_purge(struct ctl *c);
 int	cmd_stats(struct ctl *c);
 int	cmd_check(struct ctl *c);
+int	cmd_events(struct ctl *c);
+
+/*
+ * Run op (a change to user id) and record event for it in the audit log,
+ * in one transaction; op's result (1 done, 0 no such user, -1 error).
+ */
+int	ctl_change(struct ctl *c, const char *event, long long id,
+	    const char *detail, int (*op)(struct db *, long long, long long *),
+	    long long *arg);
 
 /*
  * Open the database of the settings (AUTH_DB) with db_open's mode, or a
@@ -76,6 +87,17 @@ const char *ctl_visible(const char *s);
  */
 void	ctl_costlier(char *buf, size_t len, long n, unsigned long max,
 	    unsigned long configured);
+
+/*
+ * "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH|+HH:MM|+HHMM]", as dumpdata,
+ * sqlite3 and psql write Django's times (and authctl events --since
+ * takes them): 0 with *t, or -1.  A time without an offset is UTC
+ * (Django's USE_TZ); a fraction is dropped.
+ */
+int	ctl_parse_time(const char *s, long long *t);
+
+/* A user id as text, living as ctl_visible's strings do. */
+const char *ctl_id(long long id);
 
 /* A Unix time as ISO 8601 UTC ("2026-11-26T01:02:03Z") into buf[32]. */
 const char *ctl_time(long long t, char buf[32]);

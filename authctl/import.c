@@ -122,83 +122,6 @@ fail:
 	return -1;
 }
 
-/* n decimal digits at *s into *v, advancing *s: 0, or -1. */
-static int
-digits(const char **s, int n, int *v)
-{
-	unsigned long long u;
-
-	if (num_parse(*s, (size_t)n, 9999, &u) != NUM_OK)
-		return -1;
-	*v = (int)u;
-	*s += n;
-	return 0;
-}
-
-/*
- * "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH|+HH:MM|+HHMM]", as dumpdata,
- * sqlite3 and psql write Django's times: 0 with *t, or -1.  A time
- * without an offset is UTC (Django's USE_TZ); a fraction is dropped.
- */
-static int
-parse_time(const char *s, long long *t)
-{
-	struct tm	 tm, back;
-	int		 y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign;
-	time_t		 tt;
-
-	if (digits(&s, 4, &y) == -1 || *s++ != '-' ||
-	    digits(&s, 2, &mo) == -1 || *s++ != '-' ||
-	    digits(&s, 2, &d) == -1)
-		return -1;
-	if (*s == 'T' || *s == ' ') {
-		s++;
-		if (digits(&s, 2, &h) == -1 || *s++ != ':' ||
-		    digits(&s, 2, &mi) == -1)
-			return -1;
-		if (*s == ':' && (s++, digits(&s, 2, &sec) == -1))
-			return -1;
-		if (*s == '.') {
-			if (*++s < '0' || *s > '9')
-				return -1;
-			while (*s >= '0' && *s <= '9')
-				s++;
-		}
-	}
-	if (*s == 'Z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (digits(&s, 2, &oh) == -1)
-			return -1;
-		if (*s == ':')
-			s++;
-		if (*s != '\0' && digits(&s, 2, &om) == -1)
-			return -1;
-		if (oh > 23 || om > 59)
-			return -1;
-		oh *= sign;
-		om *= sign;
-	}
-	if (*s != '\0' || y < 1)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	/* timegm() would roll 30 February over into March: not a date. */
-	if ((tt = timegm(&tm)) == (time_t)-1 || gmtime_r(&tt, &back) == NULL ||
-	    back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
-	    back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
-	    back.tm_sec != sec)
-		return -1;
-	*t = (long long)tt - oh * 3600LL - om * 60LL;
-	return 0;
-}
-
 /* Django's booleans as the exports write them. */
 static int
 parse_bool(const char *s, int *v)
@@ -298,12 +221,12 @@ add_row(struct import *im, long where, const char *id, const char *username,
 		row_error(im, where, "is_active: \"%s\" is no boolean",
 		    ctl_visible(is_active));
 	r->u.date_joined = time(NULL);
-	if (date_joined != NULL && parse_time(date_joined,
+	if (date_joined != NULL && ctl_parse_time(date_joined,
 	    &r->u.date_joined) == -1)
 		row_error(im, where, "date_joined: \"%s\" is no date and time",
 		    ctl_visible(date_joined));
 	if (last_login != NULL && *last_login != '\0' &&
-	    parse_time(last_login, &r->u.last_login) == -1)
+	    ctl_parse_time(last_login, &r->u.last_login) == -1)
 		row_error(im, where, "last_login: \"%s\" is no date and time",
 		    ctl_visible(last_login));
 	if (im->errors > errors) {
@@ -646,6 +569,7 @@ load(struct ctl *c, struct import *im, char **text)
 static int
 store(struct ctl *c, struct import *im)
 {
+	char	 detail[64];
 	int	 failed = 0, dups;
 
 	/*
@@ -660,6 +584,13 @@ store(struct ctl *c, struct import *im)
 		return -1;
 	}
 	dups = insert(c, im, &failed);
+	/* The "import" event, in the import's own transaction. */
+	snprintf(detail, sizeof(detail), "%zu users",
+	    im->n - (size_t)im->unsupported);
+	if (!failed && dups == 0 && !c->dry_run &&
+	    db_event(c->app.db, (long long)time(NULL), "import", 0, NULL,
+	    detail) == -1)
+		failed = 1;
 	if (!failed && dups == 0 && !c->dry_run)
 		failed = db_end(c->app.db, 0) == -1;
 	else

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "key.h"
 #include "names.h"
 #include "pw.h"
+#include "rate.h"
 
 
 /* Where the endpoints take the key from: a variable's name, or NULL. */
@@ -42,7 +44,7 @@ cmd_secret_rotate(struct ctl *c)
 	const char	*var = key_variable(&c->app.cf);
 	size_t		 len = sizeof(key);
 	long long	 now = time(NULL), until = 0;
-	char		 t[32];
+	char		 t[32], detail[48];
 	int		 rc;
 
 	if (var != NULL)
@@ -60,8 +62,19 @@ cmd_secret_rotate(struct ctl *c)
 		crypto_cleanse(key, sizeof(key));
 		return ctl_fail("no random bytes (see above)");
 	}
-	rc = db_secret_rotate(c->app.db, key, KEY_BYTES,
-	    c->grace > 0 ? now + c->grace : 0);
+	/* The key and its "key_rotated" event, in one transaction. */
+	snprintf(detail, sizeof(detail), "grace %lld s", c->grace);
+	if (db_begin(c->app.db) == -1)
+		rc = -1;
+	else {
+		rc = db_secret_rotate(c->app.db, key, KEY_BYTES,
+		    c->grace > 0 ? now + c->grace : 0);
+		if (rc != -1 && db_event(c->app.db, now, "key_rotated", 0, NULL,
+		    detail) == -1)
+			rc = -1;
+		if (db_end(c->app.db, rc == -1) == -1)
+			rc = -1;
+	}
 	crypto_cleanse(key, sizeof(key));
 	if (rc == -1)
 		return ctl_fail("rotating the key failed (see above)");
@@ -116,16 +129,94 @@ cmd_secret_show_source(struct ctl *c)
 int
 cmd_purge(struct ctl *c)
 {
-	long long	 attempts, tokens;
-	int		 previous;
+	struct db_purged p;
+	long long	 now = time(NULL);
 
-	if (db_purge(c->app.db, time(NULL), &attempts, &tokens,
-	    &previous) == -1)
+	if (db_purge(c->app.db, now, now - c->app.cf.event_days * 86400,
+	    now - RATE_KNOWN_DAYS * 86400LL, &p) == -1)
 		return ctl_fail("purge failed (see above)");
-	printf("attempt-counter rows deleted: %lld\n", attempts);
-	printf("expired logged-out and spent tokens deleted: %lld\n", tokens);
-	if (previous)
+	printf("attempt-counter rows deleted: %lld\n", p.attempts);
+	printf("expired logged-out and spent tokens deleted: %lld\n", p.tokens);
+	printf("ended name-failure windows deleted: %lld\n", p.names);
+	printf("clients not seen for %d days forgotten: %lld\n",
+	    RATE_KNOWN_DAYS, p.known);
+	printf("events older than %lld days deleted: %lld\n",
+	    c->app.cf.event_days, p.events);
+	if (p.previous_key)
 		printf("previous signing key deleted (its grace is over)\n");
+	return CTL_OK;
+}
+
+struct eventlist {
+	int	 json;
+	int	 n;	/* events printed */
+};
+
+/* One event of events, as a line or an element of the JSON array. */
+static int
+event_one(const struct db_eventrow *e, void *arg)
+{
+	struct eventlist *l = arg;
+	char		 t[32], *text;
+	cJSON		*o;
+
+	if (!l->json) {
+		printf("%s\t%s\t%s\t%s\t%s\n", ctl_time(e->at, t),
+		    ctl_visible(e->event), e->user_id != 0 ?
+		    ctl_id(e->user_id) : "-", *e->client != '\0' ?
+		    ctl_visible(e->client) : "-", *e->detail != '\0' ?
+		    ctl_visible(e->detail) : "-");
+		l->n++;
+		return 0;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddNumberToObject(o, "id", (double)e->id) == NULL ||
+	    cJSON_AddStringToObject(o, "at", ctl_time(e->at, t)) == NULL ||
+	    cJSON_AddStringToObject(o, "event", e->event) == NULL ||
+	    (e->user_id != 0 ? cJSON_AddNumberToObject(o, "user_id",
+	    (double)e->user_id) : cJSON_AddNullToObject(o, "user_id")) ==
+	    NULL ||
+	    (*e->client != '\0' ? cJSON_AddStringToObject(o, "client",
+	    e->client) : cJSON_AddNullToObject(o, "client")) == NULL ||
+	    (*e->detail != '\0' ? cJSON_AddStringToObject(o, "detail",
+	    e->detail) : cJSON_AddNullToObject(o, "detail")) == NULL ||
+	    (text = cJSON_PrintUnformatted(o)) == NULL) {
+		cJSON_Delete(o);
+		ctl_fail("out of memory");
+		return -1;
+	}
+	printf("%s%s", l->n++ == 0 ? "[\n" : ",\n", text);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+cmd_events(struct ctl *c)
+{
+	struct eventlist l = { c->json, 0 };
+	struct user	 u;
+	long long	 id = 0;
+
+	/* id:N also names a deleted user, whose events stay. */
+	if (c->user != NULL && strncmp(c->user, "id:", 3) == 0) {
+		if (ctl_number(c->user + 3, 1, LLONG_MAX, &id) == -1)
+			return ctl_fail("%s: not an id", ctl_visible(c->user));
+	} else if (c->user != NULL) {
+		if (ctl_find_user(c, c->user, &u) != CTL_OK)
+			return CTL_FAILED;
+		id = u.id;
+		db_user_free(&u);
+	}
+	if (!c->json)
+		printf("time\tevent\tuser\tclient\tdetail\n");
+	if (db_events(c->app.db, id, c->since, event_one, &l) == -1) {
+		if (l.json && l.n > 0)
+			printf("\n");
+		return ctl_fail("listing the events failed (see above)");
+	}
+	if (c->json)
+		printf("%s", l.n == 0 ? "[]\n" : "\n]\n");
 	return CTL_OK;
 }
 

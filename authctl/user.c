@@ -186,15 +186,19 @@ cmd_user_passwd(struct ctl *c)
 
 /* The user of c->args[0], changed by op: exit code; said what happened. */
 static int
-change(struct ctl *c, const char *done, int (*op)(struct db *, long long,
-    long long *), long long *arg)
+change(struct ctl *c, const char *event, const char *done,
+    int (*op)(struct db *, long long, long long *), long long *arg)
 {
 	struct user	 u;
 	int		 rc;
 
 	if ((rc = ctl_find_user(c, c->args[0], &u)) != CTL_OK)
 		return rc;
-	switch (op(c->app.db, u.id, arg)) {
+	/*
+	 * The username as stored, for who reads the log after a delete
+	 * (authctl events makes it visible when it prints it).
+	 */
+	switch (ctl_change(c, event, u.id, u.username, op, arg)) {
 	case 1:
 		printf("%s (id %lld) %s\n", ctl_visible(u.username), u.id,
 		    done);
@@ -234,19 +238,19 @@ remove_user(struct db *db, long long id, long long *unused)
 int
 cmd_user_disable(struct ctl *c)
 {
-	return change(c, "disabled", disable, NULL);
+	return change(c, "disable", "disabled", disable, NULL);
 }
 
 int
 cmd_user_enable(struct ctl *c)
 {
-	return change(c, "enabled", enable, NULL);
+	return change(c, "enable", "enabled", enable, NULL);
 }
 
 int
 cmd_user_delete(struct ctl *c)
 {
-	return change(c, "deleted", remove_user, NULL);
+	return change(c, "delete", "deleted", remove_user, NULL);
 }
 
 int
@@ -255,7 +259,7 @@ cmd_revoke(struct ctl *c)
 	long long	 at = 0;
 	int		 rc;
 
-	rc = change(c, "has had every token issued until now revoked",
+	rc = change(c, "revoke", "has had every token issued until now revoked",
 	    db_user_revoke, &at);
 	if (rc == CTL_OK)
 		ctl_next_second(at);

@@ -53,6 +53,39 @@ user_and_body(struct req *rq, struct app *app, const struct field *f,
 	return valid_body(rq->in, f, n, v, out);	/* 422 */
 }
 
+/*
+ * Store u's new address and its key, with the "email_changed" event (old
+ * and new address), in one transaction: as db_user_email.
+ */
+static int
+email_change(struct db *db, struct req *rq, struct app *app,
+    const struct user *u, const char *email, const char *key,
+    enum db_taken *taken)
+{
+	char	 client[CLIENT_KEY_MAX], *detail;
+	size_t	 n = strlen(u->email) + strlen(email) + 8;
+	int	 rc;
+
+	if ((detail = malloc(n)) == NULL) {
+		fprintf(stderr, "me/email: out of memory\n");
+		return -1;
+	}
+	snprintf(detail, n, "%s -> %s", u->email, email);
+	rate_client(&app->cf, rq, client);
+	if (db_begin(db) == -1) {
+		free(detail);
+		return -1;
+	}
+	if ((rc = db_user_email(db, u->id, email, key, taken)) == 1 &&
+	    *taken == DB_FREE && db_event(db, time(NULL), "email_changed",
+	    u->id, client, detail) == -1)
+		rc = -1;
+	if (db_end(db, rc != 1 || *taken != DB_FREE) == -1)
+		rc = -1;
+	free(detail);
+	return rc;
+}
+
 int
 auth_me_email(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 {
@@ -87,7 +120,7 @@ auth_me_email(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	else if (strcmp(key, current) == 0)
 		st = cgi_error(400, MSG_SAME_EMAIL, out);
 	else if ((db = app_db(app)) == NULL ||
-	    (rc = db_user_email(db, u.id, email, key, &taken)) == -1)
+	    (rc = email_change(db, rq, app, &u, email, key, &taken)) == -1)
 		st = 503;
 	else if (taken != DB_FREE)	/* a concurrent change won */
 		st = cgi_error(400, MSG_ETAKEN, out);
@@ -117,7 +150,7 @@ out:
  */
 static int
 change_password(struct app *app, const struct user *u, const char *hash,
-    cJSON **out)
+    const char *client, cJSON **out)
 {
 	const char	*expect = u->password;
 	struct db	*db = app->db;
@@ -144,6 +177,10 @@ change_password(struct app *app, const struct user *u, const char *hash,
 			    *out);
 		else
 			st = rc == 0 ? 400 : 503;
+		/* Once per change, however often the clock made us retry. */
+		if (st == 200 && expect != hash && db_event(db, now,
+		    "password_changed", u->id, client, NULL) == -1)
+			st = 503;
 		if (db_end(db, st != 200) == -1 && st == 200)
 			st = 503;
 		/* Once stored, it is the password to expect. */
@@ -174,7 +211,7 @@ auth_me_password(struct req *rq, struct app *app, const cJSON *in,
 	struct user	 u;
 	enum pw_verdict	 verdict;
 	unsigned long	 iterations;
-	char		 hash[PW_HASH_MAX];
+	char		 hash[PW_HASH_MAX], client[CLIENT_KEY_MAX];
 	int		 st;
 
 	(void)in;	/* read here, after the bearer token */
@@ -210,7 +247,8 @@ auth_me_password(struct req *rq, struct app *app, const cJSON *in,
 	if (pw_hash(v[1], strlen(v[1]), cf->iterations, hash) == -1)
 		goto out;
 	slot_give(&slot);
-	st = change_password(app, &u, hash, out);
+	rate_client(cf, rq, client);
+	st = change_password(app, &u, hash, client, out);
 out:
 	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
@@ -232,6 +270,7 @@ auth_me_delete(struct req *rq, struct app *app, const cJSON *in,
 	struct user	 u, again;
 	enum pw_verdict	 verdict;
 	unsigned long	 iterations;
+	char		 client[CLIENT_KEY_MAX];
 	size_t		 start, len;
 	int		 st, rc;
 
@@ -264,7 +303,16 @@ auth_me_delete(struct req *rq, struct app *app, const cJSON *in,
 		}
 	}
 	/* Only if the password is still the one verified. */
-	if ((rc = db_user_delete(app->db, u.id, u.password)) == -1)
+	rate_client(&app->cf, rq, client);
+	if ((rc = db_begin(app->db)) == 0) {
+		if ((rc = db_user_delete(app->db, u.id, u.password)) == 1 &&
+		    db_event(app->db, time(NULL), "account_deleted", u.id,
+		    client, u.username) == -1)
+			rc = -1;
+		if (db_end(app->db, rc != 1) == -1)
+			rc = -1;
+	}
+	if (rc == -1)
 		st = 503;
 	else if (rc == 1)
 		st = (*out = cgi_note("Account deleted successfully.")) ==

@@ -65,16 +65,17 @@ tokens(struct db *db, const struct key *k, const struct conf *cf,
  */
 static enum auth_verdict
 create_user(struct db *db, const struct conf *cf, const struct account *a,
-    long long now, struct key *k, long long *id, const char **why)
+    long long now, const char *client, struct key *k, long long *id,
+    const char **why)
 {
 	struct slot	 slot = { -1 };
 	struct user	 u, other;
 	enum auth_verdict v = AUTH_FAILED;
-	enum db_taken	 taken;
+	enum db_taken	 taken = DB_FREE;
 	char		*username = NULL, *email = NULL;
 	char		*ukey = NULL, *ekey = NULL;
 	char		 hash[PW_HASH_MAX];
-	int		 found, st;
+	int		 found, st, rc;
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 0, sizeof(hash));
@@ -129,7 +130,18 @@ create_user(struct db *db, const struct conf *cf, const struct account *a,
 	u.username = username;
 	u.email = email;
 	u.password = hash;
-	if (db_user_add(db, &u, ukey, ekey, now, id, &taken) == -1)
+	/* The account and its "register" event, in one transaction. */
+	if (db_begin(db) == -1) {
+		v = AUTH_UNAVAILABLE;
+		goto out;
+	}
+	if ((rc = db_user_add(db, &u, ukey, ekey, now, id, &taken)) == 0 &&
+	    taken == DB_FREE)
+		rc = db_event(db, now, "register", *id, client,
+		    client == NULL ? "authctl user add" : NULL);
+	if (db_end(db, rc != 0 || taken != DB_FREE) == -1)
+		rc = -1;
+	if (rc == -1)
 		v = AUTH_UNAVAILABLE;
 	else if (taken == DB_FREE)
 		v = AUTH_DONE;
@@ -178,6 +190,7 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct key	 k;
 	enum auth_verdict verdict;
 	long long	 now = time(NULL), id;
+	char		 client[CLIENT_KEY_MAX];
 	int		 st;
 
 	memset(&k, 0, sizeof(k));
@@ -190,7 +203,8 @@ auth_register(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	a.username = v[0];
 	a.email = v[1];
 	a.password = v[2];
-	verdict = create_user(db, &app->cf, &a, now, &k, &id, &why);
+	rate_client(&app->cf, rq, client);
+	verdict = create_user(db, &app->cf, &a, now, client, &k, &id, &why);
 	if (verdict == AUTH_DONE &&
 	    (st = tokens(db, &k, &app->cf, id, now, 1, 0, out)) == 200)
 		st = 201;
@@ -238,7 +252,7 @@ auth_add_user(struct app *app, const struct account *a, long long *id,
 		return AUTH_REFUSED;
 	if ((db = app_db(app)) == NULL)
 		return AUTH_UNAVAILABLE;
-	v = create_user(db, &app->cf, a, time(NULL), NULL, id, &msg);
+	v = create_user(db, &app->cf, a, time(NULL), NULL, NULL, id, &msg);
 	snprintf(why, AUTH_WHY_MAX, "%s", msg != NULL ? msg : "");
 	return v;
 }
@@ -270,7 +284,15 @@ auth_set_password(struct app *app, const struct user *u, const char *password,
 	 * Revoking up to the current second: authctl then waits for the next
 	 * one, so that tokens issued after it returns are not caught.
 	 */
-	rc = db_user_password(db, u->id, hash, revoked);
+	if (db_begin(db) == -1)
+		rc = -1;
+	else {
+		if ((rc = db_user_password(db, u->id, hash, revoked)) == 1 &&
+		    db_event(db, *revoked, "passwd", u->id, NULL, NULL) == -1)
+			rc = -1;
+		if (db_end(db, rc != 1) == -1)
+			rc = -1;
+	}
 	crypto_cleanse(hash, sizeof(hash));
 	v = rc == 1 ? AUTH_DONE : rc == 0 ? AUTH_REFUSED : AUTH_UNAVAILABLE;
 	if (rc == 0)
@@ -314,15 +336,17 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	};
 	const char	*v[2];
 	struct db	*db = NULL;
+	struct db_gate	 gate;
 	struct key	 k;
 	struct slot	 slot = { -1 };
 	struct user	 u;
-	char		 hash[PW_HASH_MAX];
+	char		 hash[PW_HASH_MAX], client[CLIENT_KEY_MAX];
+	char		*key = NULL, *name = NULL;
 	enum pw_verdict	 verdict;
 	unsigned long	 iterations = 0;
 	long long	 now = time(NULL);
 	size_t		 start, len;
-	int		 st, found, is_email;
+	int		 st, found, is_email, gated = 0;
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
@@ -331,15 +355,27 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		return st;
 	if ((db = app_db(app)) == NULL)
 		return 503;
-	if ((st = rate_hit(db, cf, RATE_LOGIN, rq, now, out)) != 200)
-		goto out;
 	/* With an "@" it is an email address, else a username. */
 	len = text_strip(v[0], &start);
 	is_email = memchr(v[0] + start, '@', len) != NULL;
-	if ((found = auth_find_user(db, v[0], is_email, &u)) < 0) {
+	if ((found = auth_find_user(db, v[0], is_email, &u, &key)) < 0) {
 		st = found == -1 ? 503 : 500;
 		goto out;
 	}
+	/*
+	 * The counters (the client's, then the name's: its unique key,
+	 * whether or not an account has it, so that a 429 tells nothing),
+	 * in one transaction with the failure noted for the audit log.
+	 */
+	if ((name = malloc(strlen(key) + 3)) == NULL) {
+		st = 500;
+		goto out;
+	}
+	snprintf(name, strlen(key) + 3, "%s:%s", is_email ? "e" : "u", key);
+	if ((st = rate_login(db, cf, rq, now, name, found == 1 ? u.id : 0,
+	    &gate, client, out)) != 200)
+		goto out;
+	gated = 1;
 	/* Unknown users cost one hash too, so timing does not tell. */
 	if ((st = auth_check_password(cf, v[1], found == 1 ? &u : NULL,
 	    !u.is_active, &slot, &verdict, &iterations)) != 200)
@@ -362,22 +398,30 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		goto out;
 	}
 	slot_give(&slot);
-	if (db_user_login(db, u.id, now, hash[0] != '\0' ? hash : NULL) == -1) {
+	if (db_user_login(db, u.id, now, hash[0] != '\0' ? hash : NULL,
+	    &gate) == -1) {
 		st = 503;
 		goto out;
 	}
+	gated = 0;	/* judged: a success, whatever comes after */
 	/* In the second of a revocation (logout everywhere) the pair is fresh. */
 	st = tokens(db, &k, cf, u.id, now, 1, now == u.tokens_valid_after, out);
 out:
+	/* A 503 or 500 before the verdict counts as no attempt on the name. */
+	if (gated && st != 401 && db_login_undo(db, &gate) == -1)
+		st = 503;
 	slot_give(&slot);
 	crypto_cleanse(hash, sizeof(hash));
 	key_free(&k);
 	db_user_free(&u);
+	free(key);
+	free(name);
 	return st;
 }
 
 int
-auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
+auth_find_user(struct db *db, const char *name, int by_email, struct user *u,
+    char **keyp)
 {
 	char		*key;
 	int		 found = 0;
@@ -391,7 +435,10 @@ auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
 	/* An empty key (a name of invisible characters) matches nobody. */
 	if (*key != '\0')
 		found = db_user_by_key(db, by_email, key, u);
-	free(key);
+	if (keyp != NULL)
+		*keyp = key;
+	else
+		free(key);
 	return found;
 }
 
@@ -404,10 +451,12 @@ auth_find_user(struct db *db, const char *name, int by_email, struct user *u)
  */
 static int
 spend(struct db *db, const struct conf *cf, const struct user *u,
-    const struct jwt_claims *c, long long now)
+    const struct jwt_claims *c, long long now, const char *client)
 {
 	struct db_token	 t;
 	long long	 at;
+	char		 detail[64];
+	int		 rc;
 
 	if (db_token_put(db, c->jti, u->id, DB_TOKEN_SPENT, now, c->exp,
 	    &t) == -1)
@@ -419,7 +468,13 @@ spend(struct db *db, const struct conf *cf, const struct user *u,
 	fprintf(stderr, "refresh: user %lld: a spent refresh token came back "
 	    "after %lld s: every token of the user revoked\n", u->id,
 	    now - t.at);
-	return db_user_revoke(db, u->id, &at) == -1 ? 503 : 401;
+	snprintf(detail, sizeof(detail), "spent %lld s before", now - t.at);
+	if (db_begin(db) == -1)
+		return 503;
+	rc = db_user_revoke(db, u->id, &at) == -1 ||
+	    db_event(db, now, "refresh_reuse", u->id, client, detail) == -1 ?
+	    -1 : 0;
+	return db_end(db, rc) == -1 || rc == -1 ? 503 : 401;
 }
 
 int
@@ -436,6 +491,7 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct key	 k;
 	struct user	 u;
 	long long	 now = time(NULL);
+	char		 client[CLIENT_KEY_MAX];
 	int		 st, found;
 
 	memset(&u, 0, sizeof(u));
@@ -448,8 +504,9 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	    (st = key_load(db, cf, &k)) != 200 ||
 	    (st = session_user(db, &k, v[0], JWT_REFRESH, now, &u, &c)) != 200)
 		goto out;
+	rate_client(cf, rq, client);
 	if (cf->rotate)
-		st = spend(db, cf, &u, &c, now);
+		st = spend(db, cf, &u, &c, now, client);
 	/* Without rotation a logged-out (or once spent) token is refused. */
 	else if ((found = db_token_get(db, c.jti, &t)) != 0)
 		st = found == -1 ? 503 : 401;
@@ -504,7 +561,8 @@ auth_logout(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct key	 k;
 	struct user	 u;
 	long long	 now = time(NULL), at;
-	int		 st;
+	char		 client[CLIENT_KEY_MAX];
+	int		 st, rc;
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
@@ -524,9 +582,17 @@ auth_logout(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	}
 	if (st != 200)
 		goto out;
-	if (db_token_put(db, c.jti, u.id, DB_TOKEN_LOGGED_OUT, now, c.exp,
+	rate_client(cf, rq, client);
+	if (db_begin(db) == -1) {
+		st = 503;
+		goto out;
+	}
+	rc = db_token_put(db, c.jti, u.id, DB_TOKEN_LOGGED_OUT, now, c.exp,
 	    NULL) == -1 || (cJSON_IsTrue(everywhere) &&
-	    db_user_revoke(db, u.id, &at) == -1)) {
+	    db_user_revoke(db, u.id, &at) == -1) ||
+	    db_event(db, now, cJSON_IsTrue(everywhere) ? "logout_everywhere" :
+	    "logout", u.id, client, NULL) == -1 ? -1 : 0;
+	if (db_end(db, rc) == -1 || rc == -1) {
 		st = 503;
 		goto out;
 	}

@@ -108,10 +108,11 @@ enum auth_verdict auth_set_password(struct app *app, const struct user *u,
  * Look a user up by name as login does: by_email, by the email's key, else
  * by the username's (names_key; an empty key finds nobody).  Returns 1
  * found (u filled, for db_user_free), 0 none, -1 storage error, -2 a name
- * that is not UTF-8 or no memory (both logged).
+ * that is not UTF-8 or no memory (both logged).  Unless key is NULL, the
+ * name's key is left in *key for the caller to free (on 1 and 0).
  */
 int	auth_find_user(struct db *db, const char *name, int by_email,
-	    struct user *u);
+	    struct user *u, char **key);
 
 /* GET me: 200, 401, 500 or 503 (SPEC "GET me"). */
 int	auth_me(struct req *rq, struct app *app, const cJSON *in,

@@ -166,6 +166,9 @@ static const char *const known[] = {
 	"AUTH_RATE_PASSWORD",
 	"AUTH_ROTATE_REFRESH",
 	"AUTH_REFRESH_REUSE_GRACE",
+	"AUTH_RATE_ACCOUNT",
+	"AUTH_RATE_ACCOUNT_WINDOW",
+	"AUTH_EVENT_DAYS",
 	"AUTH_TRUSTED_PROXIES",
 	"AUTH_MIN_PASSWORD_ENTROPY",
 	"AUTH_HASH_SLOTS",
@@ -255,6 +258,12 @@ conf_load(struct conf *cf)
 	    &cf->reuse_grace) == -1)
 		return -1;
 	cf->rotate = (int)v;
+	/* SPEC "Per-account throttle", "Audit log". */
+	if (num("AUTH_RATE_ACCOUNT", 20, 0, 1000000, &cf->account_max) == -1 ||
+	    num("AUTH_RATE_ACCOUNT_WINDOW", 3600, 1, 365 * DAY,
+	    &cf->account_window) == -1 ||
+	    num("AUTH_EVENT_DAYS", 90, 1, 36500, &cf->event_days) == -1)
+		return -1;
 	if (proxies != NULL) {
 		n = client_parse_proxies(proxies, cf->proxies, CONF_PROXIES_MAX);
 		if (n < 0) {

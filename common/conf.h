@@ -34,6 +34,9 @@ struct conf {
 					   CONF_SLOTS_CORES */
 	int		 rotate;	/* AUTH_ROTATE_REFRESH */
 	long long	 reuse_grace;	/* AUTH_REFRESH_REUSE_GRACE, seconds */
+	long long	 account_max;	/* AUTH_RATE_ACCOUNT, 0 = off */
+	long long	 account_window;	/* AUTH_RATE_ACCOUNT_WINDOW, seconds */
+	long long	 event_days;	/* AUTH_EVENT_DAYS */
 };
 
 /*

@@ -70,6 +70,18 @@ enum stmt {
 	STMT_USER_DELETE_IF,
 	STMT_USER_EMAIL,
 	STMT_TOKEN_COUNT,
+	STMT_NAME_TRY,
+	STMT_NAME_ADD,
+	STMT_NAME_UNDO,
+	STMT_NAME_PURGE,
+	STMT_KNOWN_GET,
+	STMT_KNOWN_PUT,
+	STMT_KNOWN_PURGE,
+	STMT_EVENT_ADD,
+	STMT_EVENT_LOGIN,
+	STMT_EVENT_LIST,
+	STMT_EVENT_PURGE,
+	STMT_EVENT_FORGET,
 	STMT__MAX
 };
 
@@ -173,6 +185,41 @@ static const char *const stmts[STMT__MAX] = {
 	"UPDATE users SET email = ?, email_key = ? WHERE id = ?",
 	/* STMT_TOKEN_COUNT */
 	"SELECT count(*) FROM tokens",
+	/* STMT_NAME_TRY: one more failure, unless the limit is reached */
+	"INSERT INTO name_failures (name, bucket, count, expires) "
+	"VALUES (?, ?, 1, ?) ON CONFLICT (name, bucket) "
+	"DO UPDATE SET count = name_failures.count + 1 "
+	"WHERE name_failures.count < ? RETURNING count",
+	/* STMT_NAME_ADD: one more failure, whatever the count */
+	"INSERT INTO name_failures (name, bucket, count, expires) "
+	"VALUES (?, ?, 1, ?) ON CONFLICT (name, bucket) "
+	"DO UPDATE SET count = name_failures.count + 1",
+	/* STMT_NAME_UNDO: the login succeeded: it was no failure */
+	"UPDATE name_failures SET count = count - 1 "
+	"WHERE name = ? AND bucket = ? AND count > 0",
+	/* STMT_NAME_PURGE */
+	"DELETE FROM name_failures WHERE expires <= ?",
+	/* STMT_KNOWN_GET */
+	"SELECT 1 FROM known_clients WHERE user_id = ? AND client = ? "
+	"AND at > ?",
+	/* STMT_KNOWN_PUT */
+	"INSERT INTO known_clients (user_id, client, at) VALUES (?, ?, ?) "
+	"ON CONFLICT (user_id, client) DO UPDATE SET at = excluded.at",
+	/* STMT_KNOWN_PURGE */
+	"DELETE FROM known_clients WHERE at <= ?",
+	/* STMT_EVENT_ADD */
+	"INSERT INTO events (at, user_id, event, client, detail) "
+	"VALUES (?, nullif(?, 0), ?, nullif(?, ''), nullif(?, ''))",
+	/* STMT_EVENT_LOGIN: a failure noted before the hash was a login */
+	"UPDATE events SET event = 'login', at = ? WHERE id = ?",
+	/* STMT_EVENT_LIST */
+	"SELECT id, at, coalesce(user_id, 0), event, coalesce(client, ''), "
+	"coalesce(detail, '') FROM events "
+	"WHERE (?1 = 0 OR user_id = ?1) AND at >= ?2 ORDER BY id",
+	/* STMT_EVENT_PURGE */
+	"DELETE FROM events WHERE at < ?",
+	/* STMT_EVENT_FORGET: a failure noted before the hash was none */
+	"DELETE FROM events WHERE id = ?",
 };
 
 /* The schema version that made the tokens table (db/004-tokens.sql). */
@@ -186,6 +233,11 @@ struct db {
 	long long	 busy_since;	/* µs, when the current wait began */
 	unsigned	 jitter;	/* busy_wait's pseudo-random state */
 };
+
+static int	write_int(struct db *, enum stmt, long long, const char *,
+		    long long *);
+static int	login_gate_done(struct db *, long long, long long,
+		    const struct db_gate *);
 
 static long long
 now_us(void)
@@ -488,6 +540,7 @@ static int (*const migration_code[])(struct db *) = {
 	NULL,		/* 002-authctl.sql */
 	rekey_emails,	/* 003-email-keys.sql */
 	NULL,		/* 004-tokens.sql */
+	NULL,		/* 005-throttle-audit.sql */
 };
 _Static_assert(sizeof(migration_code) / sizeof(migration_code[0]) ==
     sizeof(migrations) / sizeof(migrations[0]),
@@ -906,7 +959,139 @@ db_user_add(struct db *db, const struct user *u, const char *username_key,
 }
 
 int
-db_user_login(struct db *db, long long id, long long now, const char *newhash)
+db_event(struct db *db, long long at, const char *event, long long user_id,
+    const char *client, const char *detail)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if (begin(db) == -1)
+		return -1;
+	if ((s = stmt(db, STMT_EVENT_ADD)) != NULL &&
+	    sqlite3_bind_int64(s, 1, at) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, user_id) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 3, event, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 4, client != NULL ? client : "", -1,
+	    SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 5, detail != NULL ? detail : "", -1,
+	    SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "event");
+	if (s != NULL)
+		sqlite3_reset(s);
+	return end(db, rc);
+}
+
+/* Is client one that logged in to user id since since?  1, 0 or -1. */
+static int
+known_client(struct db *db, long long id, const char *client,
+    long long since)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1, step;
+
+	if ((s = stmt(db, STMT_KNOWN_GET)) == NULL ||
+	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, client, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, since) != SQLITE_OK)
+		db_log(db, "known_client");
+	else if ((step = sqlite3_step(s)) == SQLITE_ROW || step == SQLITE_DONE)
+		rc = step == SQLITE_ROW;
+	else
+		db_log(db, "known_client");
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * The name's failure count of the gate: reserve one (below the limit), or
+ * for a known client count one anyway.  Sets g->reserved and g->verdict.
+ */
+static int
+name_gate(struct db *db, struct db_gate *g)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1, step, known = 0;
+
+	if (write_int(db, STMT_NAME_PURGE, g->now, "name_purge", NULL) == -1 ||
+	    (s = stmt(db, STMT_NAME_TRY)) == NULL ||
+	    sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, g->name_bucket) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, g->name_expires) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 4, g->name_max) != SQLITE_OK) {
+		db_log(db, "name_gate");
+		return -1;
+	}
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		g->reserved = 1;	/* counted, below the limit */
+		step = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE) {
+		db_log(db, "name_gate");
+		return -1;
+	}
+	if (g->reserved)
+		return 0;
+	/* At the limit: only a client that logged in to it goes on. */
+	if (g->user_id != 0 && (known = known_client(db, g->user_id,
+	    g->client, g->known_since)) == -1)
+		return -1;
+	if (!known) {
+		g->verdict = DB_GATE_NAME;
+		return db_event(db, g->now, "login_throttled", g->user_id,
+		    g->client, NULL);
+	}
+	if ((s = stmt(db, STMT_NAME_ADD)) != NULL &&
+	    sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, g->name_bucket) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 3, g->name_expires) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE) {
+		g->reserved = 1;
+		rc = 0;
+	} else
+		db_log(db, "name_gate");
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_login_gate(struct db *db, struct db_gate *g)
+{
+	int	 rc = 0;
+
+	g->verdict = DB_GATE_OPEN;
+	g->reserved = 0;
+	g->event_id = 0;
+	g->count = 0;
+	if (begin(db) == -1)
+		return -1;
+	/* SPEC "Per-account throttle": the per-client counter first. */
+	if (g->client_max > 0 && (rc = db_attempt(db, g->scope, g->client,
+	    g->client_bucket, g->client_expires, &g->count)) == 0 &&
+	    g->count > g->client_max)
+		g->verdict = DB_GATE_CLIENT;
+	if (rc == 0 && g->verdict == DB_GATE_OPEN && g->name_max > 0)
+		rc = name_gate(db, g);
+	/*
+	 * A failure until the password says otherwise: noted now, in the
+	 * transaction that counts it, and turned into the login if it was.
+	 */
+	if (rc == 0 && g->verdict == DB_GATE_OPEN && g->user_id != 0) {
+		if ((rc = db_event(db, g->now, "login_failed", g->user_id,
+		    g->client, NULL)) == 0)
+			g->event_id = sqlite3_last_insert_rowid(db->h);
+	}
+	return end(db, rc);
+}
+
+int
+db_user_login(struct db *db, long long id, long long now, const char *newhash,
+    const struct db_gate *g)
 {
 	sqlite3_stmt	*s;
 	int		 rc = -1;
@@ -924,7 +1109,121 @@ db_user_login(struct db *db, long long id, long long now, const char *newhash)
 		db_log(db, "user_login");
 	if (s != NULL)
 		sqlite3_reset(s);
+	if (rc == 0 && g != NULL)
+		rc = login_gate_done(db, id, now, g);
 	return end(db, rc);
+}
+
+/* The failure the gate reserved for the name was none: 0 or -1. */
+static int
+name_undo(struct db *db, const struct db_gate *g)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if (!g->reserved)
+		return 0;
+	if ((s = stmt(db, STMT_NAME_UNDO)) != NULL &&
+	    sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, g->name_bucket) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "name_undo");
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_login_undo(struct db *db, const struct db_gate *g)
+{
+	int	 rc;
+
+	if (begin(db) == -1)
+		return -1;
+	rc = name_undo(db, g);
+	if (rc == 0 && g->event_id != 0)
+		rc = write_int(db, STMT_EVENT_FORGET, g->event_id,
+		    "event_forget", NULL);
+	return end(db, rc);
+}
+
+/*
+ * A login that passed its gate succeeded: the client is known to the
+ * account from now on, the name's reserved failure was none, and the
+ * failure noted before the hash was the login.  0 or -1.
+ */
+static int
+login_gate_done(struct db *db, long long id, long long now,
+    const struct db_gate *g)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if ((s = stmt(db, STMT_KNOWN_PUT)) != NULL &&
+	    sqlite3_bind_int64(s, 1, id) == SQLITE_OK &&
+	    sqlite3_bind_text(s, 2, g->client, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 3, now) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else
+		db_log(db, "known_put");
+	if (s != NULL)
+		sqlite3_reset(s);
+	if (rc == 0)
+		rc = name_undo(db, g);
+	if (rc != 0)
+		return -1;
+	if (g->event_id == 0)
+		return db_event(db, now, "login", id, g->client, NULL);
+	if ((s = stmt(db, STMT_EVENT_LOGIN)) != NULL &&
+	    sqlite3_bind_int64(s, 1, now) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 2, g->event_id) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_DONE)
+		rc = 0;
+	else {
+		db_log(db, "event_login");
+		rc = -1;
+	}
+	if (s != NULL)
+		sqlite3_reset(s);
+	return rc;
+}
+
+int
+db_events(struct db *db, long long user_id, long long since,
+    int (*fn)(const struct db_eventrow *, void *), void *arg)
+{
+	struct db_eventrow e;
+	sqlite3_stmt	*s;
+	int		 rc = 0, step;
+
+	if ((s = stmt(db, STMT_EVENT_LIST)) == NULL ||
+	    sqlite3_bind_int64(s, 1, user_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, since) != SQLITE_OK) {
+		db_log(db, "events");
+		return -1;
+	}
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.at = sqlite3_column_int64(s, 1);
+		e.user_id = sqlite3_column_int64(s, 2);
+		e.event = (const char *)sqlite3_column_text(s, 3);
+		e.client = (const char *)sqlite3_column_text(s, 4);
+		e.detail = (const char *)sqlite3_column_text(s, 5);
+		if (e.event == NULL || e.client == NULL || e.detail == NULL) {
+			fprintf(stderr, "db: events: out of memory\n");
+			rc = -1;
+		} else
+			rc = fn(&e, arg) == 0 ? 0 : 1;
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		db_log(db, "events");
+		rc = -1;
+	}
+	sqlite3_reset(s);
+	return rc == -1 ? -1 : 0;
 }
 
 int
@@ -1332,31 +1631,26 @@ db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
 }
 
 int
-db_purge(struct db *db, long long now, long long *attempts,
-    long long *tokens, int *previous_key)
+db_purge(struct db *db, long long now, long long events_before,
+    long long known_before, struct db_purged *p)
 {
 	unsigned char	 key[CONF_SECRET_MAX];
 	size_t		 len = sizeof(key);
-	sqlite3_stmt	*s;
 	long long	 until = 0;
 	int		 rc = -1, found;
 
-	*attempts = 0;
-	*tokens = 0;
-	*previous_key = 0;
+	memset(p, 0, sizeof(*p));
 	if (begin(db) == -1)
 		return -1;
-	if (write_int(db, STMT_TOKEN_EXPIRED, now, "purge", tokens) == -1)
-		return end(db, -1);
-	if ((s = stmt(db, STMT_ATTEMPT_EXPIRED)) != NULL &&
-	    sqlite3_bind_int64(s, 1, now) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_DONE) {
-		*attempts = sqlite3_changes64(db->h);
+	if (write_int(db, STMT_ATTEMPT_EXPIRED, now, "purge",
+	    &p->attempts) == 0 &&
+	    write_int(db, STMT_TOKEN_EXPIRED, now, "purge", &p->tokens) == 0 &&
+	    write_int(db, STMT_NAME_PURGE, now, "purge", &p->names) == 0 &&
+	    write_int(db, STMT_KNOWN_PURGE, known_before, "purge",
+	    &p->known) == 0 &&
+	    write_int(db, STMT_EVENT_PURGE, events_before, "purge",
+	    &p->events) == 0)
 		rc = 0;
-	} else
-		db_log(db, "purge");
-	if (s != NULL)
-		sqlite3_reset(s);
 	if (rc == 0 && (found = db_secret_previous(db, key, &len, &until)) != 0) {
 		if (found == -1)
 			rc = -1;
@@ -1364,7 +1658,7 @@ db_purge(struct db *db, long long now, long long *attempts,
 			rc = setting(db, PREVIOUS, NULL, 0, 0) == -1 ||
 			    setting(db, PREVIOUS_UNTIL, NULL, 0, 0) == -1 ?
 			    -1 : 0;
-			*previous_key = rc == 0;
+			p->previous_key = rc == 0;
 		}
 	}
 	crypto_cleanse(key, sizeof(key));

@@ -120,9 +120,83 @@ int	db_user_add(struct db *db, const struct user *u,
 	    const char *username_key, const char *email_key, long long now,
 	    long long *id, enum db_taken *taken);
 
-/* Record a login at now, and store newhash if it is not NULL: 0 or -1. */
+/*
+ * The login's counters, in one write transaction (SPEC "Rate limiting",
+ * "Per-account throttle"): the client's attempt (scope, client, its
+ * window; client_max 0: the counter is off), then, unless the client is
+ * out of attempts, the name's failures (name, its window; name_max 0:
+ * off): one is reserved below the limit, and at it only a client that
+ * logged in to user_id since known_since goes on (counted anyway).  For
+ * an existing account (user_id) a "login_failed" event is noted, to turn
+ * into the login if the password was right (the audit log's, in the
+ * transaction of what it records); a throttled one notes
+ * "login_throttled".
+ */
+enum db_gate_verdict {
+	DB_GATE_OPEN,		/* go on to the password */
+	DB_GATE_CLIENT,		/* the client is out of attempts */
+	DB_GATE_NAME		/* the name is throttled */
+};
+struct db_gate {
+	long long	 now;
+	int		 scope;
+	const char	*client;
+	long long	 client_bucket, client_expires, client_max;
+	const char	*name;
+	long long	 name_bucket, name_expires, name_max;
+	long long	 user_id;	/* 0: no account has the name */
+	long long	 known_since;
+	/* What the gate says. */
+	enum db_gate_verdict verdict;
+	long long	 count;		/* the client's attempts so far */
+	int		 reserved;	/* a failure counted for the name */
+	long long	 event_id;	/* the failure noted, 0 if none */
+};
+int	db_login_gate(struct db *db, struct db_gate *g);
+
+/*
+ * The login that passed gate g was never judged (no hashing slot came
+ * free, or storage failed): the failure it reserved for the name and the
+ * one it noted for the audit log are taken back.  One transaction.  0 or
+ * -1.
+ */
+int	db_login_undo(struct db *db, const struct db_gate *g);
+
+/*
+ * Record a login at now, and store newhash if it is not NULL; with the
+ * gate it passed (else NULL): the client is known to the account from
+ * now on, the reserved failure undone and the noted one turned into the
+ * "login" event.  One transaction.  0 or -1.
+ */
 int	db_user_login(struct db *db, long long id, long long now,
-	    const char *newhash);
+	    const char *newhash, const struct db_gate *g);
+
+/*
+ * The audit log (SPEC "Audit log"): record event at at for user_id (0:
+ * none known), from client (NULL: not a request), with a short detail
+ * (NULL: none) that never holds a secret.  In the caller's transaction
+ * when one is open (db_begin), so that it is written with what it records.
+ * 0 or -1.
+ */
+int	db_event(struct db *db, long long at, const char *event,
+	    long long user_id, const char *client, const char *detail);
+
+/* One recorded event; the strings live until fn returns. */
+struct db_eventrow {
+	long long	 id;
+	long long	 at;
+	long long	 user_id;	/* 0: none */
+	const char	*event;
+	const char	*client;	/* "": none */
+	const char	*detail;	/* "": none */
+};
+
+/*
+ * Call fn for each event of user_id (0: every user's) at or after since,
+ * oldest first, until it returns non-zero.  0, or -1 on error.
+ */
+int	db_events(struct db *db, long long user_id, long long since,
+	    int (*fn)(const struct db_eventrow *, void *), void *arg);
 
 /*
  * Call fn for each user in id order, until it returns non-zero.  Returns
@@ -210,14 +284,24 @@ int	db_user_import(struct db *db, const struct user *u,
 	    enum db_taken *taken);
 
 /*
- * Housekeeping (authctl purge): delete the attempt-counter windows ended
- * by now, the remembered tokens expired by now, and a previous signing
- * key whose grace is over, then let the
+ * Housekeeping (authctl purge): delete the attempt-counter and
+ * name-failure windows ended by now, the remembered tokens expired by now,
+ * the known clients last seen at or before known_before, the events
+ * before events_before, and a previous signing key whose grace is over,
+ * then let the
  * storage reclaim what it can without waiting.  Sets what was deleted.
  * Returns 0 or -1.
  */
-int	db_purge(struct db *db, long long now, long long *attempts,
-	    long long *tokens, int *previous_key);
+struct db_purged {
+	long long	 attempts;	/* attempt-counter windows ended */
+	long long	 tokens;	/* remembered tokens expired */
+	long long	 names;		/* name-failure windows ended */
+	long long	 known;		/* known clients not seen since */
+	long long	 events;	/* events older than kept */
+	int		 previous_key;	/* the previous key's grace was over */
+};
+int	db_purge(struct db *db, long long now, long long events_before,
+	    long long known_before, struct db_purged *p);
 
 /* What authctl stats reports (db_stats: 0, or -1 logged). */
 struct db_stats {

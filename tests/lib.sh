@@ -105,10 +105,14 @@ export AUTH_DB="$T/auth.db"
 export AUTH_PBKDF2_ITERATIONS=1000
 export AUTH_JWT_SECRET="test-secret-0123456789abcdef0123456789abcdef"
 # The attempt counter stays on (every request goes through it) but high
-# enough that only t60-rate.sh, which sets its own limits, ever meets it.
+# enough that only t60-rate.sh, which sets its own limits, ever meets it;
+# so does the per-account throttle (many files try many wrong passwords
+# for one name), met only in t65-account-throttle.sh and t77-events.sh.
 export AUTH_RATE_REGISTER=100000 AUTH_RATE_LOGIN=100000 AUTH_RATE_REFRESH=100000
+export AUTH_RATE_ACCOUNT=100000
 unset AUTH_JWT_SECRET_FILE AUTH_ACCESS_TTL AUTH_REFRESH_TTL AUTH_RATE_LIMIT \
-    AUTH_RATE_WINDOW AUTH_TRUSTED_PROXIES AUTH_MIN_PASSWORD_ENTROPY
+    AUTH_RATE_WINDOW AUTH_TRUSTED_PROXIES AUTH_MIN_PASSWORD_ENTROPY \
+    AUTH_RATE_ACCOUNT_WINDOW AUTH_EVENT_DAYS
 # Sanitizer reports (make SANITIZE=1) land in files that finish() reads.
 export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:halt_on_error=1"

@@ -113,11 +113,12 @@ test_users(struct db *db)
 	ASSERT(db_user_by_key(db, 1, "", &got) == 0);	/* blank: nobody */
 	ASSERT(db_user_by_id(db, 999999, &got) == 0);
 
-	ASSERT(db_user_login(db, jane, 2000, NULL) == 0);
+	ASSERT(db_user_login(db, jane, 2000, NULL, NULL) == 0);
 	ASSERT(db_user_by_id(db, jane, &got) == 1 && got.last_login == 2000 &&
 	    strcmp(got.password, HASH) == 0);
 	db_user_free(&got);
-	ASSERT(db_user_login(db, jane, 2001, "pbkdf2_sha256$2$x$y") == 0);
+	ASSERT(db_user_login(db, jane, 2001, "pbkdf2_sha256$2$x$y", NULL) ==
+	    0);
 	ASSERT(db_user_by_id(db, jane, &got) == 1 &&
 	    strcmp(got.password, "pbkdf2_sha256$2$x$y") == 0);
 	db_user_free(&got);
@@ -245,6 +246,206 @@ test_tokens(struct db *db)
 	ASSERT(db_token_get(db, "+jti-b", &t) == 0);
 }
 
+static int
+count_events(const struct db_eventrow *e, void *arg)
+{
+	long long	*n = arg;
+
+	(void)e;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The login's gate: the client's counter first, then the name's, exact,
+ * a known client let through at the limit, a failure noted and turned
+ * into the login on success, and events purged by age.
+ */
+static void
+test_gate(struct db *db)
+{
+	struct db_gate	 g;
+	struct db_purged p;
+	long long	 n = 0, before = 0;
+	int		 i;
+
+	ASSERT(db_events(db, 0, 0, count_events, &before) == 0);
+	memset(&g, 0, sizeof(g));
+	g.now = 10000;
+	g.scope = 1;
+	g.client = "198.51.100.7";
+	g.client_bucket = 33;
+	g.client_expires = 10200;
+	g.client_max = 100;
+	g.name = "u:someone";
+	g.name_bucket = 2;
+	g.name_expires = 10800;
+	g.name_max = 3;
+	g.user_id = 4096;
+	g.known_since = 0;
+	for (i = 0; i < 3; i++)
+		ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+		    g.reserved && g.event_id > 0 && g.count == i + 1);
+	/* At the limit: throttled, and noted so. */
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_NAME &&
+	    !g.reserved && g.event_id == 0);
+	/* A client that logged in to it goes on (a success undoes its count). */
+	g.client = "203.0.113.9";
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_NAME);
+	ASSERT(db_user_login(db, 4096, 10001, NULL, &g) == 0);	/* known now */
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.reserved && g.event_id > 0);
+	ASSERT(db_user_login(db, 4096, 10002, NULL, &g) == 0);
+	/* Another name, an unknown one, counts apart. */
+	g.name = "u:nobody";
+	g.user_id = 0;
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.event_id == 0);
+	/* The client's own limit answers first. */
+	g.client_max = 1;
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_CLIENT);
+	/*
+	 * 3 failures + 2 throttled (before the known client logged in) +
+	 * 2 logins (the second one the turned failure) + 1 login without a
+	 * noted failure (the first db_user_login) = 7 more events.
+	 */
+	ASSERT(db_events(db, 0, 0, count_events, &n) == 0 && n - before == 7);
+	n = 0;
+	ASSERT(db_events(db, 4096, 0, count_events, &n) == 0 && n == 7);
+	n = 0;
+	ASSERT(db_events(db, 4096, 10002, count_events, &n) == 0 && n == 1);
+	ASSERT(db_event(db, 10003, "revoke", 4096, NULL, "x") == 0);
+	ASSERT(db_purge(db, 10003, 10003, 0, &p) == 0 && p.events >= 7 &&
+	    p.known == 0);
+	ASSERT(db_purge(db, 20000, 0, 10001, &p) == 0 && p.known == 0 &&
+	    p.names == 2);
+	ASSERT(db_purge(db, 20000, 0, 10002, &p) == 0 && p.known == 1);
+	n = 0;
+	ASSERT(db_events(db, 0, 0, count_events, &n) == 0 && n == 1);
+}
+
+/* The last event db_events lists: its name, client and user, and a count. */
+struct last_event {
+	char		 event[32];
+	char		 client[64];
+	long long	 user_id;
+	long long	 n;
+};
+
+static int
+last_event(const struct db_eventrow *e, void *arg)
+{
+	struct last_event *l = arg;
+
+	snprintf(l->event, sizeof(l->event), "%s", e->event);
+	snprintf(l->client, sizeof(l->client), "%s", e->client);
+	l->user_id = e->user_id;
+	l->n++;
+	return 0;
+}
+
+/* The last event of user id at or after since is event from client. */
+static int
+last_is(struct db *db, long long id, long long since, const char *event,
+    const char *client)
+{
+	struct last_event l;
+
+	memset(&l, 0, sizeof(l));
+	return db_events(db, id, since, last_event, &l) == 0 && l.n > 0 &&
+	    strcmp(l.event, event) == 0 && strcmp(l.client, client) == 0 &&
+	    l.user_id == id;
+}
+
+/*
+ * The gate's edges (SPEC "Per-account throttle", "Audit log"): at the
+ * limit a known client's wrong password is let through, counted and noted
+ * as login_failed, and a throttled one noted as login_throttled with its
+ * client; the throttle off counts nothing (a failure is still noted); a
+ * client not seen since known_since is a fresh one, and purge forgets it;
+ * purge takes the ended name windows only; a new window counts afresh.
+ */
+static void
+test_gate_edges(struct db *db)
+{
+	struct db_gate	 g, h, off;
+	struct db_purged p;
+	int		 i;
+
+	memset(&g, 0, sizeof(g));
+	g.now = 50000;
+	g.scope = 1;
+	g.client = "192.0.2.1";
+	g.client_bucket = 166;
+	g.client_expires = 50100;
+	g.client_max = 1000;
+	g.name = "u:edge";
+	g.name_bucket = 12;
+	g.name_expires = 50400;
+	g.name_max = 2;
+	g.user_id = 5000;
+	g.known_since = 40000;
+	/* The owner's client logs in below the limit: known from now on. */
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.reserved && g.event_id > 0);
+	ASSERT(db_user_login(db, 5000, 50000, NULL, &g) == 0);
+	ASSERT(last_is(db, 5000, 50000, "login", "192.0.2.1"));
+	/* Two failures from another client reach the limit (the login undone). */
+	h = g;
+	h.client = "192.0.2.2";
+	for (i = 0; i < 2; i++)
+		ASSERT(db_login_gate(db, &h) == 0 &&
+		    h.verdict == DB_GATE_OPEN && h.reserved);
+	ASSERT(last_is(db, 5000, 50000, "login_failed", "192.0.2.2"));
+	ASSERT(db_login_gate(db, &h) == 0 && h.verdict == DB_GATE_NAME &&
+	    !h.reserved && h.event_id == 0);
+	ASSERT(last_is(db, 5000, 50000, "login_throttled", "192.0.2.2"));
+	/* The known client at the limit: through, counted, noted. */
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.reserved && g.event_id > 0);
+	ASSERT(last_is(db, 5000, 50000, "login_failed", "192.0.2.1"));
+	/* Its right password: the noted failure becomes the login. */
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.reserved);
+	ASSERT(db_user_login(db, 5000, 50001, NULL, &g) == 0);
+	ASSERT(last_is(db, 5000, 50001, "login", "192.0.2.1"));
+	/* Not seen since known_since: a fresh client. */
+	g.known_since = 50002;
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_NAME);
+	g.known_since = 40000;
+	/* Another name is counted apart. */
+	h.name = "e:edge@example.com";
+	ASSERT(db_login_gate(db, &h) == 0 && h.verdict == DB_GATE_OPEN &&
+	    h.reserved);
+	/* The throttle off: nothing counted, the failure still noted. */
+	off = h;
+	off.name = "u:off";
+	off.name_max = 0;
+	off.name_bucket = 0;
+	off.name_expires = 0;
+	for (i = 0; i < 5; i++)
+		ASSERT(db_login_gate(db, &off) == 0 &&
+		    off.verdict == DB_GATE_OPEN && !off.reserved &&
+		    off.event_id > 0);
+	off.user_id = 0;
+	ASSERT(db_login_gate(db, &off) == 0 && off.verdict == DB_GATE_OPEN &&
+	    off.event_id == 0);
+	/* Nothing ended yet: purge keeps every window and the known client. */
+	ASSERT(db_purge(db, 50399, 0, 40000, &p) == 0 && p.names == 0 &&
+	    p.known == 0);
+	/* Ended: u:edge and e:edge@... (not u:off: never counted). */
+	ASSERT(db_purge(db, 50400, 0, 50001, &p) == 0 && p.names == 2 &&
+	    p.known == 1);
+	/* The known client forgotten; a new window counts afresh. */
+	g.now = 50400;
+	g.name_bucket = 13;
+	g.name_expires = 50800;
+	g.name_max = 1;
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_OPEN &&
+	    g.reserved);
+	ASSERT(db_login_gate(db, &g) == 0 && g.verdict == DB_GATE_NAME);
+}
+
 /* Import: the verdicts in the order the report gives them, and all or none. */
 static void
 test_import(struct db *db)
@@ -301,8 +502,8 @@ static void
 test_housekeeping(struct db *db)
 {
 	struct db_stats	 st;
-	long long	 attempts = -1, tokens = -1;
-	int		 previous = -1, bad = 0;
+	struct db_purged p;
+	int		 bad = 0;
 
 	/* jane and bob; the two imported ones are inactive. */
 	ASSERT(db_stats(db, &st) == 0 && st.users == 4 &&
@@ -312,12 +513,11 @@ test_housekeeping(struct db *db)
 	ASSERT(db_secret_rotate(db, (const unsigned char *)"fourth", 6,
 	    5000) == 1);
 	/* Before the windows and the grace end, nothing goes. */
-	ASSERT(db_purge(db, 3029, &attempts, &tokens, &previous) == 0 &&
-	    attempts == 0 && tokens == 0 && previous == 0);
-	ASSERT(db_purge(db, 5000, &attempts, &tokens, &previous) == 0 &&
-	    attempts == 1 && tokens == 0 && previous == 1);
-	ASSERT(db_purge(db, 9000, &attempts, &tokens, &previous) == 0 &&
-	    tokens == 2);
+	ASSERT(db_purge(db, 3029, 0, 0, &p) == 0 && p.attempts == 0 &&
+	    p.tokens == 0 && p.previous_key == 0 && p.events == 0);
+	ASSERT(db_purge(db, 5000, 0, 0, &p) == 0 && p.attempts == 1 &&
+	    p.tokens == 0 && p.previous_key == 1);
+	ASSERT(db_purge(db, 9000, 0, 0, &p) == 0 && p.tokens == 2);
 	ASSERT(db_stats(db, &st) == 0 && st.attempts == 0 && st.tokens == 0);
 	ASSERT(db_check(db, report, &bad) == 0 && bad == 0);
 }
@@ -337,6 +537,8 @@ main(void)
 	test_tokens(db);
 	test_import(db);
 	test_housekeeping(db);
+	test_gate(db);
+	test_gate_edges(db);
 	db_tidy(db);
 	db_close(db);
 	return unit_done("test-db");
