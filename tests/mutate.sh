@@ -43,8 +43,8 @@ mutant pw-cheap-any common/pw.c 1 \
     "pw_verify accepts any password when the stored count is below 1000"
 # The attempt counter moved from before the user look-up to after the hash
 # (its two lines taken out, put back before the 401 decision).
-mutant login-rate-after-hash common/auth.c 2 \
-    '/(st = rate_hit(db, cf, RATE_LOGIN, rq, now, out)) != 200)/{N;h;d;}
+mutant login-rate-after-hash common/auth.c 4 \
+    '/(st = rate_login(db, cf, rq, now, name, found == 1 ? u\.id : 0,/{N;N;N;h;d;}
 /if (found == 0 || verdict != PW_OK || !u\.is_active) {/{x;G;}' \
     "t64-hash-slots" \
     "auth_login checks the attempt counter after the hash, not before"
@@ -137,6 +137,57 @@ mutant delete-no-password common/account.c 1 \
     's/^\t\tif (verdict != PW_OK) {/\t\tif (0) {/' \
     "t47-me-delete" \
     "DELETE me deletes the account whatever password is sent"
+
+# --- issue 15: the per-account throttle and the audit log ----------------------
+
+mutant name-limit-off-by-one common/db.c 1 \
+    's/WHERE name_failures.count < ? RETURNING count/WHERE name_failures.count <= ? RETURNING count/' \
+    "t65-account-throttle" \
+    "one failure more than AUTH_RATE_ACCOUNT before the name's 429"
+mutant unknown-names-free common/db.c 1 \
+    's/if (rc == 0 \&\& g->verdict == DB_GATE_OPEN \&\& g->name_max > 0)/if (rc == 0 \&\& g->verdict == DB_GATE_OPEN \&\& g->name_max > 0 \&\& g->user_id != 0)/' \
+    "t65-account-throttle" \
+    "names nobody has are not throttled (the 429 tells which names exist)"
+mutant known-ignored common/db.c 1 \
+    's/if (!known) {/if (1) {/' \
+    "t65-account-throttle" \
+    "the owner's known client is throttled too (an attacker locks the owner out)"
+mutant known-any-account common/db.c 1 \
+    's/"SELECT 1 FROM known_clients WHERE user_id = ? AND client = ? "/"SELECT 1 FROM known_clients WHERE (user_id = ? OR 1) AND client = ? "/' \
+    "t65-account-throttle" \
+    "a client known to any account passes every throttled name"
+mutant success-resets common/db.c 1 \
+    's/"UPDATE name_failures SET count = count - 1 "/"UPDATE name_failures SET count = 0 "/' \
+    "t65-account-throttle" \
+    "a successful login resets the name's count"
+mutant client-429-counts-name common/db.c 1 \
+    's/if (rc == 0 \&\& g->verdict == DB_GATE_OPEN \&\& g->name_max > 0)/if (rc == 0 \&\& g->name_max > 0)/' \
+    "t65-account-throttle" \
+    "a client's own 429 still counts a failure for the name"
+mutant unjudged-counts common/auth.c 1 \
+    's/if (gated \&\& st != 401 \&\& db_login_undo(db, \&gate) == -1)/if (gated \&\& st != 401 \&\& st != 503 \&\& db_login_undo(db, \&gate) == -1)/' \
+    "t65-account-throttle" \
+    "a login that got no hashing slot (503) still counts against the name"
+mutant events-newest-first common/db.c 1 \
+    's/AND at >= ?2 ORDER BY id",/AND at >= ?2 ORDER BY id DESC",/' \
+    "t77-events" \
+    "authctl events lists newest first"
+mutant register-event-after-commit common/auth.c 1 \
+    's/if (db_end(db, rc != 0 || taken != DB_FREE) == -1)/if (db_end(db, taken != DB_FREE) == -1)/' \
+    "t77-events" \
+    "a registration whose event could not be written is committed anyway"
+mutant events-text-raw authctl/ops.c 1 \
+    's/ctl_visible(e->detail) : "-");/e->detail : "-");/' \
+    "t77-events" \
+    "authctl events prints the detail raw to the terminal"
+mutant delete-detail-hash common/account.c 1 \
+    's/client, u.username) == -1)/client, u.password) == -1)/' \
+    "t77-events" \
+    "account_deleted's detail holds the password hash"
+mutant failed-for-unknown common/db.c 1 \
+    's/if (rc == 0 \&\& g->verdict == DB_GATE_OPEN \&\& g->user_id != 0) {/if (rc == 0 \&\& g->verdict == DB_GATE_OPEN) {/' \
+    "t77-events" \
+    "login_failed noted for names nobody has"
 
 # --- the run ------------------------------------------------------------------------
 
