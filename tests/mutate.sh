@@ -122,7 +122,7 @@ mutant pw-change-no-revoke common/db.c 1 \
     "t43-me-password" \
     "a new password leaves the tokens issued before it valid"
 mutant logout-forgotten common/auth.c 2 \
-    '/if (db_token_put(db, c\.jti, u\.id, DB_TOKEN_LOGGED_OUT, now, c\.exp,/{N;s/if (db_token_put(\(.*\)NULL) == -1 ||/if ((0 ? db_token_put(\1NULL) : 0) == -1 ||/;}' \
+    '/rc = db_token_put(db, c\.jti, u\.id, DB_TOKEN_LOGGED_OUT, now, c\.exp,/{N;s/rc = db_token_put(\(.*\)NULL) == -1 ||/rc = (0 ? db_token_put(\1NULL) : 0) == -1 ||/;}' \
     "t33-logout" \
     "logout answers 200 but does not remember the refresh token"
 mutant rotation-reuse-forgiven common/auth.c 1 \
