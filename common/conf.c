@@ -227,6 +227,18 @@ conf_load(struct conf *cf)
 		return -1;
 	}
 	strcpy(cf->db_path, db);
+#ifndef WITH_PG
+	/*
+	 * A broken configuration (500), not an unreachable database (503,
+	 * retried): db.c would refuse it on every request.
+	 */
+	if (strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0) {
+		fprintf(stderr, "conf: AUTH_DB is a PostgreSQL URI, but this "
+		    "build has no PostgreSQL (make DB=postgresql)\n");
+		return -1;
+	}
+#endif
 	if (num("AUTH_ACCESS_TTL", 300, 1, TTL_MAX, &cf->access_ttl) == -1 ||
 	    num("AUTH_REFRESH_TTL", DAY, 1, TTL_MAX, &cf->refresh_ttl) == -1 ||
 	    num("AUTH_PBKDF2_ITERATIONS", 600000, 1,

@@ -53,7 +53,10 @@ enum db_taken {
  * Open the database named by path (AUTH_DB; with DB_CREATE, creating it,
  * readable by its owner only, if missing), and bring its schema up to
  * date; a NULL path is a private in-memory database (for the fuzzers and
- * the unit test).  Returns NULL (logged) if that fails.
+ * the unit test).  A postgresql:// or postgres:// URI is PostgreSQL
+ * (SPEC "Storage"), in a build made with make DB=postgresql; the modes
+ * are the same there, except that the database always exists (its server
+ * made it).  Returns NULL (logged) if that fails.
  */
 struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);
@@ -63,6 +66,15 @@ void	db_close(struct db *db);
  * does it.
  */
 void	db_tidy(struct db *db);
+
+/*
+ * The current Unix second by the storage's clock: SQLite's is this
+ * host's (time(NULL)), PostgreSQL's the server's, one clock for every web
+ * host (db_user_password's and db_user_revoke's *at come from it too).
+ * A caller that picks a revocation's second itself, and signs tokens
+ * with it, reads it here.  Returns -1 (logged) if it cannot be read.
+ */
+long long db_now(struct db *db);
 
 /*
  * A transaction around several of the calls below (authctl import-django):
