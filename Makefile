@@ -59,7 +59,22 @@ UNITS	= tests/unit/test-crypto tests/unit/test-db tests/unit/test-jwt \
 	  tests/unit/test-policy tests/unit/test-conf
 MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql \
 	  db/004-tokens.sql db/005-throttle-audit.sql
+# PostgreSQL's own migrations, numbered apart from SQLite's.
+PG_MIGRATIONS = db/pg/001-schema.sql
 FLAGS_STAMP = common/.flags
+
+# make DB=postgresql: the same executables with PostgreSQL beside SQLite
+# (common/db-pg.c; AUTH_DB chooses).  Without it nothing of libpq is
+# compiled or linked: its relocations alone slow every SQLite start.
+# PG_LDLIBS is libpq shared for now; a static link replaces that line.
+ifeq ($(DB),postgresql)
+PG_CFLAGS = -DWITH_PG -I/usr/include/postgresql
+PG_LDLIBS = -lpq
+CFLAGS	+= $(PG_CFLAGS)
+LDLIBS	+= $(PG_LDLIBS)
+COMMON	+= common/db-pg.o
+PG_INC	= common/schema-pg.inc
+endif
 
 all: $(PROGS) $(AUTHCTL)
 
@@ -68,10 +83,12 @@ all: $(PROGS) $(AUTHCTL)
 include mk/static.mk
 
 # Rebuild everything when the compiler or flags change (plain <-> sanitized,
-# static or not).
+# static or not, SQLite only or with PostgreSQL).  The library is begun
+# afresh then, so that no object of the other build (common/db-pg.o) stays
+# in it.
 BUILD_FLAGS = $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS) static:$(STATIC_PROGS)
 $(shell echo '$(BUILD_FLAGS)' | cmp -s - $(FLAGS_STAMP) || \
-    echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP))
+    { echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP); rm -f common/libcommon.a; })
 
 common/libcommon.a: $(COMMON)
 	$(AR) rcs $@ $(COMMON)
@@ -81,12 +98,15 @@ $(COMMON): common/*.h $(FLAGS_STAMP)
 
 # The migrations are compiled in, so an executable needs no file beside it.
 common/schema.inc: $(MIGRATIONS)
-	for f in $(MIGRATIONS); do \
+common/schema-pg.inc: $(PG_MIGRATIONS)
+common/schema.inc common/schema-pg.inc:
+	for f in $^; do \
 		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
 		printf ',\n'; \
 	done > $@
 
 common/db.o: common/schema.inc
+common/db-pg.o: common/schema-pg.inc
 
 cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
@@ -173,7 +193,7 @@ mutate:
 # libFuzzer (tests/fuzz/Makefile, which says what each target does), given
 # the object lists above.  make fuzz FUZZ_TIME=N: N seconds per harness.
 FUZZ_TIME ?= 60
-fuzz fuzz-regress: common/schema.inc
+fuzz fuzz-regress: common/schema.inc $(PG_INC)
 	$(MAKE) -C tests/fuzz $@ FUZZ_TIME=$(FUZZ_TIME) \
 	    COMMON='$(COMMON)' AUTHCTL_OBJS='$(AUTHCTL_OBJS)'
 fuzz-clean:
@@ -192,7 +212,7 @@ clean-objs:
 	    $(AUTHCTL)
 
 clean: clean-objs
-	rm -f common/schema.inc $(FLAGS_STAMP)
+	rm -f common/schema.inc common/schema-pg.inc $(FLAGS_STAMP)
 	rm -rf .run
 
 # Also what make cjson sqlite built (make deps builds it again).

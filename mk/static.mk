@@ -19,8 +19,12 @@ ifneq ($(wildcard $(SQLITE_A)),)
 SQLITE_LIB = $(SQLITE_A)
 $(PROGS) $(AUTHCTL) $(UNITS): $(SQLITE_A)
 endif
+# With DB=postgresql they are dynamic too until libpq is linked statically
+# (the Makefile's PG_LDLIBS is the shared one).
 ifneq ($(wildcard $(CJSON_A)),)
+ifneq ($(DB),postgresql)
 STATIC_PROGS = cgi-bin/login cgi-bin/refresh cgi-bin/me cgi-bin/logout
+endif
 endif
 endif
 

@@ -1,12 +1,26 @@
 /*
  * db.c on its private in-memory database: every function of db.h, the
  * verdicts of a duplicate, transactions that roll back, and housekeeping.
+ *
+ * Built with make DB=postgresql and given CORNERS_AUTH_TEST_PG, the URI
+ * of an empty database whose role is no superuser (db_check says so) and
+ * may create schemas in it, the same cases run on PostgreSQL, then what
+ * only PostgreSQL has: several processes at once (migrations, the first
+ * key, the counters, a registration race), ids after an import, the
+ * server's clock, a connection lost and made again, and the 5 s deadline
+ * against servers that never answer.  Those last (and the password kept
+ * out of the log) need no server and run whenever WITH_PG is built.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
 #include "unit.h"
+
+#ifdef WITH_PG
+#include "test-db-pg.h"
+#endif
 
 #define HASH	"pbkdf2_sha256$1000$713P6a4S8qgiEX0W6mX8QM" \
 		"$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ="
@@ -522,12 +536,34 @@ test_housekeeping(struct db *db)
 	ASSERT(db_check(db, report, &bad) == 0 && bad == 0);
 }
 
+/* Without make DB=postgresql a PostgreSQL URI is refused, never a file. */
+static void
+test_no_pg(void)
+{
+#ifndef WITH_PG
+	ASSERT(db_open("postgresql://u:pw@/nowhere", DB_CREATE) == NULL);
+	ASSERT(db_open("postgres:///nowhere", DB_EXISTING) == NULL);
+#endif
+}
+
 int
 main(void)
 {
 	struct db	*db;
+	const char	*uri = getenv("CORNERS_AUTH_TEST_PG");
 
-	ASSERT((db = db_open(NULL, DB_CREATE)) != NULL);
+	test_no_pg();
+#ifdef WITH_PG
+	if (uri != NULL && pg_empty(uri) == -1)
+		return unit_done("test-db");
+#else
+	if (uri != NULL) {
+		fprintf(stderr, "test-db: CORNERS_AUTH_TEST_PG is set, but "
+		    "this build has no PostgreSQL (make DB=postgresql)\n");
+		return 1;
+	}
+#endif
+	ASSERT((db = db_open(uri, DB_CREATE)) != NULL);
 	if (db == NULL)
 		return unit_done("test-db");
 	test_keys(db);
@@ -541,5 +577,8 @@ main(void)
 	test_gate_edges(db);
 	db_tidy(db);
 	db_close(db);
+#ifdef WITH_PG
+	test_pg(uri);
+#endif
 	return unit_done("test-db");
 }
