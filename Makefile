@@ -121,15 +121,17 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 
 # SERVER=busybox (default), lighttpd, apache or lighttpd-fastcgi;
 # tests/run.sh is the whole HTTP suite, run against that server from the
-# shipped example config.
+# shipped example config.  DB=postgresql (the build option: the same
+# executables with PostgreSQL) runs it against a private PostgreSQL and
+# pgbouncer that tests/run.sh starts and removes (tests/pg.sh).
 SERVER ?= busybox
 test: all $(UNITS)
 	sh tests/unit/run.sh $(UNITS)
-	SERVER=$(SERVER) bash tests/run.sh
+	SERVER=$(SERVER) DB=$(DB) bash tests/run.sh
 
 # The whole suite under AddressSanitizer + UBSan; any report fails it.
 asan:
-	$(MAKE) SANITIZE=1 test
+	$(MAKE) SANITIZE=1 DB=$(DB) test
 
 # Serve the API in the foreground at http://127.0.0.1:$(PORT)/api/v1/auth/
 # under lighttpd, configured from lighttpd.conf.example; every AUTH_*
