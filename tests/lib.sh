@@ -108,7 +108,9 @@
 # pgbouncer started again if it stopped them (pg_stop, pgbouncer_stop:
 # tests/pg.sh).  A file that is about SQLite itself says so on a line
 # "# sqlite-only: WHY" and is skipped, saying why; a part of a file is
-# skipped by on_sqlite.  A skip prints "# SKIP ..." and counts nothing.
+# skipped by on_sqlite.  A file about PostgreSQL itself (two hosts on one
+# database, its faults) says "# postgresql-only: WHY" and is skipped
+# under SQLite.  A skip prints "# SKIP ..." and counts nothing.
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
 # apache; DB=sqlite (default) or postgresql; BIN=dir of the executables;
@@ -209,6 +211,14 @@ db_cleanup() {
 if [ "$DB_KIND" = postgresql ] &&
     grep -q '^# sqlite-only: ' "$0" 2>/dev/null; then
 	echo "# SKIP $(basename "$0") under PostgreSQL: $(sed -n 's/^# sqlite-only: //p' "$0" | head -n 1)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+# A file about PostgreSQL itself ("# postgresql-only: WHY": several hosts
+# on one database, PostgreSQL's own faults) is skipped under SQLite.
+if [ "$DB_KIND" = sqlite ] &&
+    grep -q '^# postgresql-only: ' "$0" 2>/dev/null; then
+	echo "# SKIP $(basename "$0") under SQLite: $(sed -n 's/^# postgresql-only: //p' "$0" | head -n 1)"
 	echo "0 passed, 0 failed"
 	exit 0
 fi
