@@ -1098,6 +1098,7 @@ struct pg *
 pg_open(const char *uri, int mode)
 {
 	struct pg	*pg;
+	int		 v = 0;
 
 	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
 		fprintf(stderr, "db: calloc: %s\n", strerror(errno));
@@ -1109,9 +1110,24 @@ pg_open(const char *uri, int mode)
 		pg_close(pg);
 		return NULL;
 	}
-	/* The database exists whatever the mode: its server made it. */
+	/*
+	 * The database exists whatever the mode (its server made it); what
+	 * DB_EXISTING and DB_INSPECT ask for, as a SQLite file's existence,
+	 * is our schema in it: authctl neither works on nor sets up a
+	 * database that no request has used (SPEC "Storage").
+	 */
 	if (passwords(pg) == -1 || connect_db(pg) == -1 ||
-	    (mode != DB_INSPECT && migrate(pg) == -1)) {
+	    (mode != DB_CREATE && version(pg, &v) == -1)) {
+		pg_close(pg);
+		return NULL;
+	}
+	if (mode != DB_CREATE && v == 0) {
+		pg_log(pg, "open", "no corners-auth tables in this database "
+		    "yet (the first request makes them)");
+		pg_close(pg);
+		return NULL;
+	}
+	if (mode != DB_INSPECT && migrate(pg) == -1) {
 		pg_close(pg);
 		return NULL;
 	}
@@ -1930,6 +1946,8 @@ pg_token_put(struct pg *pg, const char *jti, long long user_id,
 	return rc;
 }
 
+static int	 lock_users(struct pg *);
+
 /* Was id a deleted user's?  1, 0 or -1. */
 static int
 was_deleted(struct pg *pg, long long id)
@@ -1958,6 +1976,13 @@ pg_user_import(struct pg *pg, const struct user *u, const char *username_key,
 	*taken = DB_FREE;
 	if (begin(pg, "BEGIN") == -1)
 		return -1;
+	/*
+	 * In an import's transaction (db_begin), no user is added until it
+	 * ends, as SQLite's write lock has it: a register meanwhile would
+	 * take an id of the file's from the sequence its rows move.
+	 */
+	if (pg->depth > 1 && lock_users(pg) == -1)
+		return end(pg, -1);
 	for (tries = 0; !done && tries < INSERT_TRIES; tries++) {
 		/* Which rule a duplicate breaks, for the report; the id first. */
 		if ((found = user_exists(pg, u->id, 0, NULL)) != 0)
@@ -2213,4 +2238,361 @@ pg_check(struct pg *pg, void (*report)(void *, int, const char *), void *arg)
 	    "it cannot hold are refused: make it UTF8)");
 	PQclear(r);
 	return problems;
+}
+
+void
+pg_shown(const char *uri, char *buf, size_t len)
+{
+	mask_uri(uri, buf, len);
+}
+
+int
+pg_exists(const char *uri)
+{
+	struct pg	*pg;
+	int		 v = 0, rc = -1;
+
+	if ((pg = calloc(1, sizeof(*pg))) == NULL) {
+		fprintf(stderr, "db: calloc: %s\n", strerror(errno));
+		return -1;
+	}
+	mask_uri(uri, pg->shown, sizeof(pg->shown));
+	if ((pg->uri = strdup(uri)) == NULL)
+		pg_log(pg, "open", "out of memory");
+	else if (passwords(pg) == 0 && connect_db(pg) == 0 &&
+	    version(pg, &v) == 0)
+		rc = v > 0;
+	pg_close(pg);
+	return rc;
+}
+
+/*
+ * authctl copy-to: the statements that read and write every kept row,
+ * kept apart from the table above (the endpoints never run them).  A
+ * copy reads each table in one statement, within one REPEATABLE READ
+ * transaction: one snapshot of a site that fits in memory.
+ */
+enum copy_stmt {
+	COPY_USERS,
+	COPY_DELETED,
+	COPY_IDS,
+	COPY_SETTINGS,
+	COPY_TOKENS,
+	COPY_KNOWN,
+	COPY_PUT_USER,
+	COPY_PUT_DELETED,
+	COPY_PUT_IDS,
+	COPY_PUT_SETTING,
+	COPY_PUT_TOKEN,
+	COPY_PUT_KNOWN,
+	COPY_LOCK,
+	COPY_LOCK_USERS,
+	COPY_EMPTY,
+	COPY__MAX
+};
+
+#define COPY_TABLES "users, deleted_users, settings, tokens, " \
+	"known_clients, events"
+
+static const char *const copy_stmts[COPY__MAX] = {
+	/* COPY_USERS: user_from's columns, then the keys as stored */
+	"SELECT " USER_COLUMNS ", username_key, email_key FROM users "
+	"ORDER BY id",
+	/* COPY_DELETED */
+	"SELECT id FROM deleted_users ORDER BY id",
+	/* COPY_IDS: the largest id the sequence or anybody ever gave */
+	"SELECT greatest(CASE WHEN is_called THEN last_value "
+	"ELSE last_value - 1 END, "
+	"(SELECT coalesce(max(id), 0) FROM deleted_users), "
+	"(SELECT coalesce(max(id), 0) FROM users)) FROM users_id_seq",
+	/* COPY_SETTINGS (in binary: the keys' bytes) */
+	"SELECT name, value FROM settings ORDER BY name",
+	/* COPY_TOKENS */
+	"SELECT jti, user_id, kind, at, expires FROM tokens ORDER BY jti",
+	/* COPY_KNOWN */
+	"SELECT user_id, client, at FROM known_clients "
+	"ORDER BY user_id, client",
+	/* COPY_PUT_USER: the users_id_seen trigger moves the sequence */
+	"INSERT INTO users (id, username, username_key, email, email_key, "
+	"password, is_active, date_joined, last_login, tokens_valid_after) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0), $10)",
+	/* COPY_PUT_DELETED */
+	"INSERT INTO deleted_users (id) VALUES ($1)",
+	/* COPY_PUT_IDS: register goes on after $1, never back */
+	"SELECT setval('users_id_seq', $1) FROM users_id_seq "
+	"WHERE $1 > CASE WHEN is_called THEN last_value "
+	"ELSE last_value - 1 END",
+	/* COPY_PUT_SETTING */
+	"INSERT INTO settings (name, value) VALUES ($1, $2)",
+	/* COPY_PUT_TOKEN */
+	"INSERT INTO tokens (jti, user_id, kind, at, expires) "
+	"VALUES ($1, $2, $3, $4, $5)",
+	/* COPY_PUT_KNOWN */
+	"INSERT INTO known_clients (user_id, client, at) VALUES ($1, $2, $3)",
+	/*
+	 * COPY_LOCK: until the copy commits, no host writes to the target
+	 * (a request waits, or gets its 503 after the deadline).
+	 */
+	"LOCK TABLE " COPY_TABLES " IN SHARE ROW EXCLUSIVE MODE",
+	/* COPY_LOCK_USERS: pg_user_import's, in an import's transaction */
+	"LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE",
+	/* COPY_EMPTY: the first table that holds a kept row */
+	"SELECT t FROM ("
+	"SELECT 'users' AS t WHERE EXISTS (SELECT 1 FROM users) "
+	"UNION ALL SELECT 'deleted_users' "
+	"WHERE EXISTS (SELECT 1 FROM deleted_users) "
+	"UNION ALL SELECT 'settings' WHERE EXISTS (SELECT 1 FROM settings) "
+	"UNION ALL SELECT 'tokens' WHERE EXISTS (SELECT 1 FROM tokens) "
+	"UNION ALL SELECT 'known_clients' "
+	"WHERE EXISTS (SELECT 1 FROM known_clients) "
+	"UNION ALL SELECT 'events' WHERE EXISTS (SELECT 1 FROM events)"
+	") AS x LIMIT 1",
+};
+
+/* Run copy statement k: its result, or NULL logged (as run() does). */
+static PGresult *
+copy_run(struct pg *pg, enum copy_stmt k, const struct args *a, int flags)
+{
+	PGresult	*r;
+
+	if ((r = request(pg, copy_stmts[k], a, flags, "copy")) == NULL)
+		return NULL;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK ||
+	    PQresultStatus(r) == PGRES_COMMAND_OK)
+		return r;
+	server_error(pg, "copy", r);
+	if (pg->depth > 0)
+		pg->failed = 1;
+	PQclear(r);
+	return NULL;
+}
+
+/* Keep every other writer of users waiting until the transaction ends. */
+static int
+lock_users(struct pg *pg)
+{
+	PGresult	*r;
+
+	if ((r = copy_run(pg, COPY_LOCK_USERS, NULL, 0)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* The rows of the select k, each set into *row and given to fn. */
+static int
+copy_each(struct pg *pg, enum copy_stmt k, struct db_row *row,
+    int (*fn)(const struct db_row *, void *), void *arg)
+{
+	PGresult	*r;
+	long long	 kind;
+	int		 i, n, rc = 0;
+
+	if ((r = copy_run(pg, k, NULL, k == COPY_SETTINGS ? Q_BINARY : 0)) ==
+	    NULL)
+		return -1;
+	for (i = 0, n = PQntuples(r); rc == 0 && i < n; i++) {
+		switch (k) {
+		case COPY_SETTINGS:
+			row->name = PQgetvalue(r, i, 0);
+			row->value = (const unsigned char *)PQgetvalue(r, i, 1);
+			row->len = (size_t)PQgetlength(r, i, 1);
+			break;
+		case COPY_TOKENS:
+			row->name = PQgetvalue(r, i, 0);
+			if (int_at(pg, r, i, 1, &row->token.user_id) == -1 ||
+			    int_at(pg, r, i, 2, &kind) == -1 ||
+			    int_at(pg, r, i, 3, &row->token.at) == -1 ||
+			    int_at(pg, r, i, 4, &row->expires) == -1)
+				rc = -1;
+			row->token.kind = (enum db_token_kind)kind;
+			break;
+		case COPY_KNOWN:
+			row->name = PQgetvalue(r, i, 1);
+			if (int_at(pg, r, i, 0, &row->id) == -1 ||
+			    int_at(pg, r, i, 2, &row->at) == -1)
+				rc = -1;
+			break;
+		default:	/* COPY_DELETED, COPY_IDS */
+			rc = int_at(pg, r, i, 0, &row->id);
+			break;
+		}
+		if (rc == 0)
+			rc = fn(row, arg) != 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* The events, through pg_events: their rows as DB_ROW_EVENT. */
+struct copy_events {
+	int	(*fn)(const struct db_row *, void *);
+	void	*arg;
+};
+
+static int
+copy_event(const struct db_eventrow *e, void *arg)
+{
+	struct copy_events *c = arg;
+	struct db_row	 row;
+
+	memset(&row, 0, sizeof(row));
+	row.kind = DB_ROW_EVENT;
+	row.event = e;
+	return c->fn(&row, c->arg);
+}
+
+/* The users, with their keys as stored: 0, 1 (fn stopped) or -1. */
+static int
+copy_users(struct pg *pg, int (*fn)(const struct db_row *, void *),
+    void *arg)
+{
+	struct db_row	 row;
+	struct user	 u;
+	PGresult	*r;
+	int		 i, n, rc = 0;
+
+	memset(&row, 0, sizeof(row));
+	row.kind = DB_ROW_USER;
+	if ((r = copy_run(pg, COPY_USERS, NULL, 0)) == NULL)
+		return -1;
+	for (i = 0, n = PQntuples(r); rc == 0 && i < n; i++) {
+		if (user_from(pg, r, i, &u) == -1) {
+			rc = -1;
+			break;
+		}
+		row.user = &u;
+		row.username_key = PQgetvalue(r, i, 8);
+		row.email_key = PQgetvalue(r, i, 9);
+		rc = fn(&row, arg) != 0;
+		db_user_free(&u);
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+pg_export(struct pg *pg, int (*fn)(const struct db_row *, void *), void *arg)
+{
+	static const struct {
+		enum db_rowkind	 kind;
+		enum copy_stmt	 k;
+	} tables[] = {
+		{ DB_ROW_DELETED, COPY_DELETED },
+		{ DB_ROW_IDS, COPY_IDS },
+		{ DB_ROW_SETTING, COPY_SETTINGS },
+		{ DB_ROW_TOKEN, COPY_TOKENS },
+		{ DB_ROW_KNOWN, COPY_KNOWN },
+	};
+	struct copy_events ce = { fn, arg };
+	struct db_row	 row;
+	size_t		 i;
+	int		 rc;
+
+	if (begin(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ") == -1)
+		return -1;
+	rc = copy_users(pg, fn, arg);
+	for (i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++) {
+		memset(&row, 0, sizeof(row));
+		row.kind = tables[i].kind;
+		rc = copy_each(pg, tables[i].k, &row, fn, arg);
+	}
+	if (rc == 0 && pg_events(pg, 0, 0, copy_event, &ce) == -1)
+		rc = -1;
+	/* Nothing was written: a failure is the reading's only. */
+	if (end(pg, rc == -1 ? -1 : 0) == -1)
+		rc = -1;
+	return rc == -1 ? -1 : 0;
+}
+
+int
+pg_import(struct pg *pg, const struct db_row *row)
+{
+	const struct user *u = row->user;
+	struct args	 a = { .n = 0 };
+	enum copy_stmt	 k;
+	PGresult	*r;
+
+	switch (row->kind) {
+	case DB_ROW_USER:
+		k = COPY_PUT_USER;
+		arg_int(&a, u->id);
+		arg_text(&a, u->username);
+		arg_text(&a, row->username_key);
+		arg_text(&a, u->email);
+		arg_text(&a, row->email_key);
+		arg_text(&a, u->password);
+		arg_int(&a, u->is_active != 0);
+		arg_int(&a, u->date_joined);
+		arg_int(&a, u->last_login);
+		arg_int(&a, u->tokens_valid_after);
+		break;
+	case DB_ROW_DELETED:
+		k = COPY_PUT_DELETED;
+		arg_int(&a, row->id);
+		break;
+	case DB_ROW_IDS:
+		if (row->id <= 0)
+			return 0;
+		k = COPY_PUT_IDS;
+		arg_int(&a, row->id);
+		break;
+	case DB_ROW_SETTING:
+		k = COPY_PUT_SETTING;
+		arg_text(&a, row->name);
+		arg_blob(&a, row->value, row->len);
+		break;
+	case DB_ROW_TOKEN:
+		k = COPY_PUT_TOKEN;
+		arg_text(&a, row->name);
+		arg_int(&a, row->token.user_id);
+		arg_int(&a, (long long)row->token.kind);
+		arg_int(&a, row->token.at);
+		arg_int(&a, row->expires);
+		break;
+	case DB_ROW_KNOWN:
+		k = COPY_PUT_KNOWN;
+		arg_int(&a, row->id);
+		arg_text(&a, row->name);
+		arg_int(&a, row->at);
+		break;
+	case DB_ROW_EVENT:
+		return pg_event(pg, row->event->at, row->event->event,
+		    row->event->user_id, row->event->client,
+		    row->event->detail);
+	default:
+		return -1;
+	}
+	if ((r = copy_run(pg, k, &a, 0)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int
+pg_empty(struct pg *pg, const char **table)
+{
+	static const char *const names[] = { "users", "deleted_users",
+	    "settings", "tokens", "known_clients", "events" };
+	PGresult	*r;
+	size_t		 i;
+	int		 rc = 1;
+
+	*table = NULL;
+	/* Only a transaction holds a lock: a bare check just looks. */
+	if (pg->depth > 0) {
+		if ((r = copy_run(pg, COPY_LOCK, NULL, 0)) == NULL)
+			return -1;
+		PQclear(r);
+	}
+	if ((r = copy_run(pg, COPY_EMPTY, NULL, 0)) == NULL)
+		return -1;
+	if (PQntuples(r) > 0) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(PQgetvalue(r, 0, 0), names[i]) == 0)
+				*table = names[i];
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
 }

@@ -74,4 +74,12 @@ int	pg_stats(struct pg *pg, struct db_stats *st);
 int	pg_check(struct pg *pg, void (*report)(void *arg, int ok,
 	    const char *what), void *arg);
 
+/* db_shown's, db_exists's, and authctl copy-to's (db.h). */
+void	pg_shown(const char *uri, char *buf, size_t len);
+int	pg_exists(const char *uri);
+int	pg_export(struct pg *pg, int (*fn)(const struct db_row *, void *),
+	    void *arg);
+int	pg_import(struct pg *pg, const struct db_row *row);
+int	pg_empty(struct pg *pg, const char **table);
+
 #endif

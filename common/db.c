@@ -1847,3 +1847,385 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	    v < SCHEMA_VERSION ? "; the next request brings it up" : "");
 	return problems;
 }
+
+int
+db_is_pg(const char *path)
+{
+	return is_pg_uri(path);
+}
+
+const char *
+db_shown(const char *path, char *buf, size_t len)
+{
+	if (len == 0)
+		return buf;
+#ifdef WITH_PG
+	if (is_pg_uri(path)) {
+		pg_shown(path, buf, len);
+		return buf;
+	}
+#else
+	/* This build cannot read a URI: its scheme only, no password. */
+	if (is_pg_uri(path)) {
+		snprintf(buf, len, "%.*s...", (int)(strstr(path, "://") + 3 -
+		    path), path);
+		return buf;
+	}
+#endif
+	snprintf(buf, len, "%s", path != NULL ? path : ":memory:");
+	return buf;
+}
+
+int
+db_exists(const char *path)
+{
+	if (is_pg_uri(path)) {
+#ifdef WITH_PG
+		return pg_exists(path);
+#else
+		fprintf(stderr, "db: AUTH_DB is a PostgreSQL URI, but this "
+		    "build has no PostgreSQL (make DB=postgresql)\n");
+		return -1;
+#endif
+	}
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/*
+ * authctl copy-to: the statements that read and write every kept row.
+ * Prepared each time (a copy runs once), so they stay out of the table
+ * above that the endpoints' statements are cached by.
+ */
+enum copy_stmt {
+	COPY_USERS,
+	COPY_DELETED,
+	COPY_IDS,
+	COPY_SETTINGS,
+	COPY_TOKENS,
+	COPY_KNOWN,
+	COPY_PUT_USER,
+	COPY_PUT_DELETED,
+	COPY_PUT_IDS_ROW,
+	COPY_PUT_IDS,
+	COPY_PUT_TOKEN,
+	COPY_PUT_KNOWN,
+	COPY_EMPTY,
+	COPY__MAX
+};
+
+static const char *const copy_stmts[COPY__MAX] = {
+	/* COPY_USERS: user_step's columns, then the keys as stored */
+	"SELECT " USER_COLUMNS ", username_key, email_key FROM users "
+	"ORDER BY id",
+	/* COPY_DELETED */
+	"SELECT id FROM deleted_users ORDER BY id",
+	/* COPY_IDS: AUTOINCREMENT's high-water mark, whoever was deleted */
+	"SELECT max(coalesce((SELECT seq FROM sqlite_sequence "
+	"WHERE name = 'users'), 0), "
+	"coalesce((SELECT max(id) FROM deleted_users), 0), "
+	"coalesce((SELECT max(id) FROM users), 0))",
+	/* COPY_SETTINGS: an integer value reads as its decimal digits */
+	"SELECT name, value FROM settings ORDER BY name",
+	/* COPY_TOKENS */
+	"SELECT jti, user_id, kind, at, expires FROM tokens ORDER BY jti",
+	/* COPY_KNOWN */
+	"SELECT user_id, client, at FROM known_clients "
+	"ORDER BY user_id, client",
+	/* COPY_PUT_USER */
+	"INSERT INTO users (id, username, username_key, email, email_key, "
+	"password, is_active, date_joined, last_login, tokens_valid_after) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
+	/* COPY_PUT_DELETED */
+	"INSERT INTO deleted_users (id) VALUES (?)",
+	/* COPY_PUT_IDS_ROW: AUTOINCREMENT's row (a user inserted makes it) */
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'users', ?1 "
+	"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence "
+	"WHERE name = 'users')",
+	/* COPY_PUT_IDS: register goes on after ?1 */
+	"UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'users'",
+	/* COPY_PUT_TOKEN */
+	"INSERT INTO tokens (jti, user_id, kind, at, expires) "
+	"VALUES (?, ?, ?, ?, ?)",
+	/* COPY_PUT_KNOWN */
+	"INSERT INTO known_clients (user_id, client, at) VALUES (?, ?, ?)",
+	/* COPY_EMPTY: the first table that holds a kept row */
+	"SELECT t FROM ("
+	"SELECT 'users' AS t WHERE EXISTS (SELECT 1 FROM users) "
+	"UNION ALL SELECT 'deleted_users' "
+	"WHERE EXISTS (SELECT 1 FROM deleted_users) "
+	"UNION ALL SELECT 'settings' WHERE EXISTS (SELECT 1 FROM settings) "
+	"UNION ALL SELECT 'tokens' WHERE EXISTS (SELECT 1 FROM tokens) "
+	"UNION ALL SELECT 'known_clients' "
+	"WHERE EXISTS (SELECT 1 FROM known_clients) "
+	"UNION ALL SELECT 'events' WHERE EXISTS (SELECT 1 FROM events)"
+	") AS x LIMIT 1",
+};
+
+/* copy_stmts[k] prepared, or NULL (logged). */
+static sqlite3_stmt *
+copy_prepare(struct db *db, enum copy_stmt k)
+{
+	sqlite3_stmt	*s = NULL;
+
+	if (sqlite3_prepare_v2(db->h, copy_stmts[k], -1, &s, NULL) !=
+	    SQLITE_OK || s == NULL) {
+		sqlite3_finalize(s);
+		db_log(db, "copy");
+		return NULL;
+	}
+	return s;
+}
+
+/* Call fn for each row of the select k (filled by set): 0, 1 or -1. */
+static int
+copy_each(struct db *db, enum copy_stmt k, struct db_row *r,
+    int (*set)(sqlite3_stmt *, struct db_row *),
+    int (*fn)(const struct db_row *, void *), void *arg)
+{
+	sqlite3_stmt	*s;
+	int		 rc = 0, step = SQLITE_DONE;
+
+	if ((s = copy_prepare(db, k)) == NULL)
+		return -1;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = set(s, r) == -1 ? -1 : fn(r, arg) != 0;
+	if (rc == 0 && step != SQLITE_DONE) {
+		db_log(db, "copy");
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+set_deleted(sqlite3_stmt *s, struct db_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+static int
+set_setting(sqlite3_stmt *s, struct db_row *r)
+{
+	r->name = (const char *)sqlite3_column_text(s, 0);
+	r->value = sqlite3_column_blob(s, 1);
+	r->len = (size_t)sqlite3_column_bytes(s, 1);
+	return r->name != NULL && (r->value != NULL || r->len == 0) ? 0 : -1;
+}
+
+static int
+set_token(sqlite3_stmt *s, struct db_row *r)
+{
+	r->name = (const char *)sqlite3_column_text(s, 0);
+	r->token.user_id = sqlite3_column_int64(s, 1);
+	r->token.kind = (enum db_token_kind)sqlite3_column_int(s, 2);
+	r->token.at = sqlite3_column_int64(s, 3);
+	r->expires = sqlite3_column_int64(s, 4);
+	return r->name != NULL ? 0 : -1;
+}
+
+static int
+set_known(sqlite3_stmt *s, struct db_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->name = (const char *)sqlite3_column_text(s, 1);
+	r->at = sqlite3_column_int64(s, 2);
+	return r->name != NULL ? 0 : -1;
+}
+
+/* The events, through db_events: their rows as DB_ROW_EVENT. */
+struct copy_events {
+	int	(*fn)(const struct db_row *, void *);
+	void	*arg;
+	int	 stopped;
+};
+
+static int
+copy_event(const struct db_eventrow *e, void *arg)
+{
+	struct copy_events *c = arg;
+	struct db_row	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DB_ROW_EVENT;
+	r.event = e;
+	return c->stopped = c->fn(&r, c->arg);
+}
+
+int
+db_export(struct db *db, int (*fn)(const struct db_row *, void *), void *arg)
+{
+	struct copy_events ce = { fn, arg, 0 };
+	struct db_row	 r;
+	struct user	 u;
+	sqlite3_stmt	*s;
+	int		 rc = 0;
+
+	PG_ROUTE(db, pg_export(db->pg, fn, arg));
+	memset(&r, 0, sizeof(r));
+	r.kind = DB_ROW_USER;
+	/* One snapshot; the write lock keeps the endpoints waiting. */
+	if (begin(db) == -1)
+		return -1;
+	if ((s = copy_prepare(db, COPY_USERS)) == NULL)
+		return end(db, -1);
+	while (rc == 0 && (rc = user_step(db, s, &u)) == 1) {
+		r.user = &u;
+		r.username_key = (const char *)sqlite3_column_text(s, 8);
+		r.email_key = (const char *)sqlite3_column_text(s, 9);
+		rc = r.username_key == NULL || r.email_key == NULL ? -1 :
+		    fn(&r, arg) != 0;
+		db_user_free(&u);
+	}
+	sqlite3_finalize(s);
+	memset(&r, 0, sizeof(r));
+	if (rc == 0) {
+		r.kind = DB_ROW_DELETED;
+		rc = copy_each(db, COPY_DELETED, &r, set_deleted, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_IDS;
+		rc = copy_each(db, COPY_IDS, &r, set_deleted, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_SETTING;
+		rc = copy_each(db, COPY_SETTINGS, &r, set_setting, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_TOKEN;
+		rc = copy_each(db, COPY_TOKENS, &r, set_token, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_KNOWN;
+		rc = copy_each(db, COPY_KNOWN, &r, set_known, fn, arg);
+	}
+	if (rc == 0 && db_events(db, 0, 0, copy_event, &ce) == -1)
+		rc = -1;
+	/* Nothing was written: a failure is the reading's only. */
+	if (end(db, rc == -1 ? -1 : 0) == -1)
+		rc = -1;
+	return rc == -1 ? -1 : 0;
+}
+
+/* Run the write k with r's values bound as the kind needs: 0 or -1. */
+static int
+copy_put(struct db *db, enum copy_stmt k, const struct db_row *r)
+{
+	const struct user *u = r->user;
+	sqlite3_stmt	*s;
+	int		 ok = SQLITE_OK, rc = 0;
+
+	if ((s = copy_prepare(db, k)) == NULL)
+		return -1;
+	switch (k) {
+	case COPY_PUT_USER:
+		ok |= sqlite3_bind_int64(s, 1, u->id);
+		ok |= sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 3, r->username_key, -1,
+		    SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 4, u->email, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 5, r->email_key, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 6, u->password, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int(s, 7, u->is_active != 0);
+		ok |= sqlite3_bind_int64(s, 8, u->date_joined);
+		ok |= sqlite3_bind_int64(s, 9, u->last_login);
+		ok |= sqlite3_bind_int64(s, 10, u->tokens_valid_after);
+		break;
+	case COPY_PUT_TOKEN:
+		ok |= sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int64(s, 2, r->token.user_id);
+		ok |= sqlite3_bind_int(s, 3, (int)r->token.kind);
+		ok |= sqlite3_bind_int64(s, 4, r->token.at);
+		ok |= sqlite3_bind_int64(s, 5, r->expires);
+		break;
+	case COPY_PUT_KNOWN:
+		ok |= sqlite3_bind_int64(s, 1, r->id);
+		ok |= sqlite3_bind_text(s, 2, r->name, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int64(s, 3, r->at);
+		break;
+	default:	/* the deleted id, the ids' high-water mark */
+		ok |= sqlite3_bind_int64(s, 1, r->id);
+		break;
+	}
+	if (ok != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
+		db_log(db, "copy");
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+db_import(struct db *db, const struct db_row *r)
+{
+	unsigned long long n = 0;
+	size_t		 i;
+
+	PG_ROUTE(db, pg_import(db->pg, r));
+	switch (r->kind) {
+	case DB_ROW_USER:
+		return copy_put(db, COPY_PUT_USER, r);
+	case DB_ROW_DELETED:
+		return copy_put(db, COPY_PUT_DELETED, r);
+	case DB_ROW_IDS:
+		if (r->id <= 0)
+			return 0;
+		return copy_put(db, COPY_PUT_IDS_ROW, r) == -1 ||
+		    copy_put(db, COPY_PUT_IDS, r) == -1 ? -1 : 0;
+	case DB_ROW_SETTING:
+		/* The grace's end is stored as a number, as setting() does. */
+		if (strcmp(r->name, PREVIOUS_UNTIL) != 0 || r->len == 0)
+			return setting(db, r->name, r->value, r->len, 0);
+		for (i = 0; i < r->len && n < DB_ID_LIMIT; i++) {
+			if (r->value[i] < '0' || r->value[i] > '9') {
+				fprintf(stderr, "db: copy: %s: not a number\n",
+				    r->name);
+				return -1;
+			}
+			n = n * 10 + (r->value[i] - '0');
+		}
+		return setting(db, r->name, NULL, 0, (long long)n);
+	case DB_ROW_TOKEN:
+		return copy_put(db, COPY_PUT_TOKEN, r);
+	case DB_ROW_KNOWN:
+		return copy_put(db, COPY_PUT_KNOWN, r);
+	case DB_ROW_EVENT:
+		return db_event(db, r->event->at, r->event->event,
+		    r->event->user_id, r->event->client, r->event->detail);
+	}
+	return -1;
+}
+
+int
+db_empty(struct db *db, const char **table)
+{
+	static const char *const names[] = { "users", "deleted_users",
+	    "settings", "tokens", "known_clients", "events" };
+	sqlite3_stmt	*s;
+	const char	*t;
+	size_t		 i;
+	int		 rc = -1, step;
+
+	PG_ROUTE(db, pg_empty(db->pg, table));
+	*table = NULL;
+	if ((s = copy_prepare(db, COPY_EMPTY)) == NULL)
+		return -1;
+	if ((step = sqlite3_step(s)) == SQLITE_DONE)
+		rc = 1;
+	else if (step == SQLITE_ROW &&
+	    (t = (const char *)sqlite3_column_text(s, 0)) != NULL) {
+		/* A name that outlives the statement. */
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(t, names[i]) == 0)
+				*table = names[i];
+		rc = 0;
+	} else
+		db_log(db, "copy");
+	sqlite3_finalize(s);
+	return rc;
+}
