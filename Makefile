@@ -148,7 +148,8 @@ run: all
 # that directory is made writable by the web server's user only.  authctl
 # goes into PREFIX/bin, the manuals into PREFIX/share/man, the OpenAPI
 # document into PREFIX/share/corners-auth (the example configurations
-# serve it from there at /api/v1/openapi.json).
+# serve it from there at /api/v1/openapi.json), with pgbouncer.ini.example
+# (several web hosts on PostgreSQL, corners-auth(8)).
 DB_OWNER ?= www-data
 install:
 	$(MAKE) AUTH_DB_DEFAULT=$(PREFIX)/db/auth.db all
@@ -159,7 +160,8 @@ install:
 	install -s -m 0755 $(AUTHCTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 authctl/authctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 corners-auth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 openapi.json $(DESTDIR)$(PREFIX)/share/corners-auth/
+	install -m 0644 openapi.json pgbouncer.ini.example \
+	    $(DESTDIR)$(PREFIX)/share/corners-auth/
 	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
 	if [ "$$(id -u)" = 0 ]; then \
