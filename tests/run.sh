@@ -35,7 +35,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${CORNERS_AUTH_TESTS_AS_ROOT:-}" ]; then
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-stage.XXXXXX")
 	mkdir -p "$stage/cgi-bin"
 	cp -r tests db httpd.conf.example lighttpd.conf.example \
-	    lighttpd-fastcgi.conf.example openapi.json "$stage/"
+	    lighttpd-fastcgi.conf.example pgbouncer.ini.example openapi.json \
+	    "$stage/"
 	for p in register login refresh me logout; do
 		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
 	done

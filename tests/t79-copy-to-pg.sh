@@ -306,4 +306,50 @@ check "copy-to back: ...gets id 102, past every id given (7 and 100 included)" \
     test "$(claim "$access" .user_id)" = 102
 stop_server
 
+# --- 7. the shipped pgbouncer.ini.example in front of the copy ----------------
+
+# The example as an operator adapts it: the [databases] line pointed at
+# this cluster's socket and this file's database, the paths put in $T.
+# The rest (transaction pooling, trust on a private socket directory, no
+# TCP) is as shipped, and the programs work through it.
+PGB=$T/pgb
+mkdir -m 0700 "$PGB"
+[ "$(id -u)" != 0 ] || chown "$(stat -c %u:%g "$PGH")" "$PGB"
+printf '"%s" ""\n' "$PG_ROLE" >"$PGB/userlist.txt"
+sed -e "s|^corners_auth = host=.*|corners_auth = host=$PGH/sock port=$PG_PORT dbname=${PG_DB##*/}|" \
+    -e "s|^unix_socket_dir = .*|unix_socket_dir = $PGB|" \
+    -e "s|^listen_port = .*|listen_port = 6499|" \
+    -e "s|^auth_file = .*|auth_file = $PGB/userlist.txt|" \
+    -e "s|^logfile = .*|logfile = $PGB/pgbouncer.log|" \
+    -e "s|^pidfile = .*|pidfile = $PGB/pgbouncer.pid|" \
+    "$TOP/pgbouncer.ini.example" >"$PGB/pgbouncer.ini"
+[ "$(id -u)" != 0 ] || chown -R "$(stat -c %u:%g "$PGH")" "$PGB"
+check "example: the shipped pgbouncer.ini.example pools transactions, trusts a private socket, listens on no TCP" \
+    eval 'grep -qx "pool_mode = transaction" "$PGB/pgbouncer.ini" &&
+    grep -qx "auth_type = trust" "$PGB/pgbouncer.ini" &&
+    grep -qx "listen_addr =" "$PGB/pgbouncer.ini"'
+if pg_as pgbouncer -d -q "$PGB/pgbouncer.ini"; then
+	ok "example: pgbouncer starts from pgbouncer.ini.example"
+	VIA=postgresql://$PG_ROLE@$(pg_enc "$PGB"):6499/corners_auth
+	for _ in $(seq 50); do
+		[ -S "$PGB/.s.PGSQL.6499" ] && break
+		sleep 0.1
+	done
+	PG_FASTCGI_VIA=pgbouncer start_server AUTH_DB="$VIA"
+	login carol "$PW"
+	check_status 200 "example: carol logs in through the example's pgbouncer"
+	me "$access"
+	check_status 200 "example: ...and her token works through it"
+	register kate kate@example.com "$PW"
+	check_status 201 "example: a registration through it"
+	AUTH_DB=$VIA ctl stats
+	check "example: authctl works through it too (users: 8)" \
+	    eval '[ "$ctl_rc" = 0 ] && printf "%s\n" "$ctl_out" | grep -qx "users: 8"'
+	stop_server
+	kill "$(cat "$PGB/pgbouncer.pid" 2>/dev/null)" 2>/dev/null
+else
+	not_ok "example: pgbouncer starts from pgbouncer.ini.example" \
+	    "$(tail -n 5 "$PGB/pgbouncer.log" 2>/dev/null)"
+fi
+
 finish
