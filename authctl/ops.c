@@ -709,6 +709,7 @@ struct copy {
 	long long	 active;	/* active users */
 	long long	 ids;		/* the largest id ever given */
 	int		 previous;	/* a previous key in its grace */
+	int		 failed;	/* a row did not go in */
 };
 
 static int
@@ -716,8 +717,11 @@ copy_row(const struct db_row *r, void *arg)
 {
 	struct copy	*cp = arg;
 
-	if (db_import(cp->to, r) == -1)
-		return -1;
+	/* Said here, not left to how the reader passes a stop along. */
+	if (db_import(cp->to, r) == -1) {
+		cp->failed = 1;
+		return 1;
+	}
 	cp->n[r->kind]++;
 	if (r->kind == DB_ROW_USER && r->user->is_active)
 		cp->active++;
@@ -763,7 +767,8 @@ cmd_copy_to(struct ctl *c)
 		    "nothing was copied", ctl_visible(shown),
 		    table != NULL ? table : "?");
 	}
-	rc = db_export(c->app.db, copy_row, &cp);
+	if ((rc = db_export(c->app.db, copy_row, &cp)) == 0 && cp.failed)
+		rc = -1;
 	if (db_end(cp.to, rc == -1) == -1)
 		rc = -1;
 	db_close(cp.to);

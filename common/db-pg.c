@@ -2417,8 +2417,8 @@ copy_each(struct pg *pg, enum copy_stmt k, struct db_row *row,
 			rc = int_at(pg, r, i, 0, &row->id);
 			break;
 		}
-		if (rc == 0)
-			rc = fn(row, arg) != 0;
+		if (rc == 0 && (rc = fn(row, arg)) > 0)
+			rc = 1;
 	}
 	PQclear(r);
 	return rc;
@@ -2428,6 +2428,7 @@ copy_each(struct pg *pg, enum copy_stmt k, struct db_row *row,
 struct copy_events {
 	int	(*fn)(const struct db_row *, void *);
 	void	*arg;
+	int	 stopped;	/* what fn last returned */
 };
 
 static int
@@ -2439,7 +2440,7 @@ copy_event(const struct db_eventrow *e, void *arg)
 	memset(&row, 0, sizeof(row));
 	row.kind = DB_ROW_EVENT;
 	row.event = e;
-	return c->fn(&row, c->arg);
+	return c->stopped = c->fn(&row, c->arg);
 }
 
 /* The users, with their keys as stored: 0, 1 (fn stopped) or -1. */
@@ -2464,7 +2465,8 @@ copy_users(struct pg *pg, int (*fn)(const struct db_row *, void *),
 		row.user = &u;
 		row.username_key = PQgetvalue(r, i, 8);
 		row.email_key = PQgetvalue(r, i, 9);
-		rc = fn(&row, arg) != 0;
+		if ((rc = fn(&row, arg)) > 0)
+			rc = 1;
 		db_user_free(&u);
 	}
 	PQclear(r);
@@ -2484,7 +2486,7 @@ pg_export(struct pg *pg, int (*fn)(const struct db_row *, void *), void *arg)
 		{ DB_ROW_TOKEN, COPY_TOKENS },
 		{ DB_ROW_KNOWN, COPY_KNOWN },
 	};
-	struct copy_events ce = { fn, arg };
+	struct copy_events ce = { fn, arg, 0 };
 	struct db_row	 row;
 	size_t		 i;
 	int		 rc;
@@ -2497,7 +2499,8 @@ pg_export(struct pg *pg, int (*fn)(const struct db_row *, void *), void *arg)
 		row.kind = tables[i].kind;
 		rc = copy_each(pg, tables[i].k, &row, fn, arg);
 	}
-	if (rc == 0 && pg_events(pg, 0, 0, copy_event, &ce) == -1)
+	if (rc == 0 && (pg_events(pg, 0, 0, copy_event, &ce) == -1 ||
+	    ce.stopped == -1))
 		rc = -1;
 	/* Nothing was written: a failure is the reading's only. */
 	if (end(pg, rc == -1 ? -1 : 0) == -1)

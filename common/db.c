@@ -1993,7 +1993,8 @@ copy_each(struct db *db, enum copy_stmt k, struct db_row *r,
 	if ((s = copy_prepare(db, k)) == NULL)
 		return -1;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
-		rc = set(s, r) == -1 ? -1 : fn(r, arg) != 0;
+		if ((rc = set(s, r)) == 0 && (rc = fn(r, arg)) > 0)
+			rc = 1;
 	if (rc == 0 && step != SQLITE_DONE) {
 		db_log(db, "copy");
 		rc = -1;
@@ -2078,8 +2079,11 @@ db_export(struct db *db, int (*fn)(const struct db_row *, void *), void *arg)
 		r.user = &u;
 		r.username_key = (const char *)sqlite3_column_text(s, 8);
 		r.email_key = (const char *)sqlite3_column_text(s, 9);
-		rc = r.username_key == NULL || r.email_key == NULL ? -1 :
-		    fn(&r, arg) != 0;
+		if (r.username_key == NULL || r.email_key == NULL) {
+			fprintf(stderr, "db: copy: out of memory\n");
+			rc = -1;
+		} else if ((rc = fn(&r, arg)) > 0)
+			rc = 1;
 		db_user_free(&u);
 	}
 	sqlite3_finalize(s);
@@ -2104,7 +2108,8 @@ db_export(struct db *db, int (*fn)(const struct db_row *, void *), void *arg)
 		r.kind = DB_ROW_KNOWN;
 		rc = copy_each(db, COPY_KNOWN, &r, set_known, fn, arg);
 	}
-	if (rc == 0 && db_events(db, 0, 0, copy_event, &ce) == -1)
+	if (rc == 0 && (db_events(db, 0, 0, copy_event, &ce) == -1 ||
+	    ce.stopped == -1))
 		rc = -1;
 	/* Nothing was written: a failure is the reading's only. */
 	if (end(db, rc == -1 ? -1 : 0) == -1)
