@@ -116,6 +116,17 @@ check "copy-to: --help says what it copies" \
     printf "%s" "$ctl_out" | grep -q "deleted ids"'
 check "copy-to: --help copies nothing" db_absent "$PG_DB"
 
+# All or nothing: a copy whose last row PostgreSQL refuses (an event whose
+# detail is not UTF-8, which SQLite stores as given) leaves no row behind.
+db_sql -db "$SITE" "VACUUM INTO '$T/bad.db'"
+db_sql -db "$T/bad.db" "INSERT INTO events (at, event, detail) VALUES (1, 'login', CAST(X'C3FF' AS TEXT))"
+AUTH_DB=$T/bad.db ctl copy-to "$PG_DB"
+ctl_exit 1 "copy-to: a row the target refuses fails the copy (exit 1)"
+check "copy-to: ...saying nothing was copied" \
+    eval 'printf "%s" "$ctl_err" | grep -q "nothing was copied"'
+check "copy-to: ...and the users it had put in are gone with the rest" \
+    test "$(rows "$PG_DB" 'SELECT count(*) FROM users')/$(rows "$PG_DB" 'SELECT count(*) FROM settings')" = 0/0
+
 # --- 3. the copy -------------------------------------------------------------
 
 ctl copy-to "$PG_DB"
