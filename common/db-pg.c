@@ -729,10 +729,19 @@ ready(struct pg *pg, int flags, const char *what)
 		pfd.fd = PQsocket(pg->c);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) <= 0 || (PQconsumeInput(pg->c) == 1 &&
-		    PQstatus(pg->c) == CONNECTION_OK))
+		if (poll(&pfd, 1, 0) <= 0)
 			return 0;
-		pg_log(pg, what, "connecting again: %s", PQerrorMessage(pg->c));
+		/*
+		 * Nothing is due between statements (no LISTEN here): what
+		 * came is the server's or pgbouncer's goodbye (an error
+		 * then the end of the stream, which libpq may not have
+		 * read yet), so connect again now rather than fail the
+		 * next statement on it.
+		 */
+		PQconsumeInput(pg->c);
+		pg_log(pg, what, "the connection was closed; connecting again%s%s",
+		    *PQerrorMessage(pg->c) != '\0' ? ": " : "",
+		    PQerrorMessage(pg->c));
 	}
 	if (pg->c != NULL)
 		drop(pg);
