@@ -1103,6 +1103,24 @@ migrate(struct pg *pg)
 	return end(pg, rc);
 }
 
+/*
+ * Whether the database was never used (no schema_version table): 1
+ * (logged: it is refused), 0 used, -1 error.
+ */
+static int
+unused(struct pg *pg)
+{
+	int	 v;
+
+	if (version(pg, &v) == -1)
+		return -1;
+	if (v != 0)
+		return 0;
+	pg_log(pg, "open", "no corners-auth tables in this database (never "
+	    "used: the first request makes them)");
+	return 1;
+}
+
 struct pg *
 pg_open(const char *uri, int mode)
 {
@@ -1118,8 +1136,13 @@ pg_open(const char *uri, int mode)
 		pg_close(pg);
 		return NULL;
 	}
-	/* The database exists whatever the mode: its server made it. */
+	/*
+	 * The database itself always exists (its server made it); one
+	 * without our tables is what a file not yet made is to SQLite:
+	 * DB_EXISTING and DB_INSPECT refuse it and leave it as it is.
+	 */
 	if (passwords(pg) == -1 || connect_db(pg) == -1 ||
+	    (mode != DB_CREATE && unused(pg) != 0) ||
 	    (mode != DB_INSPECT && migrate(pg) == -1)) {
 		pg_close(pg);
 		return NULL;
