@@ -50,6 +50,16 @@ static const char *const migrations[] = {
  * everything in the database, a Django site's too: hence no small number.
  */
 #define MIGRATE_LOCK	"7165071349921966439"
+/*
+ * The id trigger's key ("corn:ids", db/pg/001-schema.sql): an insert with
+ * an id of its own at or past the sequence holds it until its transaction
+ * ends (an import: the whole file), having moved the sequence past that
+ * id at once (setval is not transactional).  A registration takes it
+ * before it draws its id, so that it never draws one of the ids an import
+ * still running is inserting: it waits for the import, as SQLite's one
+ * writer makes it.
+ */
+#define IDS_LOCK	"7165071349921703027"
 
 /* The types of the parameters sent (PostgreSQL's fixed catalog oids). */
 #define OID_BYTEA	17
@@ -194,9 +204,14 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT EXISTS (SELECT 1 FROM users WHERE username_key = $1), "
 	"EXISTS (SELECT 1 FROM users WHERE email_key = $2 "
 	"AND email_key <> '')",
-	/* STMT_USER_ADD: no row back if a unique key (or the id) is taken */
+	/*
+	 * STMT_USER_ADD: no row back if a unique key (or the id) is taken;
+	 * the id drawn after the ids lock is held (IDS_LOCK).
+	 */
+	"WITH l AS (SELECT pg_advisory_xact_lock(" IDS_LOCK ")) "
 	"INSERT INTO users (username, username_key, email, email_key, "
-	"password, is_active, date_joined) VALUES ($1, $2, $3, $4, $5, 1, $6) "
+	"password, is_active, date_joined) "
+	"SELECT $1, $2, $3, $4, $5, 1, $6 FROM l "
 	"ON CONFLICT DO NOTHING RETURNING id",
 	/* STMT_USER_LOGIN */
 	"UPDATE users SET last_login = $1, password = coalesce($2, password) "
