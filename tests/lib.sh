@@ -193,7 +193,9 @@ DB_PREFIX=
 # or stop and remove the file's own cluster.
 db_cleanup() {
 	local name
-	[ "$DB_KIND" = postgresql ] && [ -n "${PGH:-}" ] || return 0
+	# (Nothing yet, as for a file skipped before tests/pg.sh is read.)
+	[ "$DB_KIND" = postgresql ] && [ -n "${PGH:-}" ] &&
+	    [ -n "$PG_OWN$DB_PREFIX" ] || return 0
 	if [ -n "$PG_OWN" ]; then
 		pg_down
 		return
