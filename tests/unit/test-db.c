@@ -546,6 +546,98 @@ test_no_pg(void)
 #endif
 }
 
+/* authctl copy-to's three functions, from db into an empty database. */
+struct copied {
+	struct db	*to;
+	int		 n[DB_ROW_EVENT + 1];
+	long long	 deleted;	/* a deleted id copied */
+	long long	 ids;		/* the largest id ever given */
+	int		 failed;
+};
+
+static int
+copy_row(const struct db_row *r, void *arg)
+{
+	struct copied	*c = arg;
+
+	if (db_import(c->to, r) == -1) {
+		c->failed = 1;
+		return -1;
+	}
+	c->n[r->kind]++;
+	if (r->kind == DB_ROW_DELETED)
+		c->deleted = r->id;
+	else if (r->kind == DB_ROW_IDS)
+		c->ids = r->id;
+	return 0;
+}
+
+/* The users as text: id, name, hash, flag and revocation each. */
+static int
+user_text(const struct user *u, void *arg)
+{
+	char	*buf = arg;
+	size_t	 len = strlen(buf);
+
+	snprintf(buf + len, 4096 - len, "%lld %s %s %s %d %lld %lld;", u->id,
+	    u->username, u->email, u->password, u->is_active, u->last_login,
+	    u->tokens_valid_after);
+	return 0;
+}
+
+static void
+test_copy(struct db *db)
+{
+	struct copied	 c;
+	struct db_token	 t;
+	struct user	 u;
+	enum db_taken	 taken;
+	unsigned char	 a[64], b[64];
+	size_t		 alen = sizeof(a), blen = sizeof(b);
+	char		 from[4096] = "", to[4096] = "";
+	const char	*table;
+	long long	 until = 0, id = 0;
+
+	memset(&c, 0, sizeof(c));
+	ASSERT(db_empty(db, &table) == 0 && table != NULL);
+	ASSERT((c.to = db_open(NULL, DB_CREATE)) != NULL);
+	if (c.to == NULL)
+		return;
+	ASSERT(db_empty(c.to, &table) == 1 && table == NULL);
+	ASSERT(db_user_revoke(db, 4096, &until) == 1);
+	ASSERT(db_token_put(db, "copied-jti", 4096, DB_TOKEN_LOGGED_OUT, 10,
+	    1LL << 40, NULL) == 0);
+	ASSERT(db_event(db, 20, "key_rotated", 0, NULL, "copied") == 0);
+	ASSERT(db_begin(c.to) == 0);
+	ASSERT(db_export(db, copy_row, &c) == 0 && !c.failed);
+	ASSERT(db_end(c.to, 0) == 0);
+	ASSERT(c.n[DB_ROW_USER] == 4 && c.n[DB_ROW_DELETED] >= 1 &&
+	    c.n[DB_ROW_IDS] == 1 && c.n[DB_ROW_SETTING] >= 1 &&
+	    c.n[DB_ROW_TOKEN] == 1 && c.n[DB_ROW_EVENT] >= 1);
+	ASSERT(db_user_each(db, user_text, from) == 0 &&
+	    db_user_each(c.to, user_text, to) == 0 && *from != '\0' &&
+	    strcmp(from, to) == 0);
+	ASSERT(db_secret_get(db, a, &alen) == 1 &&
+	    db_secret_get(c.to, b, &blen) == 1 && alen == blen &&
+	    memcmp(a, b, alen) == 0);
+	ASSERT(db_token_get(c.to, "copied-jti", &t) == 1 &&
+	    t.user_id == 4096 && t.kind == DB_TOKEN_LOGGED_OUT && t.at == 10);
+	ASSERT(db_empty(c.to, &table) == 0 && table != NULL);
+	/* The deleted ids stay refused; register goes on past every id. */
+	memset(&u, 0, sizeof(u));
+	u.id = c.deleted;
+	u.username = "again";
+	u.email = "again@example.com";
+	u.password = HASH;
+	u.is_active = 1;
+	ASSERT(db_user_import(c.to, &u, "again", "again@example.com",
+	    &taken) == 0 && taken == DB_DELETED_ID);
+	ASSERT(db_user_add(c.to, &u, "newest", "newest@example.com", 1, &id,
+	    &taken) == 0 && taken == DB_FREE && c.ids >= 4097 &&
+	    id == c.ids + 1);
+	db_close(c.to);
+}
+
 int
 main(void)
 {
@@ -573,6 +665,7 @@ main(void)
 	test_tokens(db);
 	test_import(db);
 	test_housekeeping(db);
+	test_copy(db);
 	test_gate(db);
 	test_gate_edges(db);
 	db_tidy(db);
