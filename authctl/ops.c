@@ -739,7 +739,7 @@ cmd_copy_to(struct ctl *c)
 	struct copy	 cp;
 	const char	*target = c->args[0], *table = NULL;
 	char		 shown[CONF_PATH_MAX];
-	int		 empty, rc;
+	int		 rc = CTL_FAILED, empty, failed;
 
 	memset(&cp, 0, sizeof(cp));
 	db_shown(target, shown, sizeof(shown));
@@ -749,32 +749,33 @@ cmd_copy_to(struct ctl *c)
 	if (strlen(target) >= CONF_PATH_MAX)
 		return ctl_fail("the target's name is too long");
 	/* Its schema made (PostgreSQL) or the file created (SQLite). */
-	if ((cp.to = db_open(target, DB_CREATE)) == NULL)
-		return ctl_fail("cannot open the target %s", ctl_visible(shown));
+	if ((cp.to = db_open(target, DB_CREATE)) == NULL) {
+		ctl_fail("cannot open the target %s", ctl_visible(shown));
+		goto out;
+	}
 	/* One transaction: the target stays empty unless all of it went in. */
 	if (db_begin(cp.to) == -1) {
-		db_close(cp.to);
-		return ctl_fail("the target failed (see above)");
+		ctl_fail("the target failed (see above)");
+		goto out;
 	}
 	if ((empty = db_empty(cp.to, &table)) != 1) {
 		db_end(cp.to, 1);
-		db_close(cp.to);
 		if (empty == -1)
-			return ctl_fail("the target failed (see above)");
-		return ctl_fail("%s is not empty (its %s table has rows): "
-		    "copy-to fills a database that holds none of ours, so "
-		    "that no id, name or key is mixed with another site's; "
-		    "nothing was copied", ctl_visible(shown),
-		    table != NULL ? table : "?");
+			ctl_fail("the target failed (see above)");
+		else
+			ctl_fail("%s is not empty (its %s table has rows): "
+			    "copy-to fills a database that holds none of ours, "
+			    "so that no id, name or key is mixed with another "
+			    "site's; nothing was copied", ctl_visible(shown),
+			    table != NULL ? table : "?");
+		goto out;
 	}
-	if ((rc = db_export(c->app.db, copy_row, &cp)) == 0 && cp.failed)
-		rc = -1;
-	if (db_end(cp.to, rc == -1) == -1)
-		rc = -1;
-	db_close(cp.to);
-	if (rc == -1)
-		return ctl_fail("the copy failed (see above); nothing was "
-		    "copied into %s", ctl_visible(shown));
+	failed = db_export(c->app.db, copy_row, &cp) == -1 || cp.failed;
+	if (db_end(cp.to, failed) == -1 || failed) {
+		ctl_fail("the copy failed (see above); nothing was copied "
+		    "into %s", ctl_visible(shown));
+		goto out;
+	}
 	printf("copied into %s:\n", ctl_visible(shown));
 	printf("users: %lld (%lld active)\n", cp.n[DB_ROW_USER], cp.active);
 	printf("deleted ids (never given again): %lld\n",
@@ -789,5 +790,8 @@ cmd_copy_to(struct ctl *c)
 	printf("events: %lld\n", cp.n[DB_ROW_EVENT]);
 	printf("now point every host's AUTH_DB at it (the same "
 	    "AUTH_JWT_SECRET too, if it is set)\n");
-	return CTL_OK;
+	rc = CTL_OK;
+out:
+	db_close(cp.to);
+	return rc;
 }

@@ -389,8 +389,9 @@ struct db_row {
 /*
  * db_export calls fn for every such row of db, users first (in id order),
  * until fn returns non-zero (-1: it failed); the row's strings live until
- * fn returns.  0, or -1 on error or when fn failed.  It reads one snapshot, in a transaction of its own
- * (SQLite's write lock: the endpoints wait until it is done).
+ * fn returns.  0, or -1 on error or when fn failed.  It reads one
+ * snapshot, in a transaction of its own (SQLite's write lock: the
+ * endpoints wait until it is done).
  * db_import stores one row as it was, in the caller's transaction (an
  * explicit id moves the id sequence past it, as DB_ROW_IDS does); 0 or
  * -1.  db_empty says whether db holds none of these rows: 1 empty, 0 not
