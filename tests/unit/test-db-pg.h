@@ -66,8 +66,9 @@ pg_empty(const char *uri)
 {
 	int	 rc;
 
-	rc = pg_sql(uri, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
-	    "CREATE SCHEMA public", NULL, 0);
+	rc = pg_sql(uri, "SET client_min_messages = warning; "
+	    "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public",
+	    NULL, 0);
 	ASSERT(rc == 0);
 	return rc;
 }
