@@ -754,8 +754,8 @@ ready(struct pg *pg, int flags, const char *what)
 		 * next statement on it.
 		 */
 		PQconsumeInput(pg->c);
-		pg_log(pg, what, "the connection was closed; connecting again%s%s",
-		    *PQerrorMessage(pg->c) != '\0' ? ": " : "",
+		pg_log(pg, what, "the connection was closed; connecting "
+		    "again%s%s", *PQerrorMessage(pg->c) != '\0' ? ": " : "",
 		    PQerrorMessage(pg->c));
 	}
 	if (pg->c != NULL)

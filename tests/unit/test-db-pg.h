@@ -3,9 +3,10 @@
  * in-process database cannot show.  With CORNERS_AUTH_TEST_PG (the URI of
  * a database this role owns, as make test DB=postgresql gives it from
  * tests/pg.sh's cluster): several processes at once (concurrent first
- * migrations, the first signing key, the attempt counter, a registration
- * race), an import's ids moving the id sequence, the server's clock, and
- * a connection the server cut made again.  Without a server: the 5 s
+ * migrations, the first signing key, the attempt counter and the name's
+ * failures, a registration race), an import's ids moving the id
+ * sequence, the server's clock, and a connection the server cut made
+ * again.  Without a server: the 5 s
  * deadline against a socket that accepts and never answers, and the
  * URI's password kept out of the log.
  */
@@ -23,6 +24,7 @@
 		"$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ="
 #define PG_PROCS	8	/* processes racing */
 #define PG_HITS		50	/* attempts counted by each */
+#define PG_NAME_MAX	100	/* failures per name, of PG_PROCS * PG_HITS */
 #define PG_PASSWORD	"Pa55-never-logged"
 
 /* Run sql on uri with a connection of the test's own: 0 or -1 (said). */
@@ -64,8 +66,9 @@ pg_empty(const char *uri)
 {
 	int	 rc;
 
-	rc = pg_sql(uri, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
-	    "CREATE SCHEMA public", NULL, 0);
+	rc = pg_sql(uri, "SET client_min_messages = warning; "
+	    "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public",
+	    NULL, 0);
 	ASSERT(rc == 0);
 	return rc;
 }
@@ -177,6 +180,48 @@ race_attempts(const char *uri, int i)
 	return rc;
 }
 
+/*
+ * PG_HITS failed logins for one name (limit PG_NAME_MAX), each process
+ * from its own client: exits with how many went on (reserved a failure
+ * below the limit), or 255 on an error or a client count that is not
+ * exact.
+ */
+static int
+race_gate(const char *uri, int i)
+{
+	struct db	*db;
+	struct db_gate	 g;
+	char		 client[32];
+	int		 k, open = 0, rc = 255;
+
+	snprintf(client, sizeof(client), "198.51.100.%d", 10 + i);
+	memset(&g, 0, sizeof(g));
+	g.now = 10000;
+	g.scope = 1;
+	g.client = client;
+	g.client_bucket = 33;
+	g.client_expires = 10200;
+	g.client_max = 1000000;
+	g.name = "u:gated";
+	g.name_bucket = 2;
+	g.name_expires = 10800;
+	g.name_max = PG_NAME_MAX;
+	if ((db = db_open(uri, DB_CREATE)) != NULL) {
+		for (k = 0; k < PG_HITS; k++) {
+			if (db_login_gate(db, &g) == -1 || g.count != k + 1)
+				break;
+			if (g.verdict == DB_GATE_OPEN && g.reserved)
+				open++;
+			else if (g.verdict != DB_GATE_NAME || g.reserved)
+				break;
+		}
+		if (k == PG_HITS)
+			rc = open;
+	}
+	db_close(db);
+	return rc;
+}
+
 /* One name registered by all: 0 got it, 1 taken, 2 anything else. */
 static int
 race_register(const char *uri, int i)
@@ -240,6 +285,19 @@ test_pg_races(const char *uri)
 		db_close(db);
 	} else
 		ASSERT(db != NULL);
+
+	/*
+	 * The name's failures too: exactly the limit go on, across
+	 * processes, and every client's own count is exact.
+	 */
+	ASSERT(pg_race(uri, race_gate, st) == 0);
+	for (i = 0, n = 0; i < PG_PROCS; i++) {
+		ASSERT(st[i] <= PG_HITS);
+		n += st[i] <= PG_HITS ? st[i] : 0;
+	}
+	ASSERT(n == PG_NAME_MAX);
+	ASSERT(pg_sql(uri, "SELECT count FROM name_failures WHERE "
+	    "name = 'u:gated'", v, sizeof(v)) == 0 && atoi(v) == PG_NAME_MAX);
 
 	/* A registration race for one name: exactly one gets it. */
 	ASSERT(pg_race(uri, race_register, st) == 0);
