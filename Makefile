@@ -191,6 +191,11 @@ install:
 bench: all
 	bash bench/run.sh
 
+# PostgreSQL against SQLite in one run, the same executables built with
+# DB=postgresql (bench/pg.sh; a private cluster and pgbouncer).
+bench-pg:
+	bash bench/pg.sh
+
 # make bench-compare OLD=DIR [NEW=DIR]: me, refresh and login of this tree
 # (or NEW) against another checkout's, in one run (bench/compare.sh).
 bench-compare: all
@@ -233,5 +238,5 @@ clean: clean-objs
 distclean: clean
 	rm -rf build
 
-.PHONY: all test asan run install bench bench-compare mutate fuzz fuzz-regress fuzz-clean \
+.PHONY: all test asan run install bench bench-pg bench-compare mutate fuzz fuzz-regress fuzz-clean \
 	deps clean-objs clean distclean
