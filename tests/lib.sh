@@ -6,6 +6,9 @@
 #                                 from the shipped example configs); the
 #                                 AUTH_* settings given are added to the
 #                                 defaults below
+#   start_server_b [VAR=value ...]
+#                                 a second server beside it (another web
+#                                 host: $PORT_B; PORT=$PORT_B req ...)
 #   req METHOD PATH [BODY] [CURL-ARG...]
 #                                 sets $status, $body, $hdrs (BODY "-" = none;
 #                                 BODY @file sends a file's bytes)
@@ -61,6 +64,8 @@
 #                                 "# SKIP" (WHAT: WHY) and is false
 #   skip WHAT WHY                 says "# SKIP tNN: WHAT: WHY"
 #   slots_file [DB]               the hashing slots' lock file of DB
+#   hash_slots_at FILE            the setting that keeps a PostgreSQL
+#                                 server's hashing slots in FILE
 #   have_slots_file WHAT [DB]     true if that is known; else "# SKIP"
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
@@ -108,7 +113,9 @@
 # pgbouncer started again if it stopped them (pg_stop, pgbouncer_stop:
 # tests/pg.sh).  A file that is about SQLite itself says so on a line
 # "# sqlite-only: WHY" and is skipped, saying why; a part of a file is
-# skipped by on_sqlite.  A skip prints "# SKIP ..." and counts nothing.
+# skipped by on_sqlite.  A file about PostgreSQL itself (two hosts on one
+# database, its faults) says "# postgresql-only: WHY" and is skipped
+# under SQLite.  A skip prints "# SKIP ..." and counts nothing.
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
 # apache; DB=sqlite (default) or postgresql; BIN=dir of the executables;
@@ -138,6 +145,8 @@ PASS=0
 FAIL=0
 SERVER_PID=
 PORT=
+SERVER_B_PID=
+PORT_B=
 status=
 body=
 hdrs=
@@ -172,8 +181,17 @@ stop_server() {
 	fi
 }
 
+stop_server_b() {
+	if [ -n "$SERVER_B_PID" ]; then
+		kill "$SERVER_B_PID" 2>/dev/null
+		wait "$SERVER_B_PID" 2>/dev/null
+		SERVER_B_PID=
+	fi
+}
+
 cleanup() {
 	stop_server
+	stop_server_b
 	db_cleanup
 	rm -rf "$T"
 }
@@ -212,6 +230,14 @@ if [ "$DB_KIND" = postgresql ] &&
 	echo "0 passed, 0 failed"
 	exit 0
 fi
+# A file about PostgreSQL itself ("# postgresql-only: WHY": several hosts
+# on one database, PostgreSQL's own faults) is skipped under SQLite.
+if [ "$DB_KIND" = sqlite ] &&
+    grep -q '^# postgresql-only: ' "$0" 2>/dev/null; then
+	echo "# SKIP $(basename "$0") under SQLite: $(sed -n 's/^# postgresql-only: //p' "$0" | head -n 1)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
 
 
 # start_server [VAR=value ...]: the settings apply to this server only.
@@ -220,9 +246,30 @@ fi
 # processes keep their connection; SPEC "Storage"), unless
 # PG_FASTCGI_VIA=pgbouncer.
 start_server() {
-	local try a
-	local -a set=("$@")
 	stop_server
+	server_up "$T/server" "$T/server.log" "$@"
+	SERVER_PID=$UP_PID PORT=$UP_PORT
+}
+
+# start_server_b [VAR=value ...]: a second web host beside the first (t93):
+# the same kind of server ($SERVER) serving the same executables from a
+# directory of its own ($T/server-b), on a port of its own ($PORT_B), its
+# log in $T/server-b.log; the settings as start_server takes them (the
+# file's AUTH_DB unless one is given).  A request goes to it with the
+# port given for that call: PORT=$PORT_B req ... (or login, me, ...).
+start_server_b() {
+	stop_server_b
+	server_up "$T/server-b" "$T/server-b.log" "$@"
+	SERVER_B_PID=$UP_PID PORT_B=$UP_PORT
+}
+
+# server_up DIR LOG [VAR=value ...]: start $SERVER from DIR on a free port,
+# its output appended to LOG; sets UP_PID and UP_PORT (or exits 2).
+server_up() {
+	local dir=$1 log=$2 try a
+	shift 2
+	local -a set=("$@")
+	UP_PID= UP_PORT=
 	if [ "$DB_KIND" = postgresql ] && [ "$SERVER" = lighttpd-fastcgi ] &&
 	    [ "${PG_FASTCGI_VIA:-direct}" = direct ]; then
 		set=(AUTH_DB="$(db_direct "$AUTH_DB")")
@@ -234,23 +281,24 @@ start_server() {
 		done
 	fi
 	for try in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" "$PORT" \
-		    "$T/server" ${SERVER_VARIANT:-} >>"$T/server.log" 2>&1 &
-		SERVER_PID=$!
+		UP_PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" \
+		    "$UP_PORT" "$dir" ${SERVER_VARIANT:-} >>"$log" 2>&1 &
+		UP_PID=$!
 		for _ in $(seq 100); do
-			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			if ! kill -0 "$UP_PID" 2>/dev/null; then
 				break	# the port was taken: try another
 			fi
-			if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+			if curl -s -o /dev/null "http://127.0.0.1:$UP_PORT/"; then
 				return 0
 			fi
 			sleep 0.05
 		done
-		stop_server
+		kill "$UP_PID" 2>/dev/null
+		wait "$UP_PID" 2>/dev/null
 	done
 	echo "cannot start $SERVER; its log:" >&2
-	tail -n 20 "$T/server.log" >&2
+	tail -n 20 "$log" >&2
 	exit 2
 }
 
@@ -891,6 +939,20 @@ slots_file() {
 	esac
 }
 
+# hash_slots_at FILE: the setting for a server on a PostgreSQL AUTH_DB
+# that keeps its hashing slots' locks in FILE (a web host's own file:
+# the slots cap one machine's hashing), AUTH_HASH_SLOTS_FILE=FILE.  An
+# executable that does not know that setting yet (it would be a 500)
+# gets AUTH_HASH_SLOTS=0 instead (no cap), so that a test not about
+# hashing still runs.
+hash_slots_at() {
+	if grep -q AUTH_HASH_SLOTS_FILE "$BIN/login" 2>/dev/null; then
+		printf 'AUTH_HASH_SLOTS_FILE=%s' "$1"
+	else
+		printf 'AUTH_HASH_SLOTS=0'
+	fi
+}
+
 # have_slots_file WHAT [DB]: true when slots_file names DB's lock file;
 # otherwise "# SKIP tNN: WHAT: ..." and false.
 have_slots_file() {
@@ -927,10 +989,10 @@ finish() {
 		not_ok "sanitizer report $(basename "$f")" "$(head -c 2000 "$f")"
 	done
 	if grep -q 'runtime error:\|AddressSanitizer' "$T/server.log" \
-	    "$T/cgi.log" 2>/dev/null; then
+	    "$T/server-b.log" "$T/cgi.log" 2>/dev/null; then
 		not_ok "sanitizer output in the server log" \
 		    "$(grep -h -m3 'runtime error:\|AddressSanitizer' \
-		    "$T/server.log" "$T/cgi.log" 2>/dev/null)"
+		    "$T/server.log" "$T/server-b.log" "$T/cgi.log" 2>/dev/null)"
 	fi
 	api_check
 	echo "$PASS passed, $FAIL failed"
@@ -967,6 +1029,8 @@ finish() {
 #                                 i sends DIR/req.i, or DIR/req, or no body,
 #                                 and the headers in DIR/hdr.i if there is
 #                                 one; its answer in DIR/status.i, DIR/body.i
+#                                 (RACE_PORTS="P0 P1 ...": client i goes to
+#                                 port P(i mod count): two hosts, t93)
 #   race_tally DIR                the answers of a race counted by status,
 #                                 "200:1 400:15"
 #   sleep_until SECOND            sleep until date +%s is at least SECOND
@@ -1051,7 +1115,7 @@ make_unusable() {
 
 race() {
 	local dir=$1 n=$2 m=$3 p=$4 i gate
-	local -a pids=()
+	local -a pids=() ports=(${RACE_PORTS:-$PORT})
 	shift 4
 	mkdir -p "$dir"
 	rm -f "$dir"/status.* "$dir"/body.*
@@ -1067,7 +1131,8 @@ race() {
 			    -H 'Content-Type: application/json')
 			[ -e "$dir/hdr.$i" ] && a+=(-H "@$dir/hdr.$i")
 			flock -s "$dir/gate" true
-			curl "${a[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")" \
+			port=${ports[i % ${#ports[@]}]}
+			curl "${a[@]}" "$@" "http://127.0.0.1:$port$(path "$p")" \
 			    >"$dir/status.$i"
 		) &
 		pids+=($!)
