@@ -118,6 +118,7 @@ $(AUTHCTL): $(AUTHCTL_OBJS) common/libcommon.a
 
 tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
+tests/unit/test-db: tests/unit/test-db-pg.h
 
 # SERVER=busybox (default), lighttpd, apache or lighttpd-fastcgi;
 # tests/run.sh is the whole HTTP suite, run against that server from the
@@ -125,8 +126,17 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 # executables with PostgreSQL) runs it against a private PostgreSQL and
 # pgbouncer that tests/run.sh starts and removes (tests/pg.sh).
 SERVER ?= busybox
+# Under DB=postgresql the unit tests get a private cluster of their own
+# (tests/pg.sh), so that test-db runs its cases on PostgreSQL too
+# (CORNERS_AUTH_TEST_PG; the direct URI: it cuts its own connection).
+ifeq ($(DB),postgresql)
+UNIT_RUN = bash tests/pg.sh shell sh -c \
+	'CORNERS_AUTH_TEST_PG=$$PG_URI_DIRECT exec sh tests/unit/run.sh "$$@"' sh
+else
+UNIT_RUN = sh tests/unit/run.sh
+endif
 test: all $(UNITS)
-	sh tests/unit/run.sh $(UNITS)
+	$(UNIT_RUN) $(UNITS)
 	SERVER=$(SERVER) DB=$(DB) bash tests/run.sh
 
 # The whole suite under AddressSanitizer + UBSan; any report fails it.

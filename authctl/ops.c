@@ -667,7 +667,10 @@ cmd_check(struct ctl *c)
 	report(NULL, 1, "settings (AUTH_*)");
 	if ((problems = db_check(c->app.db, report, NULL)) == -1)
 		return ctl_fail("the checks could not run (see above)");
-	problems += file_modes(c->app.cf.db_path);
+	/* A PostgreSQL AUTH_DB keeps no file of ours: its server's are its. */
+	if (strncmp(c->app.cf.db_path, "postgresql://", 13) != 0 &&
+	    strncmp(c->app.cf.db_path, "postgres://", 11) != 0)
+		problems += file_modes(c->app.cf.db_path);
 	if ((found = audit_users(c)) == -1)
 		return ctl_fail("the checks could not run (see above)");
 	problems += found;

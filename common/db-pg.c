@@ -50,6 +50,16 @@ static const char *const migrations[] = {
  * everything in the database, a Django site's too: hence no small number.
  */
 #define MIGRATE_LOCK	"7165071349921966439"
+/*
+ * The id trigger's key ("corn:ids", db/pg/001-schema.sql): an insert with
+ * an id of its own at or past the sequence holds it until its transaction
+ * ends (an import: the whole file), having moved the sequence past that
+ * id at once (setval is not transactional).  A registration takes it
+ * before it draws its id, so that it never draws one of the ids an import
+ * still running is inserting: it waits for the import, as SQLite's one
+ * writer makes it.
+ */
+#define IDS_LOCK	"7165071349921703027"
 
 /* The types of the parameters sent (PostgreSQL's fixed catalog oids). */
 #define OID_BYTEA	17
@@ -194,9 +204,14 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT EXISTS (SELECT 1 FROM users WHERE username_key = $1), "
 	"EXISTS (SELECT 1 FROM users WHERE email_key = $2 "
 	"AND email_key <> '')",
-	/* STMT_USER_ADD: no row back if a unique key (or the id) is taken */
+	/*
+	 * STMT_USER_ADD: no row back if a unique key (or the id) is taken;
+	 * the id drawn after the ids lock is held (IDS_LOCK).
+	 */
+	"WITH l AS (SELECT pg_advisory_xact_lock(" IDS_LOCK ")) "
 	"INSERT INTO users (username, username_key, email, email_key, "
-	"password, is_active, date_joined) VALUES ($1, $2, $3, $4, $5, 1, $6) "
+	"password, is_active, date_joined) "
+	"SELECT $1, $2, $3, $4, $5, 1, $6 FROM l "
 	"ON CONFLICT DO NOTHING RETURNING id",
 	/* STMT_USER_LOGIN */
 	"UPDATE users SET last_login = $1, password = coalesce($2, password) "
@@ -729,10 +744,19 @@ ready(struct pg *pg, int flags, const char *what)
 		pfd.fd = PQsocket(pg->c);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) <= 0 || (PQconsumeInput(pg->c) == 1 &&
-		    PQstatus(pg->c) == CONNECTION_OK))
+		if (poll(&pfd, 1, 0) <= 0)
 			return 0;
-		pg_log(pg, what, "connecting again: %s", PQerrorMessage(pg->c));
+		/*
+		 * Nothing is due between statements (no LISTEN here): what
+		 * came is the server's or pgbouncer's goodbye (an error
+		 * then the end of the stream, which libpq may not have
+		 * read yet), so connect again now rather than fail the
+		 * next statement on it.
+		 */
+		PQconsumeInput(pg->c);
+		pg_log(pg, what, "the connection was closed; connecting again%s%s",
+		    *PQerrorMessage(pg->c) != '\0' ? ": " : "",
+		    PQerrorMessage(pg->c));
 	}
 	if (pg->c != NULL)
 		drop(pg);
@@ -1094,6 +1118,24 @@ migrate(struct pg *pg)
 	return end(pg, rc);
 }
 
+/*
+ * Whether the database was never used (no schema_version table): 1
+ * (logged: it is refused), 0 used, -1 error.
+ */
+static int
+unused(struct pg *pg)
+{
+	int	 v;
+
+	if (version(pg, &v) == -1)
+		return -1;
+	if (v != 0)
+		return 0;
+	pg_log(pg, "open", "no corners-auth tables in this database (never "
+	    "used: the first request makes them)");
+	return 1;
+}
+
 struct pg *
 pg_open(const char *uri, int mode)
 {
@@ -1109,8 +1151,13 @@ pg_open(const char *uri, int mode)
 		pg_close(pg);
 		return NULL;
 	}
-	/* The database exists whatever the mode: its server made it. */
+	/*
+	 * The database itself always exists (its server made it); one
+	 * without our tables is what a file not yet made is to SQLite:
+	 * DB_EXISTING and DB_INSPECT refuse it and leave it as it is.
+	 */
 	if (passwords(pg) == -1 || connect_db(pg) == -1 ||
+	    (mode != DB_CREATE && unused(pg) != 0) ||
 	    (mode != DB_INSPECT && migrate(pg) == -1)) {
 		pg_close(pg);
 		return NULL;

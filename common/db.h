@@ -55,8 +55,8 @@ enum db_taken {
  * date; a NULL path is a private in-memory database (for the fuzzers and
  * the unit test).  A postgresql:// or postgres:// URI is PostgreSQL
  * (SPEC "Storage"), in a build made with make DB=postgresql; the modes
- * are the same there, except that the database always exists (its server
- * made it).  Returns NULL (logged) if that fails.
+ * are the same there, a database without our tables (never used) standing
+ * for a missing file.  Returns NULL (logged) if that fails.
  */
 struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);

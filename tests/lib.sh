@@ -168,7 +168,7 @@ export AUTH_RATE_REGISTER=100000 AUTH_RATE_LOGIN=100000 AUTH_RATE_REFRESH=100000
 export AUTH_RATE_ACCOUNT=100000
 unset AUTH_JWT_SECRET_FILE AUTH_ACCESS_TTL AUTH_REFRESH_TTL AUTH_RATE_LIMIT \
     AUTH_RATE_WINDOW AUTH_TRUSTED_PROXIES AUTH_MIN_PASSWORD_ENTROPY \
-    AUTH_RATE_ACCOUNT_WINDOW AUTH_EVENT_DAYS
+    AUTH_RATE_ACCOUNT_WINDOW AUTH_EVENT_DAYS AUTH_HASH_SLOTS_FILE
 # Sanitizer reports (make SANITIZE=1) land in files that finish() reads.
 export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:halt_on_error=1"
@@ -209,7 +209,9 @@ DB_PREFIX=
 # or stop and remove the file's own cluster.
 db_cleanup() {
 	local name
-	[ "$DB_KIND" = postgresql ] && [ -n "${PGH:-}" ] || return 0
+	# (Nothing yet, as for a file skipped before tests/pg.sh is read.)
+	[ "$DB_KIND" = postgresql ] && [ -n "${PGH:-}" ] &&
+	    [ -n "$PG_OWN$DB_PREFIX" ] || return 0
 	if [ -n "$PG_OWN" ]; then
 		pg_down
 		return
@@ -928,11 +930,15 @@ skip() {
 }
 
 # slots_file [DB]: the file whose bytes are the hashing slots' locks
-# (corners-auth(8) "Hashing slots": AUTH_DB-slots beside a SQLite file).
-# For a PostgreSQL URI the programs have not said where yet: empty, and the
-# parts that watch the locks are skipped.
+# (corners-auth(8) "Hashing slots"): AUTH_HASH_SLOTS_FILE when it is set
+# (under PostgreSQL, $T/slots: a PostgreSQL AUTH_DB has no file of its
+# own to put it beside), else AUTH_DB-slots beside a SQLite file.
 slots_file() {
 	local db=${1:-$AUTH_DB}
+	if [ -n "${AUTH_HASH_SLOTS_FILE:-}" ]; then
+		printf '%s' "$AUTH_HASH_SLOTS_FILE"
+		return
+	fi
 	case $db in
 	postgresql://*|postgres://*) ;;
 	*) printf '%s' "$db-slots" ;;
@@ -957,7 +963,7 @@ hash_slots_at() {
 # otherwise "# SKIP tNN: WHAT: ..." and false.
 have_slots_file() {
 	[ -z "$(slots_file "${2:-$AUTH_DB}")" ] || return 0
-	skip "$1" "it watches the hashing slots' lock file, and where a PostgreSQL AUTH_DB keeps it is not decided yet (lib.sh slots_file)"
+	skip "$1" "it watches the hashing slots' lock file, and this PostgreSQL AUTH_DB has none (AUTH_HASH_SLOTS_FILE unset)"
 	return 1
 }
 
@@ -1171,4 +1177,8 @@ if [ "$DB_KIND" = postgresql ]; then
 	DB_PREFIX=$(basename "$0" .sh | sed 's/-.*//' | tr -c 'a-z0-9_\n' _)_$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 	AUTH_DB=$(db_new "") || { echo "lib.sh: cannot make a database" >&2; exit 2; }
 	DB_DIRECT=$(db_direct "$AUTH_DB")
+	# The hashing slots' lock file: a PostgreSQL AUTH_DB has no file to
+	# put it beside, and the default (beside the compiled-in database)
+	# would be shared by every file of the run.
+	export AUTH_HASH_SLOTS_FILE=$T/slots
 fi

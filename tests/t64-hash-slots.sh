@@ -3,7 +3,8 @@
 # hashes run at once on the machine; a request that waits a second for a
 # slot answers 503 with Retry-After; a killed hasher frees its slot; a
 # client out of login attempts gets its 429 without waiting for a slot.
-# Slots are byte locks on "$AUTH_DB-slots" (lib.sh slots_file), which
+# Slots are byte locks on "$AUTH_DB-slots" (AUTH_HASH_SLOTS_FILE under
+# PostgreSQL; lib.sh slots_file), which
 # /proc/locks shows.  A
 # slot is held for as long as a test needs by a login stopped (SIGSTOP)
 # while it hashes: no allowed cost (5,000,000 iterations at most) hashes

@@ -47,8 +47,12 @@ D92=$T/db/auth.db
 # in (a setenv list for CGI, var.corners_auth_env for FastCGI).  The
 # sed-args change the copied part further (to take something out of it).
 layout() {
-	local example=$1
+	local example=$1 slots=
 	shift
+	# A PostgreSQL AUTH_DB has no file to keep the hashing slots beside,
+	# and the compiled-in default's directory is not this server's.
+	[ "$DB_KIND" != postgresql ] ||
+	    slots=" \"AUTH_HASH_SLOTS_FILE\" => \"$T/db/slots\","
 	rm -rf "$ETC" "$T/run"
 	mkdir -p "$ETC/conf-enabled" "$T/www" "$T/uploads" "$T/db" "$T/run"
 	cp -r /etc/lighttpd/conf-available "$ETC/"
@@ -58,12 +62,13 @@ layout() {
 		    sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$PREFIX\"|" \
 		    -e "s|^var.corners_auth_run = .*|var.corners_auth_run = \"$T/run\"|" \
 		    -e "s|^var.corners_auth_env = (|&\\
-	\"AUTH_DB\" => \"$(db_direct "$D92")\", \"AUTH_PBKDF2_ITERATIONS\" => \"1000\",|" \
+	\"AUTH_DB\" => \"$(db_direct "$D92")\", \"AUTH_PBKDF2_ITERATIONS\" => \"1000\",$slots|" \
 		    "$@"
 		if [ "$example" = lighttpd.conf.example ]; then
 			echo 'setenv.add-environment = ('
 			echo "	\"AUTH_DB\" => \"$D92\","
 			echo '	"AUTH_PBKDF2_ITERATIONS" => "1000",'
+			[ -z "$slots" ] || echo "	${slots# }"
 			echo ')'
 		fi
 	} >"$ETC/conf-available/50-corners-auth.conf"
