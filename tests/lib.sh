@@ -64,8 +64,6 @@
 #                                 "# SKIP" (WHAT: WHY) and is false
 #   skip WHAT WHY                 says "# SKIP tNN: WHAT: WHY"
 #   slots_file [DB]               the hashing slots' lock file of DB
-#   hash_slots_at FILE            the setting that keeps a PostgreSQL
-#                                 server's hashing slots in FILE
 #   have_slots_file WHAT [DB]     true if that is known; else "# SKIP"
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
@@ -943,20 +941,6 @@ slots_file() {
 	postgresql://*|postgres://*) ;;
 	*) printf '%s' "$db-slots" ;;
 	esac
-}
-
-# hash_slots_at FILE: the setting for a server on a PostgreSQL AUTH_DB
-# that keeps its hashing slots' locks in FILE (a web host's own file:
-# the slots cap one machine's hashing), AUTH_HASH_SLOTS_FILE=FILE.  An
-# executable that does not know that setting yet (it would be a 500)
-# gets AUTH_HASH_SLOTS=0 instead (no cap), so that a test not about
-# hashing still runs.
-hash_slots_at() {
-	if grep -q AUTH_HASH_SLOTS_FILE "$BIN/login" 2>/dev/null; then
-		printf 'AUTH_HASH_SLOTS_FILE=%s' "$1"
-	else
-		printf 'AUTH_HASH_SLOTS=0'
-	fi
 }
 
 # have_slots_file WHAT [DB]: true when slots_file names DB's lock file;

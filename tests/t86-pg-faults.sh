@@ -36,8 +36,7 @@ DBNAME=${AUTH_DB##*/}
 VIA=pgbouncer
 [ "$SERVER" = lighttpd-fastcgi ] && [ "${PG_FASTCGI_VIA:-direct}" = direct ] &&
     VIA=direct
-SLOTS=$(hash_slots_at "$T/slots")
-start_server "$SLOTS"
+start_server
 echo "# $SERVER, to PostgreSQL $VIA"
 
 # --- helpers of this file ------------------------------------------------------
@@ -354,7 +353,7 @@ check "c: the web server was not restarted" kill -0 "$SERVER_PID"
 
 if [ "$SERVER" = lighttpd-fastcgi ] && [ "$VIA" = direct ]; then
 	# FastCGI keeps a connection: here one through pgbouncer.
-	PG_FASTCGI_VIA=pgbouncer start_server "$SLOTS"
+	PG_FASTCGI_VIA=pgbouncer start_server
 	echo "# d: $SERVER restarted with PG_FASTCGI_VIA=pgbouncer"
 fi
 login alice "$PW"

@@ -38,8 +38,8 @@ unset AUTH_JWT_SECRET
 # its own to the login limit.
 SETTINGS=(AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=10
     AUTH_RATE_WINDOW="$W" AUTH_ROTATE_REFRESH=1 AUTH_REFRESH_REUSE_GRACE=0)
-start_server "${SETTINGS[@]}" "$(hash_slots_at "$T/slots-a")"
-start_server_b "${SETTINGS[@]}" "$(hash_slots_at "$T/slots-b")"
+start_server "${SETTINGS[@]}" AUTH_HASH_SLOTS_FILE="$T/slots-a"
+start_server_b "${SETTINGS[@]}" AUTH_HASH_SLOTS_FILE="$T/slots-b"
 PORT_A=$PORT
 echo "# host A: 127.0.0.1:$PORT_A, host B: 127.0.0.1:$PORT_B ($SERVER, $(db_sql -ro 'SELECT version()' | cut -d' ' -f1-2))"
 
