@@ -21,6 +21,9 @@
 #   d. pgbouncer stopped: 503 with Retry-After: 1 at once; started again:
 #      the next request succeeds (FastCGI: a server whose processes keep
 #      their connection through pgbouncer, PG_FASTCGI_VIA=pgbouncer)
+#   e. PostgreSQL hung (its processes stopped with SIGSTOP): 503 after the
+#      programs' 5 s deadline, not a hang; going on again, the next
+#      request succeeds
 # postgresql-only: PostgreSQL's and pgbouncer's outages (SQLite's own faults are t80 and t85)
 . "$(dirname "$0")/lib.sh"
 
@@ -398,5 +401,50 @@ check_status 200 "d: the next login is 200"
 req POST register "$(regbody erin)"
 check_status 201 "d: the next register is 201"
 check "d: the web server was not restarted" kill -0 "$SERVER_PID"
+
+# --- e. PostgreSQL hung ---------------------------------------------------------------
+
+# Every PostgreSQL process stopped (SIGSTOP): connections are accepted by
+# the kernel and queries sent, and nothing answers.  Only the programs'
+# own deadline ends the wait: a 503 after about 5 s, never a hang.
+if [ "$SERVER" = lighttpd-fastcgi ] && [ "$VIA" = direct ]; then
+	start_server	# straight to PostgreSQL again
+	echo "# e: $SERVER restarted, straight to PostgreSQL"
+fi
+login alice "$PW"
+check_status 200 "e: alice logs in"
+E_ACCESS=$access
+me "$E_ACCESS"
+check_status 200 "e: me (a FastCGI process keeps its connection)"
+HUNG=
+trap '[ -z "$HUNG" ] || kill -CONT $HUNG 2>/dev/null; cleanup' EXIT
+pm=$(head -n 1 "$PGH/data/postmaster.pid")
+HUNG="$pm $(ps -o pid= --ppid "$pm" | tr -s ' \n' ' ')"
+lines0=$(db_lines)
+# shellcheck disable=SC2086
+kill -STOP $HUNG
+fire 0 POST login "$(logbody alice)"
+fire 1 GET me - -H "Authorization: Bearer $E_ACCESS"
+wait "${FIRED[@]}"
+FIRED=()
+# shellcheck disable=SC2086
+kill -CONT $HUNG
+HUNG=
+collect 0 POST login
+check "e: login with PostgreSQL hung is the storage 503 with Retry-After: 1" is_503
+check "e: ...after the 5 s deadline, not a hang (${took:-?} s: 4.5-7)" \
+    eval 'within 7 && ! within 4.5'
+collect 1 GET me
+check "e: me with PostgreSQL hung is the storage 503 with Retry-After: 1" is_503
+check "e: ...after the 5 s deadline, not a hang (${took:-?} s: 4.5-7)" \
+    eval 'within 7 && ! within 4.5'
+lines1=$(db_lines)
+check "e: logged ($((lines1 - lines0)) lines)" test "$lines1" -ge $((lines0 + 2))
+reachable
+me "$E_ACCESS"
+check_status 200 "e: PostgreSQL going on again: the next me is 200"
+login alice "$PW"
+check_status 200 "e: ...and the next login"
+check "e: the web server was not restarted" kill -0 "$SERVER_PID"
 
 finish
