@@ -247,8 +247,7 @@ fi
 # PG_FASTCGI_VIA=pgbouncer.
 start_server() {
 	stop_server
-	server_up "$T/server" "$T/server.log" "$@"
-	SERVER_PID=$UP_PID PORT=$UP_PORT
+	server_up SERVER_PID PORT "$T/server" "$T/server.log" "$@"
 }
 
 # start_server_b [VAR=value ...]: a second web host beside the first (t93):
@@ -259,17 +258,17 @@ start_server() {
 # port given for that call: PORT=$PORT_B req ... (or login, me, ...).
 start_server_b() {
 	stop_server_b
-	server_up "$T/server-b" "$T/server-b.log" "$@"
-	SERVER_B_PID=$UP_PID PORT_B=$UP_PORT
+	server_up SERVER_B_PID PORT_B "$T/server-b" "$T/server-b.log" "$@"
 }
 
-# server_up DIR LOG [VAR=value ...]: start $SERVER from DIR on a free port,
-# its output appended to LOG; sets UP_PID and UP_PORT (or exits 2).
+# server_up PIDVAR PORTVAR DIR LOG [VAR=value ...]: start $SERVER from DIR
+# on a free port, its output appended to LOG; sets the variables named
+# PIDVAR and PORTVAR (the pid as soon as it runs, so that cleanup stops
+# a server interrupted while it starts), or exits 2.
 server_up() {
-	local dir=$1 log=$2 try a
-	shift 2
+	local pidvar=$1 portvar=$2 dir=$3 log=$4 try a pid port
+	shift 4
 	local -a set=("$@")
-	UP_PID= UP_PORT=
 	if [ "$DB_KIND" = postgresql ] && [ "$SERVER" = lighttpd-fastcgi ] &&
 	    [ "${PG_FASTCGI_VIA:-direct}" = direct ]; then
 		set=(AUTH_DB="$(db_direct "$AUTH_DB")")
@@ -281,21 +280,24 @@ server_up() {
 		done
 	fi
 	for try in 1 2 3 4 5 6 7 8 9 10; do
-		UP_PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" \
-		    "$UP_PORT" "$dir" ${SERVER_VARIANT:-} >>"$log" 2>&1 &
-		UP_PID=$!
+		    "$port" "$dir" ${SERVER_VARIANT:-} >>"$log" 2>&1 &
+		pid=$!
+		printf -v "$pidvar" '%s' "$pid"
+		printf -v "$portvar" '%s' "$port"
 		for _ in $(seq 100); do
-			if ! kill -0 "$UP_PID" 2>/dev/null; then
+			if ! kill -0 "$pid" 2>/dev/null; then
 				break	# the port was taken: try another
 			fi
-			if curl -s -o /dev/null "http://127.0.0.1:$UP_PORT/"; then
+			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
 				return 0
 			fi
 			sleep 0.05
 		done
-		kill "$UP_PID" 2>/dev/null
-		wait "$UP_PID" 2>/dev/null
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		printf -v "$pidvar" '%s' ''
 	done
 	echo "cannot start $SERVER; its log:" >&2
 	tail -n 20 "$log" >&2
