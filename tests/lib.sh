@@ -6,6 +6,9 @@
 #                                 from the shipped example configs); the
 #                                 AUTH_* settings given are added to the
 #                                 defaults below
+#   start_server_b [VAR=value ...]
+#                                 a second server beside it (another web
+#                                 host: $PORT_B; PORT=$PORT_B req ...)
 #   req METHOD PATH [BODY] [CURL-ARG...]
 #                                 sets $status, $body, $hdrs (BODY "-" = none;
 #                                 BODY @file sends a file's bytes)
@@ -140,6 +143,8 @@ PASS=0
 FAIL=0
 SERVER_PID=
 PORT=
+SERVER_B_PID=
+PORT_B=
 status=
 body=
 hdrs=
@@ -174,8 +179,17 @@ stop_server() {
 	fi
 }
 
+stop_server_b() {
+	if [ -n "$SERVER_B_PID" ]; then
+		kill "$SERVER_B_PID" 2>/dev/null
+		wait "$SERVER_B_PID" 2>/dev/null
+		SERVER_B_PID=
+	fi
+}
+
 cleanup() {
 	stop_server
+	stop_server_b
 	db_cleanup
 	rm -rf "$T"
 }
@@ -232,9 +246,29 @@ fi
 # processes keep their connection; SPEC "Storage"), unless
 # PG_FASTCGI_VIA=pgbouncer.
 start_server() {
-	local try a
-	local -a set=("$@")
 	stop_server
+	server_up SERVER_PID PORT "$T/server" "$T/server.log" "$@"
+}
+
+# start_server_b [VAR=value ...]: a second web host beside the first (t93):
+# the same kind of server ($SERVER) serving the same executables from a
+# directory of its own ($T/server-b), on a port of its own ($PORT_B), its
+# log in $T/server-b.log; the settings as start_server takes them (the
+# file's AUTH_DB unless one is given).  A request goes to it with the
+# port given for that call: PORT=$PORT_B req ... (or login, me, ...).
+start_server_b() {
+	stop_server_b
+	server_up SERVER_B_PID PORT_B "$T/server-b" "$T/server-b.log" "$@"
+}
+
+# server_up PIDVAR PORTVAR DIR LOG [VAR=value ...]: start $SERVER from DIR
+# on a free port, its output appended to LOG; sets the variables named
+# PIDVAR and PORTVAR (the pid as soon as it runs, so that cleanup stops
+# a server interrupted while it starts), or exits 2.
+server_up() {
+	local pidvar=$1 portvar=$2 dir=$3 log=$4 try a pid port
+	shift 4
+	local -a set=("$@")
 	if [ "$DB_KIND" = postgresql ] && [ "$SERVER" = lighttpd-fastcgi ] &&
 	    [ "${PG_FASTCGI_VIA:-direct}" = direct ]; then
 		set=(AUTH_DB="$(db_direct "$AUTH_DB")")
@@ -246,23 +280,27 @@ start_server() {
 		done
 	fi
 	for try in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" "$PORT" \
-		    "$T/server" ${SERVER_VARIANT:-} >>"$T/server.log" 2>&1 &
-		SERVER_PID=$!
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" \
+		    "$port" "$dir" ${SERVER_VARIANT:-} >>"$log" 2>&1 &
+		pid=$!
+		printf -v "$pidvar" '%s' "$pid"
+		printf -v "$portvar" '%s' "$port"
 		for _ in $(seq 100); do
-			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			if ! kill -0 "$pid" 2>/dev/null; then
 				break	# the port was taken: try another
 			fi
-			if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
 				return 0
 			fi
 			sleep 0.05
 		done
-		stop_server
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		printf -v "$pidvar" '%s' ''
 	done
 	echo "cannot start $SERVER; its log:" >&2
-	tail -n 20 "$T/server.log" >&2
+	tail -n 20 "$log" >&2
 	exit 2
 }
 
@@ -943,10 +981,10 @@ finish() {
 		not_ok "sanitizer report $(basename "$f")" "$(head -c 2000 "$f")"
 	done
 	if grep -q 'runtime error:\|AddressSanitizer' "$T/server.log" \
-	    "$T/cgi.log" 2>/dev/null; then
+	    "$T/server-b.log" "$T/cgi.log" 2>/dev/null; then
 		not_ok "sanitizer output in the server log" \
 		    "$(grep -h -m3 'runtime error:\|AddressSanitizer' \
-		    "$T/server.log" "$T/cgi.log" 2>/dev/null)"
+		    "$T/server.log" "$T/server-b.log" "$T/cgi.log" 2>/dev/null)"
 	fi
 	api_check
 	echo "$PASS passed, $FAIL failed"
@@ -983,6 +1021,8 @@ finish() {
 #                                 i sends DIR/req.i, or DIR/req, or no body,
 #                                 and the headers in DIR/hdr.i if there is
 #                                 one; its answer in DIR/status.i, DIR/body.i
+#                                 (RACE_PORTS="P0 P1 ...": client i goes to
+#                                 port P(i mod count): two hosts, t93)
 #   race_tally DIR                the answers of a race counted by status,
 #                                 "200:1 400:15"
 #   sleep_until SECOND            sleep until date +%s is at least SECOND
@@ -1067,7 +1107,7 @@ make_unusable() {
 
 race() {
 	local dir=$1 n=$2 m=$3 p=$4 i gate
-	local -a pids=()
+	local -a pids=() ports=(${RACE_PORTS:-$PORT})
 	shift 4
 	mkdir -p "$dir"
 	rm -f "$dir"/status.* "$dir"/body.*
@@ -1083,7 +1123,8 @@ race() {
 			    -H 'Content-Type: application/json')
 			[ -e "$dir/hdr.$i" ] && a+=(-H "@$dir/hdr.$i")
 			flock -s "$dir/gate" true
-			curl "${a[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")" \
+			port=${ports[i % ${#ports[@]}]}
+			curl "${a[@]}" "$@" "http://127.0.0.1:$port$(path "$p")" \
 			    >"$dir/status.$i"
 		) &
 		pids+=($!)

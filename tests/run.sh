@@ -120,7 +120,7 @@ done
 [ -z "$skipped" ] ||
     echo "# left out under $SERVER (any-cgi-server; FULL=1 runs them):$skipped"
 [ -z "$skips" ] ||
-    printf '# skipped under DB=%s (about SQLite itself; counted nowhere):%s\n' \
+    printf '# skipped under DB=%s (about the other storage; counted nowhere):%s\n' \
     "$DB" "$skips"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
