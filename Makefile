@@ -59,7 +59,22 @@ UNITS	= tests/unit/test-crypto tests/unit/test-db tests/unit/test-jwt \
 	  tests/unit/test-policy tests/unit/test-conf
 MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql \
 	  db/004-tokens.sql db/005-throttle-audit.sql
+# PostgreSQL's own migrations, numbered apart from SQLite's.
+PG_MIGRATIONS = db/pg/001-schema.sql
 FLAGS_STAMP = common/.flags
+
+# make DB=postgresql: the same executables with PostgreSQL beside SQLite
+# (common/db-pg.c; AUTH_DB chooses).  Without it nothing of libpq is
+# compiled or linked: its relocations alone slow every SQLite start.
+# PG_LDLIBS is libpq shared for now; a static link replaces that line.
+ifeq ($(DB),postgresql)
+PG_CFLAGS = -DWITH_PG -I/usr/include/postgresql
+PG_LDLIBS = -lpq
+CFLAGS	+= $(PG_CFLAGS)
+LDLIBS	+= $(PG_LDLIBS)
+COMMON	+= common/db-pg.o
+PG_INC	= common/schema-pg.inc
+endif
 
 all: $(PROGS) $(AUTHCTL)
 
@@ -68,10 +83,12 @@ all: $(PROGS) $(AUTHCTL)
 include mk/static.mk
 
 # Rebuild everything when the compiler or flags change (plain <-> sanitized,
-# static or not).
+# static or not, SQLite only or with PostgreSQL).  The library is begun
+# afresh then, so that no object of the other build (common/db-pg.o) stays
+# in it.
 BUILD_FLAGS = $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS) static:$(STATIC_PROGS)
 $(shell echo '$(BUILD_FLAGS)' | cmp -s - $(FLAGS_STAMP) || \
-    echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP))
+    { echo '$(BUILD_FLAGS)' > $(FLAGS_STAMP); rm -f common/libcommon.a; })
 
 common/libcommon.a: $(COMMON)
 	$(AR) rcs $@ $(COMMON)
@@ -81,12 +98,15 @@ $(COMMON): common/*.h $(FLAGS_STAMP)
 
 # The migrations are compiled in, so an executable needs no file beside it.
 common/schema.inc: $(MIGRATIONS)
-	for f in $(MIGRATIONS); do \
+common/schema-pg.inc: $(PG_MIGRATIONS)
+common/schema.inc common/schema-pg.inc:
+	for f in $^; do \
 		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
 		printf ',\n'; \
 	done > $@
 
 common/db.o: common/schema.inc
+common/db-pg.o: common/schema-pg.inc
 
 cgi-bin/%: cgi-bin/%.c common/libcommon.a $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
@@ -98,18 +118,30 @@ $(AUTHCTL): $(AUTHCTL_OBJS) common/libcommon.a
 
 tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
+tests/unit/test-db: tests/unit/test-db-pg.h
 
 # SERVER=busybox (default), lighttpd, apache or lighttpd-fastcgi;
 # tests/run.sh is the whole HTTP suite, run against that server from the
-# shipped example config.
+# shipped example config.  DB=postgresql (the build option: the same
+# executables with PostgreSQL) runs it against a private PostgreSQL and
+# pgbouncer that tests/run.sh starts and removes (tests/pg.sh).
 SERVER ?= busybox
+# Under DB=postgresql the unit tests get a private cluster of their own
+# (tests/pg.sh), so that test-db runs its cases on PostgreSQL too
+# (CORNERS_AUTH_TEST_PG; the direct URI: it cuts its own connection).
+ifeq ($(DB),postgresql)
+UNIT_RUN = bash tests/pg.sh shell sh -c \
+	'CORNERS_AUTH_TEST_PG=$$PG_URI_DIRECT exec sh tests/unit/run.sh "$$@"' sh
+else
+UNIT_RUN = sh tests/unit/run.sh
+endif
 test: all $(UNITS)
-	sh tests/unit/run.sh $(UNITS)
-	SERVER=$(SERVER) bash tests/run.sh
+	$(UNIT_RUN) $(UNITS)
+	SERVER=$(SERVER) DB=$(DB) bash tests/run.sh
 
 # The whole suite under AddressSanitizer + UBSan; any report fails it.
 asan:
-	$(MAKE) SANITIZE=1 test
+	$(MAKE) SANITIZE=1 DB=$(DB) test
 
 # Serve the API in the foreground at http://127.0.0.1:$(PORT)/api/v1/auth/
 # under lighttpd, configured from lighttpd.conf.example; every AUTH_*
@@ -126,7 +158,8 @@ run: all
 # that directory is made writable by the web server's user only.  authctl
 # goes into PREFIX/bin, the manuals into PREFIX/share/man, the OpenAPI
 # document into PREFIX/share/corners-auth (the example configurations
-# serve it from there at /api/v1/openapi.json).
+# serve it from there at /api/v1/openapi.json), with pgbouncer.ini.example
+# (several web hosts on PostgreSQL, corners-auth(8)).
 DB_OWNER ?= www-data
 install:
 	$(MAKE) AUTH_DB_DEFAULT=$(PREFIX)/db/auth.db all
@@ -137,7 +170,8 @@ install:
 	install -s -m 0755 $(AUTHCTL) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 authctl/authctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 corners-auth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 openapi.json $(DESTDIR)$(PREFIX)/share/corners-auth/
+	install -m 0644 openapi.json pgbouncer.ini.example \
+	    $(DESTDIR)$(PREFIX)/share/corners-auth/
 	install -d -m 0700 $(DESTDIR)$(PREFIX)/db
 	install -m 0644 $(MIGRATIONS) $(DESTDIR)$(PREFIX)/db/
 	if [ "$$(id -u)" = 0 ]; then \
@@ -157,6 +191,11 @@ install:
 bench: all
 	bash bench/run.sh
 
+# PostgreSQL against SQLite in one run, the same executables built with
+# DB=postgresql (bench/pg.sh; a private cluster and pgbouncer).
+bench-pg:
+	bash bench/pg.sh
+
 # make bench-compare OLD=DIR [NEW=DIR]: me, refresh and login of this tree
 # (or NEW) against another checkout's, in one run (bench/compare.sh).
 bench-compare: all
@@ -173,7 +212,7 @@ mutate:
 # libFuzzer (tests/fuzz/Makefile, which says what each target does), given
 # the object lists above.  make fuzz FUZZ_TIME=N: N seconds per harness.
 FUZZ_TIME ?= 60
-fuzz fuzz-regress: common/schema.inc
+fuzz fuzz-regress: common/schema.inc $(PG_INC)
 	$(MAKE) -C tests/fuzz $@ FUZZ_TIME=$(FUZZ_TIME) \
 	    COMMON='$(COMMON)' AUTHCTL_OBJS='$(AUTHCTL_OBJS)'
 fuzz-clean:
@@ -192,12 +231,12 @@ clean-objs:
 	    $(AUTHCTL)
 
 clean: clean-objs
-	rm -f common/schema.inc $(FLAGS_STAMP)
+	rm -f common/schema.inc common/schema-pg.inc $(FLAGS_STAMP)
 	rm -rf .run
 
 # Also what make cjson sqlite built (make deps builds it again).
 distclean: clean
 	rm -rf build
 
-.PHONY: all test asan run install bench bench-compare mutate fuzz fuzz-regress fuzz-clean \
+.PHONY: all test asan run install bench bench-pg bench-compare mutate fuzz fuzz-regress fuzz-clean \
 	deps clean-objs clean distclean

@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "authctl.h"
+#include "conf.h"
 #include "crypto.h"
 #include "db.h"
 #include "num.h"
@@ -123,12 +124,32 @@ static const struct command commands[] = {
 	  "write-ahead log if no reader is using it.  Safe to run from cron\n"
 	  "while serving.\n" },
 	{ NULL, "stats", "[--json]", 0, OPT_JSON, DB_INSPECT, cmd_stats,
-	  "Users, active users, attempt-counter rows, database and WAL size\n"
-	  "in bytes, schema version.\n" },
+	  "Users, active users, attempt-counter rows, remembered tokens,\n"
+	  "database and WAL size in bytes, schema version.  On PostgreSQL\n"
+	  "db_bytes is what our tables and indexes take, and wal_bytes is 0\n"
+	  "(the server's write-ahead log is not ours).\n" },
 	{ NULL, "check", "", 0, 0, DB_INSPECT, cmd_check,
 	  "Check the settings, SQLite's integrity, the schema version, the\n"
 	  "files' modes and owner, and the signing key's length.  Exits 1 if\n"
-	  "anything is wrong.\n" },
+	  "anything is wrong.  On PostgreSQL: the schema version, its tables\n"
+	  "and indexes, the id sequence, that the role is not a superuser\n"
+	  "and the database's encoding, in place of the integrity check and\n"
+	  "the files.\n" },
+	{ NULL, "copy-to", "DATABASE", 1, 0, DB_EXISTING, cmd_copy_to,
+	  "Copy this site (AUTH_DB) into DATABASE, given as AUTH_DB would\n"
+	  "be (a postgresql:// URI, or a SQLite file), which must hold none\n"
+	  "of our rows: to move a one-host SQLite site to PostgreSQL.  Users\n"
+	  "keep their ids, password hashes, names, active flag and revocation\n"
+	  "time; deleted ids stay never given again, and register goes on\n"
+	  "after the largest id ever given; the signing key kept in the\n"
+	  "database (and a previous one in its grace), the logged-out and\n"
+	  "spent tokens, the clients known to accounts and the audit log go\n"
+	  "too.  So tokens issued before keep working (with the same\n"
+	  "AUTH_JWT_SECRET, if that is where the key is) and everybody logs\n"
+	  "in with the same password.  The attempt counter's windows are\n"
+	  "not copied.  All or nothing, in one transaction; stop the web\n"
+	  "servers (or make them answer 503) while it runs, then point every\n"
+	  "host's AUTH_DB at DATABASE.\n" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
@@ -447,10 +468,13 @@ main(int argc, char **argv)
 int
 ctl_open(struct ctl *c, int mode, int memory)
 {
+	char	 shown[CONF_PATH_MAX];
+
 	if ((c->app.db = db_open(memory ? NULL : c->app.cf.db_path, mode)) ==
 	    NULL)
 		return ctl_fail("cannot open the database %s (AUTH_DB)",
-		    ctl_visible(c->app.cf.db_path));
+		    ctl_visible(db_shown(c->app.cf.db_path, shown,
+		    sizeof(shown))));
 	return CTL_OK;
 }
 

@@ -46,6 +46,7 @@ int	cmd_purge(struct ctl *c);
 int	cmd_stats(struct ctl *c);
 int	cmd_check(struct ctl *c);
 int	cmd_events(struct ctl *c);
+int	cmd_copy_to(struct ctl *c);
 
 /*
  * Run op (a change to user id) and record event for it in the audit log,

@@ -570,14 +570,18 @@ static int
 store(struct ctl *c, struct import *im)
 {
 	char	 detail[64];
-	int	 failed = 0, dups;
+	int	 failed = 0, dups, exists = 1;
 
 	/*
 	 * Only now the database, so that a bad file creates none; a dry
 	 * run creates none either, checking against an empty one instead.
 	 */
+	if (c->dry_run && (exists = db_exists(c->app.cf.db_path)) == -1) {
+		ctl_fail("cannot tell whether the database exists (see above)");
+		return -1;
+	}
 	if (ctl_open(c, c->dry_run ? DB_EXISTING : DB_CREATE, c->dry_run &&
-	    access(c->app.cf.db_path, F_OK) == -1 && errno == ENOENT) != CTL_OK)
+	    exists == 0) != CTL_OK)
 		return -1;
 	if (db_begin(c->app.db) == -1) {
 		ctl_fail("the database failed (see above)");

@@ -96,7 +96,7 @@ cmd_secret_show_source(struct ctl *c)
 	size_t		 len = sizeof(key);
 	const char	*var = key_variable(&c->app.cf);
 	long long	 until = 0, now = time(NULL);
-	char		 t[32];
+	char		 t[32], shown[CONF_PATH_MAX];
 	int		 found;
 
 	if (var != NULL && strcmp(var, "AUTH_JWT_SECRET") == 0)
@@ -111,12 +111,12 @@ cmd_secret_show_source(struct ctl *c)
 	if (ctl_open(c, DB_INSPECT, 0) != CTL_OK)
 		return CTL_FAILED;
 	found = db_secret_get(c->app.db, key, &len);
+	db_shown(c->app.cf.db_path, shown, sizeof(shown));
 	if (found == 1)
-		printf("database %s, %zu bytes\n",
-		    ctl_visible(c->app.cf.db_path), len);
+		printf("database %s, %zu bytes\n", ctl_visible(shown), len);
 	else if (found == 0)
 		printf("database %s: none yet (the first request that needs "
-		    "one generates it)\n", ctl_visible(c->app.cf.db_path));
+		    "one generates it)\n", ctl_visible(shown));
 	if (found == 1 && (found = db_secret_previous(c->app.db, key, &len,
 	    &until)) == 1 && until > now)
 		printf("previous key: database, %zu bytes, verifies tokens "
@@ -252,7 +252,10 @@ cmd_stats(struct ctl *c)
 
 	if (db_stats(c->app.db, &st) == -1)
 		return ctl_fail("stats failed (see above)");
-	if ((wal = file_size(c->app.cf.db_path, sidecars[0])) == -1)
+	/* PostgreSQL's write-ahead log is the server's, not ours: 0. */
+	wal = 0;
+	if (!db_is_pg(c->app.cf.db_path) &&
+	    (wal = file_size(c->app.cf.db_path, sidecars[0])) == -1)
 		return CTL_FAILED;
 	if (!c->json) {
 		printf("users: %lld\nactive_users: %lld\n"
@@ -428,7 +431,8 @@ secret_file_mode(const struct conf *cf)
 		    group, g);
 	else if (o != NULL)
 		append(why, sizeof(why), "others may %s the signing key", o);
-	if (server_user(cf->db_path, &server) == 0) {
+	/* A URI's database has no owner here to compare with. */
+	if (!db_is_pg(cf->db_path) && server_user(cf->db_path, &server) == 0) {
 		user_name(server, name);
 		if (!may_read(server, &sb) || sb.st_uid != server)
 			append(why, sizeof(why), "%sthe web server, running as "
@@ -667,7 +671,9 @@ cmd_check(struct ctl *c)
 	report(NULL, 1, "settings (AUTH_*)");
 	if ((problems = db_check(c->app.db, report, NULL)) == -1)
 		return ctl_fail("the checks could not run (see above)");
-	problems += file_modes(c->app.cf.db_path);
+	/* PostgreSQL keeps no file of ours: its server guards its own. */
+	if (!db_is_pg(c->app.cf.db_path))
+		problems += file_modes(c->app.cf.db_path);
 	if ((found = audit_users(c)) == -1)
 		return ctl_fail("the checks could not run (see above)");
 	problems += found;
@@ -694,4 +700,98 @@ cmd_check(struct ctl *c)
 		return ctl_fail("%d problem%s", problems,
 		    problems == 1 ? "" : "s");
 	return CTL_OK;
+}
+
+/* What copy-to moved, by kind of row. */
+struct copy {
+	struct db	*to;
+	long long	 n[DB_ROW_EVENT + 1];
+	long long	 active;	/* active users */
+	long long	 ids;		/* the largest id ever given */
+	int		 previous;	/* a previous key in its grace */
+	int		 failed;	/* a row did not go in */
+};
+
+static int
+copy_row(const struct db_row *r, void *arg)
+{
+	struct copy	*cp = arg;
+
+	/* Said here, not left to how the reader passes a stop along. */
+	if (db_import(cp->to, r) == -1) {
+		cp->failed = 1;
+		return 1;
+	}
+	cp->n[r->kind]++;
+	if (r->kind == DB_ROW_USER && r->user->is_active)
+		cp->active++;
+	else if (r->kind == DB_ROW_IDS)
+		cp->ids = r->id;
+	else if (r->kind == DB_ROW_SETTING &&
+	    strcmp(r->name, "jwt_secret_previous") == 0)
+		cp->previous = 1;
+	return 0;
+}
+
+int
+cmd_copy_to(struct ctl *c)
+{
+	struct copy	 cp;
+	const char	*target = c->args[0], *table = NULL;
+	char		 shown[CONF_PATH_MAX];
+	int		 rc = CTL_FAILED, empty, failed;
+
+	memset(&cp, 0, sizeof(cp));
+	db_shown(target, shown, sizeof(shown));
+	if (strcmp(target, c->app.cf.db_path) == 0)
+		return ctl_fail("%s is AUTH_DB itself: name another database",
+		    ctl_visible(shown));
+	if (strlen(target) >= CONF_PATH_MAX)
+		return ctl_fail("the target's name is too long");
+	/* Its schema made (PostgreSQL) or the file created (SQLite). */
+	if ((cp.to = db_open(target, DB_CREATE)) == NULL) {
+		ctl_fail("cannot open the target %s", ctl_visible(shown));
+		goto out;
+	}
+	/* One transaction: the target stays empty unless all of it went in. */
+	if (db_begin(cp.to) == -1) {
+		ctl_fail("the target failed (see above)");
+		goto out;
+	}
+	if ((empty = db_empty(cp.to, &table)) != 1) {
+		db_end(cp.to, 1);
+		if (empty == -1)
+			ctl_fail("the target failed (see above)");
+		else
+			ctl_fail("%s is not empty (its %s table has rows): "
+			    "copy-to fills a database that holds none of ours, "
+			    "so that no id, name or key is mixed with another "
+			    "site's; nothing was copied", ctl_visible(shown),
+			    table != NULL ? table : "?");
+		goto out;
+	}
+	failed = db_export(c->app.db, copy_row, &cp) == -1 || cp.failed;
+	if (db_end(cp.to, failed) == -1 || failed) {
+		ctl_fail("the copy failed (see above); nothing was copied "
+		    "into %s", ctl_visible(shown));
+		goto out;
+	}
+	printf("copied into %s:\n", ctl_visible(shown));
+	printf("users: %lld (%lld active)\n", cp.n[DB_ROW_USER], cp.active);
+	printf("deleted ids (never given again): %lld\n",
+	    cp.n[DB_ROW_DELETED]);
+	printf("largest id ever given: %lld (register goes on after it)\n",
+	    cp.ids);
+	printf("settings (the signing key kept in the database%s): %lld\n",
+	    cp.previous ? ", the previous one and its grace" : "",
+	    cp.n[DB_ROW_SETTING]);
+	printf("logged-out and spent tokens: %lld\n", cp.n[DB_ROW_TOKEN]);
+	printf("clients known to accounts: %lld\n", cp.n[DB_ROW_KNOWN]);
+	printf("events: %lld\n", cp.n[DB_ROW_EVENT]);
+	printf("now point every host's AUTH_DB at it (the same "
+	    "AUTH_JWT_SECRET too, if it is set)\n");
+	rc = CTL_OK;
+out:
+	db_close(cp.to);
+	return rc;
 }

@@ -150,6 +150,42 @@ secret(struct conf *cf)
 	return 0;
 }
 
+/*
+ * AUTH_HASH_SLOTS_FILE: the hashing slots' lock file (slot.c).  Unset, it
+ * is the SQLite file's name with "-slots" added; a PostgreSQL AUTH_DB has
+ * no file, so the compiled-in default database's (its directory is the
+ * install's db/, which the web server may write).  Returns 0 or -1
+ * (logged).
+ */
+static int
+slots_file(struct conf *cf)
+{
+	const char	*s = getenv("AUTH_HASH_SLOTS_FILE");
+	const char	*base = cf->db_path;
+	int		 n;
+
+	if (s != NULL) {
+		if (*s == '\0' || strlen(s) >= CONF_PATH_MAX) {
+			fprintf(stderr, "conf: AUTH_HASH_SLOTS_FILE: empty or "
+			    "too long\n");
+			return -1;
+		}
+		strcpy(cf->slots_path, s);
+		return 0;
+	}
+	if (strncmp(base, "postgresql://", 13) == 0 ||
+	    strncmp(base, "postgres://", 11) == 0)
+		base = AUTH_DB_DEFAULT;
+	n = snprintf(cf->slots_path, sizeof(cf->slots_path), "%s%s", base,
+	    CONF_SLOTS_SUFFIX);
+	if (n < 0 || (size_t)n >= sizeof(cf->slots_path)) {
+		fprintf(stderr, "conf: AUTH_HASH_SLOTS_FILE: the default is "
+		    "too long\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Every AUTH_* variable this version reads (SPEC "Configuration"). */
 static const char *const known[] = {
 	"AUTH_DB",
@@ -172,6 +208,7 @@ static const char *const known[] = {
 	"AUTH_TRUSTED_PROXIES",
 	"AUTH_MIN_PASSWORD_ENTROPY",
 	"AUTH_HASH_SLOTS",
+	"AUTH_HASH_SLOTS_FILE",
 	/* Not ours: the CGI meta-variable of a server's own authentication. */
 	"AUTH_TYPE",
 };
@@ -227,6 +264,18 @@ conf_load(struct conf *cf)
 		return -1;
 	}
 	strcpy(cf->db_path, db);
+#ifndef WITH_PG
+	/*
+	 * A broken configuration (500), not an unreachable database (503,
+	 * retried): db.c would refuse it on every request.
+	 */
+	if (strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0) {
+		fprintf(stderr, "conf: AUTH_DB is a PostgreSQL URI, but this "
+		    "build has no PostgreSQL (make DB=postgresql)\n");
+		return -1;
+	}
+#endif
 	if (num("AUTH_ACCESS_TTL", 300, 1, TTL_MAX, &cf->access_ttl) == -1 ||
 	    num("AUTH_REFRESH_TTL", DAY, 1, TTL_MAX, &cf->refresh_ttl) == -1 ||
 	    num("AUTH_PBKDF2_ITERATIONS", 600000, 1,
@@ -252,6 +301,8 @@ conf_load(struct conf *cf)
 	if (num("AUTH_HASH_SLOTS", CONF_SLOTS_CORES, 0, CONF_SLOTS_MAX, &v) == -1)
 		return -1;
 	cf->hash_slots = (long)v;
+	if (slots_file(cf) == -1)
+		return -1;
 	/* SPEC "Refresh rotation": off by default, as in the original. */
 	if (num("AUTH_ROTATE_REFRESH", 0, 0, 1, &v) == -1 ||
 	    num("AUTH_REFRESH_REUSE_GRACE", 10, 0, DAY,

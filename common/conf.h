@@ -16,6 +16,8 @@
 #define CONF_PATH_MAX	4096
 #define CONF_SLOTS_MAX	1024
 #define CONF_SLOTS_CORES (-1)	/* AUTH_HASH_SLOTS unset: one per core */
+#define CONF_SLOTS_SUFFIX "-slots"	/* the slots file's default: the
+					   database's name with this added */
 
 struct conf {
 	char		 db_path[CONF_PATH_MAX];	/* AUTH_DB */
@@ -32,6 +34,8 @@ struct conf {
 	double		 min_entropy;	/* AUTH_MIN_PASSWORD_ENTROPY, bits */
 	long		 hash_slots;	/* AUTH_HASH_SLOTS, 0 = no cap, or
 					   CONF_SLOTS_CORES */
+	char		 slots_path[CONF_PATH_MAX + sizeof(CONF_SLOTS_SUFFIX)];
+					/* AUTH_HASH_SLOTS_FILE */
 	int		 rotate;	/* AUTH_ROTATE_REFRESH */
 	long long	 reuse_grace;	/* AUTH_REFRESH_REUSE_GRACE, seconds */
 	long long	 account_max;	/* AUTH_RATE_ACCOUNT, 0 = off */

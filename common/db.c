@@ -2,7 +2,9 @@
  * SQLite storage.  WAL mode, synchronous=NORMAL, a busy timeout, BEGIN
  * IMMEDIATE for every write (so a writer waits for the lock up front rather
  * than failing on a stale snapshot), and prepared statements from the one
- * table below, each prepared only when first used.
+ * table below, each prepared only when first used.  Built with make
+ * DB=postgresql, a database opened from a PostgreSQL URI is db-pg.c's
+ * instead: each function below hands it over first (PG_ROUTE).
  */
 #include <sys/stat.h>
 
@@ -20,7 +22,17 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
+#ifdef WITH_PG
+#include "db-pg.h"
+#endif
 #include "names.h"
+
+/* A database of PostgreSQL's answers from db-pg.c. */
+#ifdef WITH_PG
+#define PG_ROUTE(db, call)	if ((db)->pg != NULL) return (call)
+#else
+#define PG_ROUTE(db, call)
+#endif
 
 /*
  * How long a request waits for another writer before giving up with a
@@ -226,6 +238,9 @@ static const char *const stmts[STMT__MAX] = {
 #define TOKENS_SCHEMA	4
 
 struct db {
+#ifdef WITH_PG
+	struct pg	*pg;		/* PostgreSQL's: none of the below */
+#endif
 	sqlite3		*h;
 	sqlite3_stmt	*st[STMT__MAX];
 	int		 wal_frames;	/* in the WAL after our last commit */
@@ -404,12 +419,14 @@ end(struct db *db, int ok)
 int
 db_begin(struct db *db)
 {
+	PG_ROUTE(db, pg_begin(db->pg));
 	return begin(db);
 }
 
 int
 db_end(struct db *db, int failed)
 {
+	PG_ROUTE(db, pg_end(db->pg, failed));
 	/* end() returns what it was given after a rollback, -1 if COMMIT failed. */
 	return end(db, failed ? 1 : 0) == -1 ? -1 : 0;
 }
@@ -627,6 +644,14 @@ create(const char *path)
 	return fd;
 }
 
+/* Whether AUTH_DB names PostgreSQL: libpq's two URI prefixes. */
+static int
+is_pg_uri(const char *path)
+{
+	return path != NULL && (strncmp(path, "postgresql://", 13) == 0 ||
+	    strncmp(path, "postgres://", 11) == 0);
+}
+
 struct db *
 db_open(const char *path, int mode)
 {
@@ -635,6 +660,18 @@ db_open(const char *path, int mode)
 
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
 		fprintf(stderr, "db: calloc: %s\n", strerror(errno));
+		return NULL;
+	}
+	/* Never a file named "postgresql:...". */
+	if (is_pg_uri(path)) {
+#ifdef WITH_PG
+		if ((db->pg = pg_open(path, mode)) != NULL)
+			return db;
+#else
+		fprintf(stderr, "db: AUTH_DB is a PostgreSQL URI, but this "
+		    "build has no PostgreSQL (make DB=postgresql)\n");
+#endif
+		free(db);
 		return NULL;
 	}
 	/*
@@ -689,7 +726,15 @@ db_open(const char *path, int mode)
 void
 db_tidy(struct db *db)
 {
-	if (db == NULL || db->wal_frames < WAL_KEEP_FRAMES)
+	if (db == NULL)
+		return;
+#ifdef WITH_PG
+	if (db->pg != NULL) {
+		pg_tidy(db->pg);
+		return;
+	}
+#endif
+	if (db->wal_frames < WAL_KEEP_FRAMES)
 		return;
 	/* Not waiting: if readers are busy, the next answer tries again. */
 	waiting(db, 0);
@@ -714,11 +759,26 @@ db_close(struct db *db)
 
 	if (db == NULL)
 		return;
+#ifdef WITH_PG
+	if (db->pg != NULL) {
+		pg_close(db->pg);
+		free(db);
+		return;
+	}
+#endif
 	for (i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(db->st[i]);
 	db_tidy(db);
 	sqlite3_close(db->h);
 	free(db);
+}
+
+long long
+db_now(struct db *db)
+{
+	PG_ROUTE(db, pg_now(db->pg));
+	(void)db;	/* SQLite's clock is this host's */
+	return (long long)time(NULL);
 }
 
 /*
@@ -759,6 +819,7 @@ key_row(struct db *db, enum stmt k, const char *what, unsigned char *buf,
 int
 db_secret_get(struct db *db, unsigned char *buf, size_t *len)
 {
+	PG_ROUTE(db, pg_secret_get(db->pg, buf, len));
 	return key_row(db, STMT_SECRET_GET, "secret_get", buf, len, NULL);
 }
 
@@ -768,6 +829,7 @@ db_secret_put(struct db *db, const unsigned char *key, size_t len)
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_secret_put(db->pg, key, len));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_SECRET_PUT)) != NULL &&
@@ -788,6 +850,8 @@ db_attempt(struct db *db, int scope, const char *client, long long bucket,
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_attempt(db->pg, scope, client, bucket, expires,
+	    count));
 	if (begin(db) == -1)
 		return -1;
 	/* Old windows go first, so the table holds one window at most. */
@@ -870,6 +934,7 @@ db_user_by_id(struct db *db, long long id, struct user *u)
 {
 	sqlite3_stmt	*s;
 
+	PG_ROUTE(db, pg_user_by_id(db->pg, id, u));
 	memset(u, 0, sizeof(*u));
 	if ((s = stmt(db, STMT_USER_BY_ID)) == NULL ||
 	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK)
@@ -882,6 +947,7 @@ db_user_by_key(struct db *db, int is_email, const char *key, struct user *u)
 {
 	sqlite3_stmt	*s;
 
+	PG_ROUTE(db, pg_user_by_key(db->pg, is_email, key, u));
 	memset(u, 0, sizeof(*u));
 	if ((s = stmt(db, is_email ? STMT_USER_BY_EMAIL :
 	    STMT_USER_BY_NAME)) == NULL ||
@@ -923,6 +989,8 @@ db_user_add(struct db *db, const struct user *u, const char *username_key,
 	struct user	 other;
 	int		 rc = -1, found;
 
+	PG_ROUTE(db, pg_user_add(db->pg, u, username_key, email_key, now, id,
+	    taken));
 	*taken = DB_FREE;
 	if (begin(db) == -1)
 		return -1;
@@ -965,6 +1033,7 @@ db_event(struct db *db, long long at, const char *event, long long user_id,
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_event(db->pg, at, event, user_id, client, detail));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_EVENT_ADD)) != NULL &&
@@ -1064,6 +1133,7 @@ db_login_gate(struct db *db, struct db_gate *g)
 {
 	int	 rc = 0;
 
+	PG_ROUTE(db, pg_login_gate(db->pg, g));
 	g->verdict = DB_GATE_OPEN;
 	g->reserved = 0;
 	g->event_id = 0;
@@ -1096,6 +1166,7 @@ db_user_login(struct db *db, long long id, long long now, const char *newhash,
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_user_login(db->pg, id, now, newhash, g));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_USER_LOGIN)) != NULL &&
@@ -1140,6 +1211,7 @@ db_login_undo(struct db *db, const struct db_gate *g)
 {
 	int	 rc;
 
+	PG_ROUTE(db, pg_login_undo(db->pg, g));
 	if (begin(db) == -1)
 		return -1;
 	rc = name_undo(db, g);
@@ -1199,6 +1271,7 @@ db_events(struct db *db, long long user_id, long long since,
 	sqlite3_stmt	*s;
 	int		 rc = 0, step;
 
+	PG_ROUTE(db, pg_events(db->pg, user_id, since, fn, arg));
 	if ((s = stmt(db, STMT_EVENT_LIST)) == NULL ||
 	    sqlite3_bind_int64(s, 1, user_id) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 2, since) != SQLITE_OK) {
@@ -1233,6 +1306,7 @@ db_user_each(struct db *db, int (*fn)(const struct user *, void *), void *arg)
 	struct user	 u;
 	int		 rc;
 
+	PG_ROUTE(db, pg_user_each(db->pg, fn, arg));
 	if ((s = stmt(db, STMT_USER_LIST)) == NULL)
 		return -1;
 	while ((rc = user_step(db, s, &u)) == 1) {
@@ -1336,6 +1410,7 @@ db_user_password(struct db *db, long long id, const char *hash,
 {
 	sqlite3_stmt	*s;
 
+	PG_ROUTE(db, pg_user_password(db->pg, id, hash, at));
 	if ((s = stmt(db, STMT_USER_PASSWORD)) == NULL ||
 	    sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, id) != SQLITE_OK)
@@ -1348,6 +1423,7 @@ db_user_revoke(struct db *db, long long id, long long *at)
 {
 	sqlite3_stmt	*s;
 
+	PG_ROUTE(db, pg_user_revoke(db->pg, id, at));
 	if ((s = stmt(db, STMT_USER_REVOKE)) == NULL ||
 	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
 		return -1;
@@ -1359,6 +1435,7 @@ db_user_active(struct db *db, long long id, int active)
 {
 	sqlite3_stmt	*s;
 
+	PG_ROUTE(db, pg_user_active(db->pg, id, active));
 	if ((s = stmt(db, STMT_USER_ACTIVE)) == NULL ||
 	    sqlite3_bind_int(s, 1, active != 0) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 2, id) != SQLITE_OK)
@@ -1372,6 +1449,7 @@ db_user_delete(struct db *db, long long id, const char *hash)
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_user_delete(db->pg, id, hash));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_USER_DELETED)) != NULL &&
@@ -1404,6 +1482,7 @@ db_user_swap_password(struct db *db, long long id, const char *old,
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_user_swap_password(db->pg, id, old, hash, at));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_USER_SWAP)) == NULL ||
@@ -1428,6 +1507,7 @@ db_user_email(struct db *db, long long id, const char *email,
 	sqlite3_stmt	*s;
 	int		 rc = -1, step;
 
+	PG_ROUTE(db, pg_user_email(db->pg, id, email, email_key, taken));
 	*taken = DB_FREE;
 	if (begin(db) == -1)
 		return -1;
@@ -1456,6 +1536,7 @@ db_token_get(struct db *db, const char *jti, struct db_token *t)
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_token_get(db->pg, jti, t));
 	memset(t, 0, sizeof(*t));
 	if ((s = stmt(db, STMT_TOKEN_GET)) == NULL ||
 	    sqlite3_bind_text(s, 1, jti, -1, SQLITE_STATIC) != SQLITE_OK) {
@@ -1488,6 +1569,7 @@ db_token_put(struct db *db, const char *jti, long long user_id,
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_token_put(db->pg, jti, user_id, kind, at, expires, t));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, kind == DB_TOKEN_LOGGED_OUT ? STMT_TOKEN_OUT :
@@ -1532,6 +1614,8 @@ db_user_import(struct db *db, const struct user *u, const char *username_key,
 	sqlite3_stmt	*s;
 	int		 rc = -1, found;
 
+	PG_ROUTE(db, pg_user_import(db->pg, u, username_key, email_key,
+	    taken));
 	*taken = DB_FREE;
 	if (begin(db) == -1)
 		return -1;
@@ -1606,6 +1690,7 @@ db_secret_rotate(struct db *db, const unsigned char *key, size_t len,
 	size_t		 oldlen = sizeof(old);
 	int		 rc, found;
 
+	PG_ROUTE(db, pg_secret_rotate(db->pg, key, len, until));
 	if (begin(db) == -1)
 		return -1;
 	if ((found = db_secret_get(db, old, &oldlen)) == -1)
@@ -1626,6 +1711,7 @@ int
 db_secret_previous(struct db *db, unsigned char *buf, size_t *len,
     long long *until)
 {
+	PG_ROUTE(db, pg_secret_previous(db->pg, buf, len, until));
 	return key_row(db, STMT_PREVIOUS_GET, "secret_previous", buf, len,
 	    until);
 }
@@ -1639,6 +1725,7 @@ db_purge(struct db *db, long long now, long long events_before,
 	long long	 until = 0;
 	int		 rc = -1, found;
 
+	PG_ROUTE(db, pg_purge(db->pg, now, events_before, known_before, p));
 	memset(p, 0, sizeof(*p));
 	if (begin(db) == -1)
 		return -1;
@@ -1678,6 +1765,7 @@ db_stats(struct db *db, struct db_stats *st)
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
+	PG_ROUTE(db, pg_stats(db->pg, st));
 	memset(st, 0, sizeof(*st));
 	st->schema_latest = SCHEMA_VERSION;
 	if (user_version(db, &st->schema) == -1 ||
@@ -1733,6 +1821,7 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	sqlite3_stmt	*s = NULL;
 	int		 problems = 0, v, rows = 0;
 
+	PG_ROUTE(db, pg_check(db->pg, report, arg));
 	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &s,
 	    NULL) != SQLITE_OK) {
 		db_log(db, "integrity_check");
@@ -1757,4 +1846,391 @@ db_check(struct db *db, void (*report)(void *, int, const char *), void *arg)
 	    v > SCHEMA_VERSION ? ": a newer program made it" :
 	    v < SCHEMA_VERSION ? "; the next request brings it up" : "");
 	return problems;
+}
+
+int
+db_is_pg(const char *path)
+{
+	return is_pg_uri(path);
+}
+
+const char *
+db_shown(const char *path, char *buf, size_t len)
+{
+	if (len == 0)
+		return buf;
+#ifdef WITH_PG
+	if (is_pg_uri(path)) {
+		pg_shown(path, buf, len);
+		return buf;
+	}
+#else
+	/* This build cannot read a URI: its scheme only, no password. */
+	if (is_pg_uri(path)) {
+		snprintf(buf, len, "%.*s...", (int)(strstr(path, "://") + 3 -
+		    path), path);
+		return buf;
+	}
+#endif
+	snprintf(buf, len, "%s", path != NULL ? path : ":memory:");
+	return buf;
+}
+
+int
+db_exists(const char *path)
+{
+	if (is_pg_uri(path)) {
+#ifdef WITH_PG
+		return pg_exists(path);
+#else
+		fprintf(stderr, "db: AUTH_DB is a PostgreSQL URI, but this "
+		    "build has no PostgreSQL (make DB=postgresql)\n");
+		return -1;
+#endif
+	}
+	if (access(path, F_OK) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/*
+ * authctl copy-to: the statements that read and write every kept row.
+ * Prepared each time (a copy runs once), so they stay out of the table
+ * above that the endpoints' statements are cached by.
+ */
+enum copy_stmt {
+	COPY_USERS,
+	COPY_DELETED,
+	COPY_IDS,
+	COPY_SETTINGS,
+	COPY_TOKENS,
+	COPY_KNOWN,
+	COPY_PUT_USER,
+	COPY_PUT_DELETED,
+	COPY_PUT_IDS_ROW,
+	COPY_PUT_IDS,
+	COPY_PUT_TOKEN,
+	COPY_PUT_KNOWN,
+	COPY_EMPTY,
+	COPY__MAX
+};
+
+static const char *const copy_stmts[COPY__MAX] = {
+	/* COPY_USERS: user_step's columns, then the keys as stored */
+	"SELECT " USER_COLUMNS ", username_key, email_key FROM users "
+	"ORDER BY id",
+	/* COPY_DELETED */
+	"SELECT id FROM deleted_users ORDER BY id",
+	/* COPY_IDS: AUTOINCREMENT's high-water mark, whoever was deleted */
+	"SELECT max(coalesce((SELECT seq FROM sqlite_sequence "
+	"WHERE name = 'users'), 0), "
+	"coalesce((SELECT max(id) FROM deleted_users), 0), "
+	"coalesce((SELECT max(id) FROM users), 0))",
+	/* COPY_SETTINGS: an integer value reads as its decimal digits */
+	"SELECT name, value FROM settings ORDER BY name",
+	/* COPY_TOKENS */
+	"SELECT jti, user_id, kind, at, expires FROM tokens ORDER BY jti",
+	/* COPY_KNOWN */
+	"SELECT user_id, client, at FROM known_clients "
+	"ORDER BY user_id, client",
+	/* COPY_PUT_USER */
+	"INSERT INTO users (id, username, username_key, email, email_key, "
+	"password, is_active, date_joined, last_login, tokens_valid_after) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), ?)",
+	/* COPY_PUT_DELETED */
+	"INSERT INTO deleted_users (id) VALUES (?)",
+	/* COPY_PUT_IDS_ROW: AUTOINCREMENT's row (a user inserted makes it) */
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'users', ?1 "
+	"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence "
+	"WHERE name = 'users')",
+	/* COPY_PUT_IDS: register goes on after ?1 */
+	"UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'users'",
+	/* COPY_PUT_TOKEN */
+	"INSERT INTO tokens (jti, user_id, kind, at, expires) "
+	"VALUES (?, ?, ?, ?, ?)",
+	/* COPY_PUT_KNOWN */
+	"INSERT INTO known_clients (user_id, client, at) VALUES (?, ?, ?)",
+	/* COPY_EMPTY: the first table that holds a kept row */
+	"SELECT t FROM ("
+	"SELECT 'users' AS t WHERE EXISTS (SELECT 1 FROM users) "
+	"UNION ALL SELECT 'deleted_users' "
+	"WHERE EXISTS (SELECT 1 FROM deleted_users) "
+	"UNION ALL SELECT 'settings' WHERE EXISTS (SELECT 1 FROM settings) "
+	"UNION ALL SELECT 'tokens' WHERE EXISTS (SELECT 1 FROM tokens) "
+	"UNION ALL SELECT 'known_clients' "
+	"WHERE EXISTS (SELECT 1 FROM known_clients) "
+	"UNION ALL SELECT 'events' WHERE EXISTS (SELECT 1 FROM events)"
+	") AS x LIMIT 1",
+};
+
+/* copy_stmts[k] prepared, or NULL (logged). */
+static sqlite3_stmt *
+copy_prepare(struct db *db, enum copy_stmt k)
+{
+	sqlite3_stmt	*s = NULL;
+
+	if (sqlite3_prepare_v2(db->h, copy_stmts[k], -1, &s, NULL) !=
+	    SQLITE_OK || s == NULL) {
+		sqlite3_finalize(s);
+		db_log(db, "copy");
+		return NULL;
+	}
+	return s;
+}
+
+/* Call fn for each row of the select k (filled by set): 0, 1 or -1. */
+static int
+copy_each(struct db *db, enum copy_stmt k, struct db_row *r,
+    int (*set)(sqlite3_stmt *, struct db_row *),
+    int (*fn)(const struct db_row *, void *), void *arg)
+{
+	sqlite3_stmt	*s;
+	int		 rc = 0, step = SQLITE_DONE;
+
+	if ((s = copy_prepare(db, k)) == NULL)
+		return -1;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if ((rc = set(s, r)) == 0 && (rc = fn(r, arg)) > 0)
+			rc = 1;
+	if (rc == 0 && step != SQLITE_DONE) {
+		db_log(db, "copy");
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+set_deleted(sqlite3_stmt *s, struct db_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
+static int
+set_setting(sqlite3_stmt *s, struct db_row *r)
+{
+	r->name = (const char *)sqlite3_column_text(s, 0);
+	r->value = sqlite3_column_blob(s, 1);
+	r->len = (size_t)sqlite3_column_bytes(s, 1);
+	return r->name != NULL && (r->value != NULL || r->len == 0) ? 0 : -1;
+}
+
+static int
+set_token(sqlite3_stmt *s, struct db_row *r)
+{
+	r->name = (const char *)sqlite3_column_text(s, 0);
+	r->token.user_id = sqlite3_column_int64(s, 1);
+	r->token.kind = (enum db_token_kind)sqlite3_column_int(s, 2);
+	r->token.at = sqlite3_column_int64(s, 3);
+	r->expires = sqlite3_column_int64(s, 4);
+	return r->name != NULL ? 0 : -1;
+}
+
+static int
+set_known(sqlite3_stmt *s, struct db_row *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->name = (const char *)sqlite3_column_text(s, 1);
+	r->at = sqlite3_column_int64(s, 2);
+	return r->name != NULL ? 0 : -1;
+}
+
+/* The events, through db_events: their rows as DB_ROW_EVENT. */
+struct copy_events {
+	int	(*fn)(const struct db_row *, void *);
+	void	*arg;
+	int	 stopped;
+};
+
+static int
+copy_event(const struct db_eventrow *e, void *arg)
+{
+	struct copy_events *c = arg;
+	struct db_row	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DB_ROW_EVENT;
+	r.event = e;
+	return c->stopped = c->fn(&r, c->arg);
+}
+
+int
+db_export(struct db *db, int (*fn)(const struct db_row *, void *), void *arg)
+{
+	struct copy_events ce = { fn, arg, 0 };
+	struct db_row	 r;
+	struct user	 u;
+	sqlite3_stmt	*s;
+	int		 rc = 0;
+
+	PG_ROUTE(db, pg_export(db->pg, fn, arg));
+	memset(&r, 0, sizeof(r));
+	r.kind = DB_ROW_USER;
+	/* One snapshot; the write lock keeps the endpoints waiting. */
+	if (begin(db) == -1)
+		return -1;
+	if ((s = copy_prepare(db, COPY_USERS)) == NULL)
+		return end(db, -1);
+	while (rc == 0 && (rc = user_step(db, s, &u)) == 1) {
+		r.user = &u;
+		r.username_key = (const char *)sqlite3_column_text(s, 8);
+		r.email_key = (const char *)sqlite3_column_text(s, 9);
+		if (r.username_key == NULL || r.email_key == NULL) {
+			fprintf(stderr, "db: copy: out of memory\n");
+			rc = -1;
+		} else if ((rc = fn(&r, arg)) > 0)
+			rc = 1;
+		db_user_free(&u);
+	}
+	sqlite3_finalize(s);
+	memset(&r, 0, sizeof(r));
+	if (rc == 0) {
+		r.kind = DB_ROW_DELETED;
+		rc = copy_each(db, COPY_DELETED, &r, set_deleted, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_IDS;
+		rc = copy_each(db, COPY_IDS, &r, set_deleted, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_SETTING;
+		rc = copy_each(db, COPY_SETTINGS, &r, set_setting, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_TOKEN;
+		rc = copy_each(db, COPY_TOKENS, &r, set_token, fn, arg);
+	}
+	if (rc == 0) {
+		r.kind = DB_ROW_KNOWN;
+		rc = copy_each(db, COPY_KNOWN, &r, set_known, fn, arg);
+	}
+	if (rc == 0 && (db_events(db, 0, 0, copy_event, &ce) == -1 ||
+	    ce.stopped == -1))
+		rc = -1;
+	/* Nothing was written: a failure is the reading's only. */
+	if (end(db, rc == -1 ? -1 : 0) == -1)
+		rc = -1;
+	return rc == -1 ? -1 : 0;
+}
+
+/* Run the write k with r's values bound as the kind needs: 0 or -1. */
+static int
+copy_put(struct db *db, enum copy_stmt k, const struct db_row *r)
+{
+	const struct user *u = r->user;
+	sqlite3_stmt	*s;
+	int		 ok = SQLITE_OK, rc = 0;
+
+	if ((s = copy_prepare(db, k)) == NULL)
+		return -1;
+	switch (k) {
+	case COPY_PUT_USER:
+		ok |= sqlite3_bind_int64(s, 1, u->id);
+		ok |= sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 3, r->username_key, -1,
+		    SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 4, u->email, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 5, r->email_key, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_text(s, 6, u->password, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int(s, 7, u->is_active != 0);
+		ok |= sqlite3_bind_int64(s, 8, u->date_joined);
+		ok |= sqlite3_bind_int64(s, 9, u->last_login);
+		ok |= sqlite3_bind_int64(s, 10, u->tokens_valid_after);
+		break;
+	case COPY_PUT_TOKEN:
+		ok |= sqlite3_bind_text(s, 1, r->name, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int64(s, 2, r->token.user_id);
+		ok |= sqlite3_bind_int(s, 3, (int)r->token.kind);
+		ok |= sqlite3_bind_int64(s, 4, r->token.at);
+		ok |= sqlite3_bind_int64(s, 5, r->expires);
+		break;
+	case COPY_PUT_KNOWN:
+		ok |= sqlite3_bind_int64(s, 1, r->id);
+		ok |= sqlite3_bind_text(s, 2, r->name, -1, SQLITE_STATIC);
+		ok |= sqlite3_bind_int64(s, 3, r->at);
+		break;
+	default:	/* the deleted id, the ids' high-water mark */
+		ok |= sqlite3_bind_int64(s, 1, r->id);
+		break;
+	}
+	if (ok != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
+		db_log(db, "copy");
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+db_import(struct db *db, const struct db_row *r)
+{
+	unsigned long long n = 0;
+	size_t		 i;
+
+	PG_ROUTE(db, pg_import(db->pg, r));
+	switch (r->kind) {
+	case DB_ROW_USER:
+		return copy_put(db, COPY_PUT_USER, r);
+	case DB_ROW_DELETED:
+		return copy_put(db, COPY_PUT_DELETED, r);
+	case DB_ROW_IDS:
+		if (r->id <= 0)
+			return 0;
+		return copy_put(db, COPY_PUT_IDS_ROW, r) == -1 ||
+		    copy_put(db, COPY_PUT_IDS, r) == -1 ? -1 : 0;
+	case DB_ROW_SETTING:
+		/* The grace's end is stored as a number, as setting() does. */
+		if (strcmp(r->name, PREVIOUS_UNTIL) != 0 || r->len == 0)
+			return setting(db, r->name, r->value, r->len, 0);
+		for (i = 0; i < r->len && n < DB_ID_LIMIT; i++) {
+			if (r->value[i] < '0' || r->value[i] > '9') {
+				fprintf(stderr, "db: copy: %s: not a number\n",
+				    r->name);
+				return -1;
+			}
+			n = n * 10 + (r->value[i] - '0');
+		}
+		return setting(db, r->name, NULL, 0, (long long)n);
+	case DB_ROW_TOKEN:
+		return copy_put(db, COPY_PUT_TOKEN, r);
+	case DB_ROW_KNOWN:
+		return copy_put(db, COPY_PUT_KNOWN, r);
+	case DB_ROW_EVENT:
+		return db_event(db, r->event->at, r->event->event,
+		    r->event->user_id, r->event->client, r->event->detail);
+	}
+	return -1;
+}
+
+int
+db_empty(struct db *db, const char **table)
+{
+	static const char *const names[] = { "users", "deleted_users",
+	    "settings", "tokens", "known_clients", "events" };
+	sqlite3_stmt	*s;
+	const char	*t;
+	size_t		 i;
+	int		 rc = -1, step;
+
+	PG_ROUTE(db, pg_empty(db->pg, table));
+	*table = NULL;
+	if ((s = copy_prepare(db, COPY_EMPTY)) == NULL)
+		return -1;
+	if ((step = sqlite3_step(s)) == SQLITE_DONE)
+		rc = 1;
+	else if (step == SQLITE_ROW &&
+	    (t = (const char *)sqlite3_column_text(s, 0)) != NULL) {
+		/* A name that outlives the statement. */
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(t, names[i]) == 0)
+				*table = names[i];
+		rc = 0;
+	} else
+		db_log(db, "copy");
+	sqlite3_finalize(s);
+	return rc;
 }

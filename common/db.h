@@ -53,7 +53,10 @@ enum db_taken {
  * Open the database named by path (AUTH_DB; with DB_CREATE, creating it,
  * readable by its owner only, if missing), and bring its schema up to
  * date; a NULL path is a private in-memory database (for the fuzzers and
- * the unit test).  Returns NULL (logged) if that fails.
+ * the unit test).  A postgresql:// or postgres:// URI is PostgreSQL
+ * (SPEC "Storage"), in a build made with make DB=postgresql; the modes
+ * are the same there, a database without our tables (never used) standing
+ * for a missing file.  Returns NULL (logged) if that fails.
  */
 struct db *db_open(const char *path, int mode);
 void	db_close(struct db *db);
@@ -63,6 +66,15 @@ void	db_close(struct db *db);
  * does it.
  */
 void	db_tidy(struct db *db);
+
+/*
+ * The current Unix second by the storage's clock: SQLite's is this
+ * host's (time(NULL)), PostgreSQL's the server's, one clock for every web
+ * host (db_user_password's and db_user_revoke's *at come from it too).
+ * A caller that picks a revocation's second itself, and signs tokens
+ * with it, reads it here.  Returns -1 (logged) if it cannot be read.
+ */
+long long db_now(struct db *db);
 
 /*
  * A transaction around several of the calls below (authctl import-django):
@@ -323,5 +335,71 @@ int	db_stats(struct db *db, struct db_stats *st);
  */
 int	db_check(struct db *db, void (*report)(void *arg, int ok,
 	    const char *what), void *arg);
+
+/*
+ * Whether path (AUTH_DB) names PostgreSQL: a postgresql:// or postgres://
+ * URI (SPEC "Storage"), whether or not this build speaks it.
+ */
+int	db_is_pg(const char *path);
+
+/*
+ * path as it may be shown on a terminal or in a log line: a URI's
+ * passwords replaced by *** (SPEC "Storage": never in a log line), into
+ * buf (size len), which is returned.
+ */
+const char *db_shown(const char *path, char *buf, size_t len);
+
+/*
+ * Whether path names a database this program has made: SQLite's file
+ * exists; PostgreSQL's database (which its server made) holds our schema.
+ * 1, 0, or -1 (logged) if that cannot be told.  Nothing is created.
+ */
+int	db_exists(const char *path);
+
+/*
+ * Moving a site from one database to another (authctl copy-to): every
+ * row that outlives a request, one at a time.  The attempt counter's and
+ * the name failures' windows are not among them (they end by themselves).
+ */
+enum db_rowkind {
+	DB_ROW_USER,		/* user, username_key, email_key */
+	DB_ROW_DELETED,		/* id: a deleted user's, never given again */
+	DB_ROW_IDS,		/* id: the largest user id ever given (after
+				   the users and deleted ids) */
+	DB_ROW_SETTING,		/* name, value, len: a signing key, the one
+				   it replaced, until when that verifies */
+	DB_ROW_TOKEN,		/* name the jti, token, expires */
+	DB_ROW_KNOWN,		/* id a user's, name a client known to it
+				   since at */
+	DB_ROW_EVENT		/* event (its id is not kept) */
+};
+struct db_row {
+	enum db_rowkind		 kind;
+	const struct user	*user;
+	const char		*username_key, *email_key;
+	long long		 id;
+	const char		*name;
+	const unsigned char	*value;
+	size_t			 len;
+	struct db_token		 token;
+	long long		 expires, at;
+	const struct db_eventrow *event;
+};
+
+/*
+ * db_export calls fn for every such row of db, users first (in id order),
+ * until fn returns non-zero (-1: it failed); the row's strings live until
+ * fn returns.  0, or -1 on error or when fn failed.  It reads one
+ * snapshot, in a transaction of its own (SQLite's write lock: the
+ * endpoints wait until it is done).
+ * db_import stores one row as it was, in the caller's transaction (an
+ * explicit id moves the id sequence past it, as DB_ROW_IDS does); 0 or
+ * -1.  db_empty says whether db holds none of these rows: 1 empty, 0 not
+ * (*table names a table that has some), -1 error.
+ */
+int	db_export(struct db *db, int (*fn)(const struct db_row *, void *),
+	    void *arg);
+int	db_import(struct db *db, const struct db_row *row);
+int	db_empty(struct db *db, const char **table);
 
 #endif

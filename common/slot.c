@@ -1,5 +1,6 @@
 /*
- * Hashing slots as byte-range locks on one file beside the database: slot i
+ * Hashing slots as byte-range locks on one file (AUTH_HASH_SLOTS_FILE,
+ * by default beside the SQLite database): slot i
  * is byte i, held with an open file description lock (F_OFD_SETLK).  The
  * kernel releases a lock when its holder exits, however it exits, so a
  * killed request never leaks a slot, and nothing needs cleaning up.
@@ -15,8 +16,6 @@
 
 #include "conf.h"
 #include "slot.h"
-
-#define SLOT_SUFFIX	"-slots"
 
 static int
 lock_byte(int fd, long i, short type)
@@ -43,7 +42,7 @@ now_ms(void)
 int
 slot_take(const struct conf *cf, struct slot *s)
 {
-	char		 path[CONF_PATH_MAX + sizeof(SLOT_SUFFIX)];
+	const char	*path = cf->slots_path;
 	struct timespec	 nap;
 	long long	 deadline;
 	long		 i, first, n = cf->hash_slots;
@@ -54,7 +53,6 @@ slot_take(const struct conf *cf, struct slot *s)
 	if (n == CONF_SLOTS_CORES &&
 	    ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1 || n > CONF_SLOTS_MAX))
 		n = n < 1 ? 1 : CONF_SLOTS_MAX;
-	snprintf(path, sizeof(path), "%s%s", cf->db_path, SLOT_SUFFIX);
 	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (s->fd == -1) {
 		fprintf(stderr, "slot: %s: %s\n", path, strerror(errno));

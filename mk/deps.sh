@@ -1,9 +1,13 @@
 #!/bin/sh
 # mk/deps.sh (make deps, as root): the Debian 12 packages corners-auth
 # needs to build, test, fuzz and benchmark (python3-jsonschema: the tests
-# check every answer against openapi.json with it); the Makefile then
-# builds cJSON and SQLite from Debian's sources (make cjson sqlite,
-# mk/static.mk).
+# check every answer against openapi.json with it; libpq-dev builds
+# make DB=postgresql, postgresql-server-dev-15 the two archives its
+# static link needs (mk/static.mk); postgresql-15, postgresql-client and pgbouncer are
+# what make test DB=postgresql starts privately, tests/pg.sh: the
+# distribution's own cluster and pgbouncer service are never used); the
+# Makefile then builds cJSON and SQLite from Debian's sources (make cjson
+# sqlite, mk/static.mk).
 #
 # apt-get source needs deb-src lines: they are added beside the system's
 # deb lines for Debian's own servers (other repositories may have no
@@ -27,4 +31,6 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
     busybox curl jq sqlite3 openssl ca-certificates \
     lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox mandoc \
-    python3-jsonschema
+    python3-jsonschema \
+    libpq-dev postgresql-server-dev-15 postgresql-15 postgresql-client \
+    pgbouncer

@@ -6,6 +6,9 @@
 #                                 from the shipped example configs); the
 #                                 AUTH_* settings given are added to the
 #                                 defaults below
+#   start_server_b [VAR=value ...]
+#                                 a second server beside it (another web
+#                                 host: $PORT_B; PORT=$PORT_B req ...)
 #   req METHOD PATH [BODY] [CURL-ARG...]
 #                                 sets $status, $body, $hdrs (BODY "-" = none;
 #                                 BODY @file sends a file's bytes)
@@ -39,9 +42,29 @@
 #                                 it is a 200 or 201 (both empty otherwise)
 #   me TOKEN [CURL-ARG...]        GET me with that access token
 #   refresh_with TOKEN            POST refresh with that refresh token
-#   users_in DB                   how many users DB holds
-#   db_sql [-db FILE] [-ro] [-sep S] [SQL]
+#   users_in DB                   how many users DB holds ("no database"
+#                                 if it was never made)
+#   db_sql [-db DB] [-ro] [-sep S] [SQL]
 #                                 runs SQL on the database (see below)
+#   db_new NAME                   prints a fresh database's AUTH_DB value:
+#                                 $T/NAME.db, or a PostgreSQL database of
+#                                 its own (made, empty) and its URI
+#   db_direct DB                  a PostgreSQL URI through pgbouncer made
+#                                 direct (anything else as it is); the
+#                                 file's own: $DB_DIRECT
+#   db_made DB                    whether the programs made DB (the file
+#                                 exists; PostgreSQL: it has tables)
+#   db_absent DB                  nothing made (no file, -wal or -shm; no
+#                                 tables)
+#   db_has_table [-db DB] TABLE   1 or 0
+#   db_schema_version [-db DB]    the version the migrations brought it to
+#   sql_hex EXPR, sql_hex_text EXPR, sql_blob HEX, sql_write_lock
+#                                 SQL that differs between the two (below)
+#   on_sqlite WHAT WHY            true under SQLite; under PostgreSQL says
+#                                 "# SKIP" (WHAT: WHY) and is false
+#   skip WHAT WHY                 says "# SKIP tNN: WHAT: WHY"
+#   slots_file [DB]               the hashing slots' lock file of DB
+#   have_slots_file WHAT [DB]     true if that is known; else "# SKIP"
 #   ctl [ARG...]                  runs authctl (with this test's settings;
 #                                 standard input passed on): $ctl_rc, and
 #                                 its stdout in $ctl_out, stderr in $ctl_err
@@ -71,28 +94,57 @@
 #
 # The database: db_sql is the one place a test touches it directly (a
 # query, a row put in or changed by hand, a schema loaded from db/*.sql, a
-# file made for a fault); no test runs sqlite3 itself, so that the suite
-# can later run against PostgreSQL, db_sql then dispatching on AUTH_DB.
-# The two exceptions, each commented where it is, are about SQLite's own
-# files by nature: t78's backup (corners-auth(8)'s sqlite3 command, as an
-# operator types it) and t85's holder (a client killed as a crash).
+# file made for a fault); no test runs sqlite3 or psql itself, and db_sql
+# dispatches on the database it is given (a path: sqlite3; a postgresql://
+# URI: psql), printing rows the same way for both.  The two exceptions,
+# each commented where it is, are about SQLite's own files by nature:
+# t78's backup (corners-auth(8)'s sqlite3 command, as an operator types
+# it) and t85's holder (a client killed as a crash).
+#
+# DB=postgresql (make test DB=postgresql): the same files against
+# PostgreSQL.  tests/run.sh starts one private cluster and pgbouncer for
+# the run (tests/pg.sh; a file run by itself starts its own); each file
+# gets a database of its own, AUTH_DB its URI through pgbouncer (what CGI
+# programs use; a FastCGI server started by start_server is given the
+# direct one, as it keeps its connection: PG_FASTCGI_VIA=pgbouncer gives it
+# pgbouncer's).  Its databases are dropped at its end, and PostgreSQL and
+# pgbouncer started again if it stopped them (pg_stop, pgbouncer_stop:
+# tests/pg.sh).  A file that is about SQLite itself says so on a line
+# "# sqlite-only: WHY" and is skipped, saying why; a part of a file is
+# skipped by on_sqlite.  A file about PostgreSQL itself (two hosts on one
+# database, its faults) says "# postgresql-only: WHY" and is skipped
+# under SQLite.  A skip prints "# SKIP ..." and counts nothing.
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
-# apache; BIN=dir of the executables; AUTHCTL=the authctl executable.
+# apache; DB=sqlite (default) or postgresql; BIN=dir of the executables;
+# AUTHCTL=the authctl executable.
 
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/cgi-bin}
 AUTHCTL=${AUTHCTL:-$TOP/authctl/authctl}
-# The schema version a database is brought to: one per migration in db/.
-SCHEMA_VERSION=$(ls "$TOP"/db/[0-9][0-9][0-9]-*.sql | wc -l)
 SERVER=${SERVER:-busybox}
+# The storage under test (DB is also the make variable that builds it in).
+case ${DB:-sqlite} in
+sqlite) DB_KIND=sqlite ;;
+postgresql) DB_KIND=postgresql ;;
+*) echo "lib.sh: DB=$DB: sqlite (the default) or postgresql" >&2; exit 2 ;;
+esac
+# The schema version a database is brought to: one per migration in db/
+# (PostgreSQL's own in db/pg/).
+if [ "$DB_KIND" = postgresql ]; then
+	SCHEMA_VERSION=$(ls "$TOP"/db/pg/[0-9][0-9][0-9]-*.sql 2>/dev/null | wc -l)
+else
+	SCHEMA_VERSION=$(ls "$TOP"/db/[0-9][0-9][0-9]-*.sql | wc -l)
+fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-test.XXXXXX")
 PASS=0
 FAIL=0
 SERVER_PID=
 PORT=
+SERVER_B_PID=
+PORT_B=
 status=
 body=
 hdrs=
@@ -101,7 +153,9 @@ API_RECORDS=$T/api.rec
 OPENAPI=$TOP/openapi.json
 
 # Defaults for every test: a private database, a cheap hash, a fixed key.
+# (PostgreSQL: a database of this file's own, below.)
 export AUTH_DB="$T/auth.db"
+DB_DIRECT=$AUTH_DB
 export AUTH_PBKDF2_ITERATIONS=1000
 export AUTH_JWT_SECRET="test-secret-0123456789abcdef0123456789abcdef"
 # The attempt counter stays on (every request goes through it) but high
@@ -112,7 +166,7 @@ export AUTH_RATE_REGISTER=100000 AUTH_RATE_LOGIN=100000 AUTH_RATE_REFRESH=100000
 export AUTH_RATE_ACCOUNT=100000
 unset AUTH_JWT_SECRET_FILE AUTH_ACCESS_TTL AUTH_REFRESH_TTL AUTH_RATE_LIMIT \
     AUTH_RATE_WINDOW AUTH_TRUSTED_PROXIES AUTH_MIN_PASSWORD_ENTROPY \
-    AUTH_RATE_ACCOUNT_WINDOW AUTH_EVENT_DAYS
+    AUTH_RATE_ACCOUNT_WINDOW AUTH_EVENT_DAYS AUTH_HASH_SLOTS_FILE
 # Sanitizer reports (make SANITIZE=1) land in files that finish() reads.
 export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:halt_on_error=1"
@@ -125,36 +179,128 @@ stop_server() {
 	fi
 }
 
+stop_server_b() {
+	if [ -n "$SERVER_B_PID" ]; then
+		kill "$SERVER_B_PID" 2>/dev/null
+		wait "$SERVER_B_PID" 2>/dev/null
+		SERVER_B_PID=
+	fi
+}
+
 cleanup() {
 	stop_server
+	stop_server_b
+	db_cleanup
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The PostgreSQL side (nothing under SQLite): this file's databases
+# (their names start with $DB_PREFIX), on the run's cluster
+# ($CORNERS_AUTH_PG, tests/run.sh) or on one of its own (PG_OWN).
+PG_OWN=
+DB_PREFIX=
+
+# db_cleanup: drop this file's databases, and leave the run's PostgreSQL
+# and pgbouncer running for the next file even if this one stopped them;
+# or stop and remove the file's own cluster.
+db_cleanup() {
+	local name
+	# (Nothing yet, as for a file skipped before tests/pg.sh is read.)
+	[ "$DB_KIND" = postgresql ] && [ -n "${PGH:-}" ] &&
+	    [ -n "$PG_OWN$DB_PREFIX" ] || return 0
+	if [ -n "$PG_OWN" ]; then
+		pg_down
+		return
+	fi
+	pg_ensure_up || return
+	[ -n "$DB_PREFIX" ] || return 0
+	for name in $(pg_admin "SELECT datname FROM pg_database WHERE
+	    left(datname, ${#DB_PREFIX}) = '$DB_PREFIX'"); do
+		pg_dropdb "$name" >/dev/null
+	done
+}
+
+# A file about SQLite itself ("# sqlite-only: WHY" among its lines) is
+# skipped under PostgreSQL, saying why; it counts nothing.
+if [ "$DB_KIND" = postgresql ] &&
+    grep -q '^# sqlite-only: ' "$0" 2>/dev/null; then
+	echo "# SKIP $(basename "$0") under PostgreSQL: $(sed -n 's/^# sqlite-only: //p' "$0" | head -n 1)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+# A file about PostgreSQL itself ("# postgresql-only: WHY": several hosts
+# on one database, PostgreSQL's own faults) is skipped under SQLite.
+if [ "$DB_KIND" = sqlite ] &&
+    grep -q '^# postgresql-only: ' "$0" 2>/dev/null; then
+	echo "# SKIP $(basename "$0") under SQLite: $(sed -n 's/^# postgresql-only: //p' "$0" | head -n 1)"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
+
 # start_server [VAR=value ...]: the settings apply to this server only.
-# SERVER_VARIANT=no-pass-auth starts Apache without CGIPassAuth.
+# SERVER_VARIANT=no-pass-auth starts Apache without CGIPassAuth.  Under
+# PostgreSQL a FastCGI server gets the direct URI of its database (its
+# processes keep their connection; SPEC "Storage"), unless
+# PG_FASTCGI_VIA=pgbouncer.
 start_server() {
-	local try
 	stop_server
+	server_up SERVER_PID PORT "$T/server" "$T/server.log" "$@"
+}
+
+# start_server_b [VAR=value ...]: a second web host beside the first (t93):
+# the same kind of server ($SERVER) serving the same executables from a
+# directory of its own ($T/server-b), on a port of its own ($PORT_B), its
+# log in $T/server-b.log; the settings as start_server takes them (the
+# file's AUTH_DB unless one is given).  A request goes to it with the
+# port given for that call: PORT=$PORT_B req ... (or login, me, ...).
+start_server_b() {
+	stop_server_b
+	server_up SERVER_B_PID PORT_B "$T/server-b" "$T/server-b.log" "$@"
+}
+
+# server_up PIDVAR PORTVAR DIR LOG [VAR=value ...]: start $SERVER from DIR
+# on a free port, its output appended to LOG; sets the variables named
+# PIDVAR and PORTVAR (the pid as soon as it runs, so that cleanup stops
+# a server interrupted while it starts), or exits 2.
+server_up() {
+	local pidvar=$1 portvar=$2 dir=$3 log=$4 try a pid port
+	shift 4
+	local -a set=("$@")
+	if [ "$DB_KIND" = postgresql ] && [ "$SERVER" = lighttpd-fastcgi ] &&
+	    [ "${PG_FASTCGI_VIA:-direct}" = direct ]; then
+		set=(AUTH_DB="$(db_direct "$AUTH_DB")")
+		for a in "$@"; do
+			case $a in
+			AUTH_DB=*) set+=(AUTH_DB="$(db_direct "${a#AUTH_DB=}")") ;;
+			*) set+=("$a") ;;
+			esac
+		done
+	fi
 	for try in 1 2 3 4 5 6 7 8 9 10; do
-		PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		env "$@" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" "$PORT" \
-		    "$T/server" ${SERVER_VARIANT:-} >>"$T/server.log" 2>&1 &
-		SERVER_PID=$!
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		env "${set[@]}" BIN="$BIN" bash "$TOP/tests/serve.sh" "$SERVER" \
+		    "$port" "$dir" ${SERVER_VARIANT:-} >>"$log" 2>&1 &
+		pid=$!
+		printf -v "$pidvar" '%s' "$pid"
+		printf -v "$portvar" '%s' "$port"
 		for _ in $(seq 100); do
-			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			if ! kill -0 "$pid" 2>/dev/null; then
 				break	# the port was taken: try another
 			fi
-			if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
 				return 0
 			fi
 			sleep 0.05
 		done
-		stop_server
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		printf -v "$pidvar" '%s' ''
 	done
 	echo "cannot start $SERVER; its log:" >&2
-	tail -n 20 "$T/server.log" >&2
+	tail -n 20 "$log" >&2
 	exit 2
 }
 
@@ -598,33 +744,213 @@ refresh_with() {
 
 # users_in DB: how many users DB holds ("no database" if it was never made).
 users_in() {
-	if [ -e "$1" ]; then
+	if db_made "$1"; then
 		db_sql -db "$1" 'SELECT count(*) FROM users' 2>&1
 	else
 		echo "no database"
 	fi
 }
 
-# db_sql [-db FILE] [-ro] [-sep S] [SQL]: run SQL (with no SQL argument,
-# the statements on standard input) on FILE (default $AUTH_DB), waiting up
+# db_sql [-db DB] [-ro] [-sep S] [SQL...]: run SQL (with no SQL argument,
+# the statements on standard input) on DB (default $AUTH_DB), waiting up
 # to 5 s for a lock, and print the rows as sqlite3 -batch prints them: one
-# a line, columns separated by "|" (or by S).  -ro opens the database
-# read-only (and never creates it).  The exit status is the client's, its
-# errors on stderr.  SQL may be any statement the client takes (PRAGMA,
-# VACUUM INTO 'FILE').  The one place a test touches the database (see
-# the top of this file): the PostgreSQL client goes here too, by AUTH_DB.
+# a line, columns separated by "|" (or by S), NULL as nothing, no header.
+# -ro opens the database read-only (and never creates it).  The exit
+# status is the client's, its errors on stderr.  The one place a test
+# touches the database (see the top of this file).
+#
+# DB a path is SQLite (sqlite3; SQL may be any statement it takes:
+# PRAGMA, VACUUM INTO 'FILE').  DB a postgresql:// URI is PostgreSQL:
+# psql -X -q -A -t, straight to PostgreSQL (db_direct: pgbouncer's
+# transaction pooling is the programs' business, and a test looks even
+# while pgbouncer is stopped), each SQL argument one statement, stopping
+# at the first error.  The same SQL prints the same text on both where it
+# is portable: avoid booleans (PostgreSQL prints t/f; CAST(... AS
+# INTEGER) prints 1/0 on both), group_concat (print the rows: paste -sd),
+# hex() and blobs (sql_hex, sql_blob), and SQLite's double-quoted strings.
 db_sql() {
-	local db=$AUTH_DB
+	local db=$AUTH_DB ro= sep='|'
 	local -a opt=(-batch -cmd '.timeout 5000')
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-db) db=$2; shift 2 ;;
-		-ro) opt+=(-readonly); shift ;;
-		-sep) opt+=(-separator "$2"); shift 2 ;;
+		-ro) opt+=(-readonly); ro=1; shift ;;
+		-sep) opt+=(-separator "$2"); sep=$2; shift 2 ;;
 		*) break ;;
 		esac
 	done
-	sqlite3 "${opt[@]}" "$db" "$@"
+	case $db in
+	postgresql://*|postgres://*)
+		local pgopt='-c lock_timeout=5s'
+		[ -z "$ro" ] || pgopt+=' -c default_transaction_read_only=on'
+		local -a psql=(psql -X -q -A -t -v ON_ERROR_STOP=1 -F "$sep"
+		    -d "$(db_direct "$db")")
+		if [ $# -gt 0 ]; then
+			printf '%s;\n' "$@" | PGOPTIONS=$pgopt \
+			    PGCLIENTENCODING=UTF8 "${psql[@]}"
+		else
+			PGOPTIONS=$pgopt PGCLIENTENCODING=UTF8 "${psql[@]}"
+		fi
+		;;
+	*)
+		sqlite3 "${opt[@]}" "$db" "$@" ;;
+	esac
+}
+
+# db_new NAME: a fresh database for a part of a test, printed as the
+# AUTH_DB that names it: SQLite $T/NAME.db (nothing there yet: the first
+# request makes it); PostgreSQL a database of its own, empty, and its URI
+# through pgbouncer (NAME "" is the file's own database, $AUTH_DB).
+db_new() {
+	local name
+	if [ "$DB_KIND" != postgresql ]; then
+		rm -f "$T/$1.db" "$T/$1.db-wal" "$T/$1.db-shm" "$T/$1.db-slots"
+		printf '%s' "$T/$1.db"
+		return
+	fi
+	name=$DB_PREFIX
+	[ -z "$1" ] || name+=_$(printf '%s' "$1" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_' _)
+	pg_dropdb "$name" >/dev/null && pg_createdb "$name" >/dev/null &&
+	    pg_uri "$name"
+}
+
+# db_direct DB: a PostgreSQL URI through pgbouncer as the URI straight to
+# PostgreSQL (the same database); anything else as it is.
+db_direct() {
+	case $1 in
+	postgresql://*|postgres://*) printf '%s' "${1/:$PGB_PORT\//:$PG_PORT/}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# db_made DB: the programs made DB: SQLite's file exists; a PostgreSQL
+# database (which the harness makes, empty) has tables.
+db_made() {
+	case $1 in
+	postgresql://*|postgres://*)
+		[ "$(db_sql -ro -db "$1" "SELECT count(*) FROM pg_tables WHERE
+		    schemaname NOT IN ('pg_catalog', 'information_schema')" \
+		    2>/dev/null)" -gt 0 ] 2>/dev/null ;;
+	*) [ -e "$1" ] ;;
+	esac
+}
+
+# db_absent DB: nothing of DB was made: no file, -wal or -shm; no tables.
+db_absent() {
+	case $1 in
+	postgresql://*|postgres://*) ! db_made "$1" ;;
+	*) [ ! -e "$1" ] && [ ! -e "$1-wal" ] && [ ! -e "$1-shm" ] ;;
+	esac
+}
+
+# db_has_table [-db DB] TABLE: 1 if DB has that table, else 0.
+db_has_table() {
+	local db=$AUTH_DB
+	[ "$1" != -db ] || { db=$2; shift 2; }
+	case $db in
+	postgresql://*|postgres://*)
+		db_sql -ro -db "$db" "SELECT count(*) FROM pg_tables WHERE
+		    tablename = '$1' AND
+		    schemaname NOT IN ('pg_catalog', 'information_schema')" ;;
+	*) db_sql -ro -db "$db" "SELECT count(*) FROM sqlite_master WHERE name = '$1'" ;;
+	esac
+}
+
+# db_schema_version [-db DB]: the schema version DB is at (SQLite: PRAGMA
+# user_version; PostgreSQL: the highest version in its schema_version
+# table, the name common/db-pg.c gives it).
+db_schema_version() {
+	local db=$AUTH_DB
+	[ "${1:-}" != -db ] || db=$2
+	case $db in
+	postgresql://*|postgres://*)
+		db_sql -ro -db "$db" 'SELECT max(version) FROM schema_version' ;;
+	*) db_sql -db "$db" 'PRAGMA user_version' ;;
+	esac
+}
+
+# The SQL that has no common spelling, for the database under test:
+#   sql_hex EXPR        a blob (bytea) as upper-case hex: SQLite's hex()
+#   sql_hex_text EXPR   the UTF-8 bytes of a text as upper-case hex
+#   sql_blob HEX        a blob literal of those bytes
+#   sql_write_lock      opens a transaction that keeps every other writer
+#                       waiting until it ends (SQLite: BEGIN IMMEDIATE;
+#                       PostgreSQL: each table locked against writes,
+#                       reads still allowed, as SQLite's WAL allows them)
+sql_hex() {
+	if [ "$DB_KIND" = postgresql ]; then
+		printf "upper(encode(%s, 'hex'))" "$1"
+	else
+		printf 'hex(%s)' "$1"
+	fi
+}
+sql_hex_text() {
+	if [ "$DB_KIND" = postgresql ]; then
+		printf "upper(encode(convert_to(%s, 'UTF8'), 'hex'))" "$1"
+	else
+		printf 'hex(%s)' "$1"
+	fi
+}
+sql_blob() {
+	if [ "$DB_KIND" = postgresql ]; then
+		printf "'\\\\x%s'::bytea" "$1"
+	else
+		printf "X'%s'" "$1"
+	fi
+}
+sql_write_lock() {
+	if [ "$DB_KIND" = postgresql ]; then
+		cat <<-'EOF'
+		BEGIN;
+		DO $$ DECLARE t record; BEGIN
+		    FOR t IN SELECT schemaname, tablename FROM pg_tables WHERE
+		        schemaname NOT IN ('pg_catalog', 'information_schema') LOOP
+		        EXECUTE format('LOCK TABLE %I.%I IN EXCLUSIVE MODE',
+		            t.schemaname, t.tablename);
+		    END LOOP; END $$;
+		EOF
+	else
+		echo 'BEGIN IMMEDIATE;'
+	fi
+}
+
+# on_sqlite WHAT WHY: true under SQLite.  Under PostgreSQL a part of a
+# test that is about SQLite itself (its files, WAL, PRAGMA, ...) is
+# skipped: "# SKIP tNN: WHAT: WHY" (tests/run.sh lists them at the end),
+# and it is false; the part counts nothing, pass or fail.
+on_sqlite() {
+	[ "$DB_KIND" = postgresql ] || return 0
+	skip "$1" "$2"
+	return 1
+}
+
+# skip WHAT WHY: says that this part is skipped, and why.
+skip() {
+	echo "# SKIP $(basename "$0" .sh | sed 's/-.*//'): $1: $2"
+}
+
+# slots_file [DB]: the file whose bytes are the hashing slots' locks
+# (corners-auth(8) "Hashing slots"): AUTH_HASH_SLOTS_FILE when it is set
+# (under PostgreSQL, $T/slots: a PostgreSQL AUTH_DB has no file of its
+# own to put it beside), else AUTH_DB-slots beside a SQLite file.
+slots_file() {
+	local db=${1:-$AUTH_DB}
+	if [ -n "${AUTH_HASH_SLOTS_FILE:-}" ]; then
+		printf '%s' "$AUTH_HASH_SLOTS_FILE"
+		return
+	fi
+	case $db in
+	postgresql://*|postgres://*) ;;
+	*) printf '%s' "$db-slots" ;;
+	esac
+}
+
+# have_slots_file WHAT [DB]: true when slots_file names DB's lock file;
+# otherwise "# SKIP tNN: WHAT: ..." and false.
+have_slots_file() {
+	[ -z "$(slots_file "${2:-$AUTH_DB}")" ] || return 0
+	skip "$1" "it watches the hashing slots' lock file, and this PostgreSQL AUTH_DB has none (AUTH_HASH_SLOTS_FILE unset)"
+	return 1
 }
 
 # api_check: every answer recorded (api_record) against openapi.json, in
@@ -655,10 +981,10 @@ finish() {
 		not_ok "sanitizer report $(basename "$f")" "$(head -c 2000 "$f")"
 	done
 	if grep -q 'runtime error:\|AddressSanitizer' "$T/server.log" \
-	    "$T/cgi.log" 2>/dev/null; then
+	    "$T/server-b.log" "$T/cgi.log" 2>/dev/null; then
 		not_ok "sanitizer output in the server log" \
 		    "$(grep -h -m3 'runtime error:\|AddressSanitizer' \
-		    "$T/server.log" "$T/cgi.log" 2>/dev/null)"
+		    "$T/server.log" "$T/server-b.log" "$T/cgi.log" 2>/dev/null)"
 	fi
 	api_check
 	echo "$PASS passed, $FAIL failed"
@@ -695,6 +1021,8 @@ finish() {
 #                                 i sends DIR/req.i, or DIR/req, or no body,
 #                                 and the headers in DIR/hdr.i if there is
 #                                 one; its answer in DIR/status.i, DIR/body.i
+#                                 (RACE_PORTS="P0 P1 ...": client i goes to
+#                                 port P(i mod count): two hosts, t93)
 #   race_tally DIR                the answers of a race counted by status,
 #                                 "200:1 400:15"
 #   sleep_until SECOND            sleep until date +%s is at least SECOND
@@ -773,13 +1101,13 @@ import_social() {
 }
 
 make_unusable() {
-	db_sql "UPDATE users SET password = '!' || lower(hex(randomblob(20)))
-	    WHERE id = $1"
+	db_sql "UPDATE users SET password =
+	    '!$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')' WHERE id = $1"
 }
 
 race() {
 	local dir=$1 n=$2 m=$3 p=$4 i gate
-	local -a pids=()
+	local -a pids=() ports=(${RACE_PORTS:-$PORT})
 	shift 4
 	mkdir -p "$dir"
 	rm -f "$dir"/status.* "$dir"/body.*
@@ -795,7 +1123,8 @@ race() {
 			    -H 'Content-Type: application/json')
 			[ -e "$dir/hdr.$i" ] && a+=(-H "@$dir/hdr.$i")
 			flock -s "$dir/gate" true
-			curl "${a[@]}" "$@" "http://127.0.0.1:$PORT$(path "$p")" \
+			port=${ports[i % ${#ports[@]}]}
+			curl "${a[@]}" "$@" "http://127.0.0.1:$port$(path "$p")" \
 			    >"$dir/status.$i"
 		) &
 		pids+=($!)
@@ -816,3 +1145,26 @@ sleep_until() {
 		sleep "$(printf '%d.%06d' 0 $((1000000 - now % 1000000)))"
 	done
 }
+
+# --- DB=postgresql: the cluster and this file's database ----------------------
+# (Last: it uses the helpers above.)
+if [ "$DB_KIND" = postgresql ]; then
+	. "$TOP/tests/pg.sh"
+	if [ -n "${CORNERS_AUTH_PG:-}" ]; then
+		export PGH=$CORNERS_AUTH_PG
+		# (Should a file before this one have left either down.)
+		pg_ensure_up || { echo "lib.sh: PostgreSQL is down" >&2; exit 2; }
+	else
+		# Run by itself, not by tests/run.sh: a cluster for this file.
+		PG_OWN=1
+		pg_up || { echo "lib.sh: cannot start PostgreSQL" >&2; exit 2; }
+	fi
+	# tNN_RANDOM: one file's databases, unique within the run.
+	DB_PREFIX=$(basename "$0" .sh | sed 's/-.*//' | tr -c 'a-z0-9_\n' _)_$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	AUTH_DB=$(db_new "") || { echo "lib.sh: cannot make a database" >&2; exit 2; }
+	DB_DIRECT=$(db_direct "$AUTH_DB")
+	# The hashing slots' lock file: a PostgreSQL AUTH_DB has no file to
+	# put it beside, and the default (beside the compiled-in database)
+	# would be shared by every file of the run.
+	export AUTH_HASH_SLOTS_FILE=$T/slots
+fi

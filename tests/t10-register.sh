@@ -336,7 +336,8 @@ done
 
 # SPEC "POST login": a name whose key is empty never matches, not even
 # an account stored under it before this rule (put in directly here).
-db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) SELECT char(12644, 12644, 12644), '', 'emptykey@example.com', 'emptykey@example.com', password, 1, 0 FROM users WHERE username = 'idn1'"
+# (U+3164 three times, in UTF-8 from the shell: SQL has no common char().)
+db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) SELECT '$(printf '\xe3\x85\xa4\xe3\x85\xa4\xe3\x85\xa4')', '', 'emptykey@example.com', 'emptykey@example.com', password, 1, 0 FROM users WHERE username = 'idn1'"
 for u in ' ' '\u00ad' '\u200b' '\u3164' '\u3164\u3164\u3164'; do
 	req POST login "{\"username\":\"$u\",\"password\":\"$GOOD\"}"
 	check_error 401 "Invalid credentials." \

@@ -28,7 +28,7 @@ add_user() {
 	db_sql "INSERT INTO users (username, username_key, email, email_key,
 	    password, is_active, date_joined, last_login)
 	    VALUES ('$1', lower('$1'), '$2', lower('$2'), '$3', 1,
-	    strftime('%s','now'), NULL)"
+	    $EPOCHSECONDS, NULL)"
 }
 
 register janedoe jane@example.com "$GOOD"
@@ -176,11 +176,11 @@ check_401 "login: the password is not stripped"
 register lastlog lastlog@example.com "$GOOD"
 check_status 201 "login: setup: lastlog registers"
 check "login: last_login is NULL before any login" \
-    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
+    test "$(db_sql "SELECT CAST(last_login IS NULL AS INTEGER) FROM users WHERE username_key = 'lastlog'")" = 1
 login lastlog wrong-password
 check_status 401 "login: lastlog with a wrong password is 401"
 check "login: a failed login does not record last_login" \
-    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'lastlog'")" = 1
+    test "$(db_sql "SELECT CAST(last_login IS NULL AS INTEGER) FROM users WHERE username_key = 'lastlog'")" = 1
 t0=$(date +%s)
 login lastlog "$GOOD"
 t1=$(date +%s)
@@ -199,7 +199,7 @@ while IFS=$'\t' read -r pw enc; do
 	iter=$(printf '%s' "$enc" | cut -d'$' -f2)
 	add_user "django$n" "django$n@example.com" "$enc"
 	check "login: setup: Django user $n (last_login NULL) inserted" \
-	    test "$(db_sql "SELECT last_login IS NULL FROM users WHERE username_key = 'django$n'")" = 1
+	    test "$(db_sql "SELECT CAST(last_login IS NULL AS INTEGER) FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "${pw}x"
 	check_401 "login: a Django-made hash ($iter iterations) refuses a wrong password"
 	check "login: a refused login leaves Django user $n's hash as it was" \
@@ -210,7 +210,7 @@ while IFS=$'\t' read -r pw enc; do
 	check "login: a hash of $iter iterations is re-hashed at the configured 1000" \
 	    eval 'case "$dh" in "pbkdf2_sha256\$1000\$"*) true ;; *) false ;; esac'
 	check "login: last_login is recorded for Django user $n" \
-	    test "$(db_sql "SELECT last_login IS NOT NULL FROM users WHERE username_key = 'django$n'")" = 1
+	    test "$(db_sql "SELECT CAST(last_login IS NOT NULL AS INTEGER) FROM users WHERE username_key = 'django$n'")" = 1
 	login "django$n" "$pw"
 	check_200_as "$(uid "django$n")" "login: Django user $n logs in again with the re-hashed password"
 done < <(jq -r '.django_hashes[] | [.password, .encoded] | @tsv' "$TOP/tests/vectors.json")

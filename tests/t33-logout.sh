@@ -259,7 +259,7 @@ check_status 200 "rate: the token the 429 refused is not logged out (refresh 200
 
 # --- the table stays small ---------------------------------------------------------------------
 
-SDB=$T/small.db
+SDB=$(db_new small)
 start_server AUTH_DB="$SDB" AUTH_REFRESH_TTL=2
 register smalluser small@example.com "$PW"
 bad=

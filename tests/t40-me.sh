@@ -184,7 +184,7 @@ start_server AUTH_JWT_SECRET="$vsecret"
 db_sql "INSERT INTO users (id, username, username_key, email,
     email_key, password, is_active, date_joined) VALUES (42, 'DjangoUser',
     'djangouser', 'django@example.com', 'django@example.com', '!', 1,
-    strftime('%s', 'now'))"
+    $EPOCHSECONDS)"
 me_with "Bearer $vaccess"
 check_status 200 "me: a simplejwt-issued access token (shared secret) is 200"
 check_json .id 42 "me: the simplejwt token names user 42"

@@ -12,18 +12,18 @@ MSG_REFRESH='Too many refresh attempts. Please try again later.'
 # --- helpers of this file -------------------------------------------------
 
 # server NAME [VAR=value ...]: restart the server on its own database
-# $T/NAME.db (in $DB), with the given settings.  The tests read $DB with
-# db_sql -ro, which never creates it.
+# (db_new NAME: $T/NAME.db; in $DB), with the given settings.  The tests
+# read $DB with db_sql -ro, which never creates it.
 server() {
-	DB="$T/$1.db"
+	DB=$(db_new "$1")
 	shift
 	start_server AUTH_DB="$DB" "$@"
 }
 
 # no_attempts: nothing counted yet (no database, no table, or no row).
 no_attempts() {
-	[ ! -e "$DB" ] ||
-	    [ "$(db_sql -ro -db "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'attempts'")" = 0 ] ||
+	! db_made "$DB" ||
+	    [ "$(db_has_table -db "$DB" attempts)" = 0 ] ||
 	    [ "$(db_sql -ro -db "$DB" 'SELECT count(*) FROM attempts')" = 0 ]
 }
 
@@ -165,7 +165,7 @@ check "login: the new attempt is counted in a new window" \
 check "login: old windows are purged (no row older than the current window)" \
     test "$(db_sql -ro -db "$DB" 'SELECT count(*) FROM attempts WHERE bucket < (SELECT max(bucket) FROM attempts)')" = 0
 check "login: the new window's count is 1" \
-    test "$(db_sql -ro -db "$DB" 'SELECT group_concat(count) FROM attempts')" = 1
+    test "$(db_sql -ro -db "$DB" 'SELECT count FROM attempts' | paste -sd,)" = 1
 
 # --- 4. AUTH_RATE_LIMIT=0 turns it off ------------------------------------------
 
@@ -213,7 +213,7 @@ check_status 429 "login: ...also when it names the trusted proxy as the last hop
 login nobody x
 check_status 429 "login: ...and a request without X-Forwarded-For is the same client"
 check "login: trusting only 10.9.9.9, the attempts were counted as 127.0.0.1 alone" \
-    test "$(db_sql -ro -db "$DB" "SELECT group_concat(client) FROM attempts WHERE scope = 1")" = 127.0.0.1
+    test "$(db_sql -ro -db "$DB" "SELECT client FROM attempts WHERE scope = 1" | paste -sd,)" = 127.0.0.1
 
 W=$(pick_window)
 server proxy AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_LOGIN=3 AUTH_RATE_WINDOW="$W"
@@ -269,7 +269,7 @@ check_status 401 "login: 11.1.1.1 is outside 10.0.0.0/8: it is the client"
 
 # REMOTE_ADDR itself (no proxy): IPv6 per /64, straight through cgi_run.
 W=$(pick_window)
-cdb="$T/cgi-rate.db"
+cdb=$(db_new cgi-rate)
 lim=(AUTH_DB="$cdb" AUTH_RATE_LOGIN=3 AUTH_RATE_WINDOW="$W")
 for i in 1 2 3; do
 	cgi_run POST login '{"username":"nobody","password":"x"}' \
@@ -307,6 +307,6 @@ codes=$(cat "$T"/code.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
 check "login: 30 parallel attempts with limit 10 give 10 answers and 20 429s ($codes)" \
     test "$codes" = "401:10 429:20 "
 check "login: the counter row says 30 after 30 parallel attempts" \
-    test "$(db_sql -ro -db "$DB" 'SELECT group_concat(count) FROM attempts WHERE scope = 1')" = 30
+    test "$(db_sql -ro -db "$DB" 'SELECT count FROM attempts WHERE scope = 1' | paste -sd,)" = 30
 
 finish

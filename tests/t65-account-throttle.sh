@@ -20,10 +20,11 @@ N=20	# AUTH_RATE_ACCOUNT in most sections
 # --- helpers of this file -------------------------------------------------
 
 # server NAME [VAR=value ...]: restart the server on its own database
-# $T/NAME.db (in $DB), behind the trusted proxy 127.0.0.1, so that
-# X-Forwarded-For picks the client.
+# (db_new NAME: $T/NAME.db; in $DB), behind the trusted proxy 127.0.0.1,
+# so that X-Forwarded-For picks the client.
 server() {
-	export AUTH_DB="$T/$1.db"
+	export AUTH_DB
+	AUTH_DB=$(db_new "$1")
 	DB=$AUTH_DB
 	shift
 	start_server AUTH_TRUSTED_PROXIES=127.0.0.1 "$@"
@@ -380,17 +381,22 @@ check_401 "window: the new window counts afresh: its 3rd wrong password is answe
 # neither counts against the name nor is noted as a failure.  The slot is
 # held as t64-hash-slots.sh holds it: a login stopped while it hashes.
 # The programs run directly (cgi), as that file's do.
-export AUTH_DB=$T/slots.db
+AUTH_DB=$(db_new slots)
 DB=$AUTH_DB
+if ! have_slots_file "7. a login answered 503 while its slot is held"; then
+	finish
+	exit
+fi
+SLOTFILE=$(slots_file)
 SLOTS=(AUTH_HASH_SLOTS=1 AUTH_TRUSTED_PROXIES=127.0.0.1 AUTH_RATE_ACCOUNT=3
     AUTH_RATE_ACCOUNT_WINDOW="$W")
 LOGIN_OK=$(jq -cn --arg p "$PW" '{username: "busy", password: $p}')
 cgi register "$(jq -cn --arg p "$PW" '{username: "busy", email: "busy@example.com", password: $p}')" "${SLOTS[@]}"
 check_status 201 "503: setup: register busy"
-# held: whether the one slot is locked now ($AUTH_DB-slots in /proc/locks).
+# held: whether the one slot is locked now ($SLOTFILE in /proc/locks).
 held() {
 	local ino
-	ino=$(stat -c %i "$AUTH_DB-slots" 2>/dev/null) || return 1
+	ino=$(stat -c %i "$SLOTFILE" 2>/dev/null) || return 1
 	awk -v ino="$ino" '$2 == "OFDLCK" && $6 ~ (":" ino "$") { n++ }
 	    END { exit n > 0 ? 0 : 1 }' /proc/locks
 }

@@ -4,6 +4,7 @@
 # endpoint or authctl that opens it, keeping its users, key and counters;
 # a database newer than the program is refused, not touched.
 # any-cgi-server (tests/run.sh: migrations are the program's)
+# sqlite-only: SQLite's migrations (db/*.sql up from PRAGMA user_version, old files made by hand); PostgreSQL's are db/pg/'s own
 . "$(dirname "$0")/lib.sh"
 
 FIX=$TOP/tests/fixtures/django

@@ -139,9 +139,12 @@ usage_error "cli: user delete with two operands is exit 2" user delete a b
 usage_error "cli: revoke without an operand is exit 2" revoke
 usage_error "cli: revoke with two operands is exit 2" revoke a b
 
-AUTH_DB=$T/missing.db ctl user list
+# (PostgreSQL: a database that exists but was never used, which authctl
+# must not set up either.)
+MISSING=$(db_new missing)
+AUTH_DB=$MISSING ctl user list
 check "cli: user list on a missing database is exit 1 and creates no file" \
-    eval '[ "$ctl_rc" = 1 ] && [ ! -e "$T/missing.db" ] &&
+    eval '[ "$ctl_rc" = 1 ] && db_absent "$MISSING" &&
     printf "%s" "$ctl_err" | grep -q "^authctl: "'
 
 # --- user add --------------------------------------------------------------
@@ -399,7 +402,9 @@ check_status 201 "terminal: setup: register accepts an email with ESC, BEL, \\ a
 hostile_id=$(db_sql "SELECT id FROM users WHERE username = 'hostile'")
 # (stored lowercased, as register stores every email)
 HOSTILE_SHOWN='"\x1b[1a\x1b[2k\x1b]0;pwned\x07\\\t"@example.com'
-db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES (char(8238) || 'admin', 'rlo-admin', 'rlo@example.com', 'rlo@example.com', '!', 1, 0), ('ad' || char(155) || 'min', 'c1-admin', 'c1@example.com', 'c1@example.com', '!', 1, 0)"
+# U+202E and U+009B in UTF-8 from the shell (SQL has no common char()).
+RLO=$(printf '\xe2\x80\xae') C1=$(printf '\xc2\x9b')
+db_sql "INSERT INTO users (username, username_key, email, email_key, password, is_active, date_joined) VALUES ('${RLO}admin', 'rlo-admin', 'rlo@example.com', 'rlo@example.com', '!', 1, 0), ('ad${C1}min', 'c1-admin', 'c1@example.com', 'c1@example.com', '!', 1, 0)"
 # raw_controls TEXT: TEXT holds ESC, BEL, a C1 control or a bidi control.
 raw_controls() {
 	printf '%s' "$1" | LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' ||
@@ -709,7 +714,7 @@ check_status 200 "revoke: and a login after it works again"
 start_server AUTH_RATE_LIMIT=0
 login rex "$PW"
 rex_refresh=$refresh
-{ echo "BEGIN IMMEDIATE;"; sleep 2.5; echo "COMMIT;"; } |
+{ sql_write_lock; sleep 2.5; echo "COMMIT;"; } |
     db_sql >/dev/null 2>&1 &
 locker=$!
 sleep 0.3

@@ -10,10 +10,11 @@
 FIX=$TOP/tests/fixtures/django
 MAIN_DB=$AUTH_DB
 
-# use_db NAME: a fresh database $T/NAME.db for authctl and the next server.
+# use_db NAME: a fresh database (db_new: $T/NAME.db) for authctl and the
+# next server.
 use_db() {
-	export AUTH_DB=$T/$1.db
-	rm -f "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
+	export AUTH_DB
+	AUTH_DB=$(db_new "$1")
 }
 
 # check_out TEXT "desc": authctl's stdout is exactly TEXT.
@@ -102,7 +103,7 @@ want_eq "$HASHES" "$(stored_hashes)" "import users.json: every hash is stored ve
 want_eq "$(date -u -d '2019-01-15 09:30:12' +%s) $(date -u -d '2024-06-01 08:00:00' +%s)" \
     "$(db_sql 'SELECT date_joined, last_login FROM users WHERE id = 3' | tr '|' ' ')" \
     "import users.json: alice's times are stored as the Unix seconds of the UTC times (fraction dropped)"
-want_eq "1" "$(db_sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+want_eq "1" "$(db_sql 'SELECT CAST(last_login IS NULL AS INTEGER) FROM users WHERE id = 123')" \
     "import users.json: frank's null last_login is stored as NULL (never)"
 
 for id in $(printf '%s' "$EXPECT" | jq -r '.[].id'); do
@@ -220,7 +221,7 @@ for f in users.csv users-pg.csv; do
 	want_eq "$EXPECT" "$(listed)" \
 	    "import $f: the same ids, usernames, emails, is_active, date_joined and last_login as users.json (to the second)"
 	want_eq "$HASHES" "$(stored_hashes)" "import $f: the same hashes, verbatim"
-	want_eq "1" "$(db_sql 'SELECT last_login IS NULL FROM users WHERE id = 123')" \
+	want_eq "1" "$(db_sql 'SELECT CAST(last_login IS NULL AS INTEGER) FROM users WHERE id = 123')" \
 	    "import $f: frank's empty last_login is stored as NULL (never)"
 	start_server
 	login zoe.martin@EXAMPLE.COM 'contraseña-🔑'
@@ -281,7 +282,7 @@ UNUSABLE=$(jq -r '.[] | select(.pk == 90) | .fields.password' "$FIX/unsupported.
 check "import --skip-unsupported: setup: user_unusable's password in the fixture starts with '!'" \
     test "${UNUSABLE:0:1}" = '!'
 want_eq "$UNUSABLE|" \
-    "$(db_sql 'SELECT group_concat(password, "|") FROM (SELECT password FROM users WHERE id IN (90, 91) ORDER BY id)')" \
+    "$(db_sql 'SELECT password FROM users WHERE id IN (90, 91) ORDER BY id' | paste -sd'|')" \
     "import --skip-unsupported: the unusable passwords ('!...' and '') are stored as they were"
 start_server
 while IFS=$'\t' read -r -u 3 file u pw; do

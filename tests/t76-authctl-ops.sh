@@ -45,7 +45,7 @@ refresh_is() {
 # db_key: the database's signing key in hex ("" if none).
 db_key() {
 	db_sql -ro \
-	    "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'"
+	    "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'"
 }
 # previous_rows: how many settings rows the previous key takes (0 or 2).
 previous_rows() {
@@ -112,7 +112,10 @@ wait_expired() {
 
 # --- 1. --help ------------------------------------------------------------------
 
-export AUTH_DB="$T/nope.db"
+# A database never used: no file yet (PostgreSQL: an empty database,
+# which authctl must not set up either).
+export AUTH_DB
+AUTH_DB=$(db_new nope)
 for cmd in "secret" "secret rotate" "secret show-source" "purge" "stats" "check"; do
 	# shellcheck disable=SC2086
 	ctl $cmd --help
@@ -127,7 +130,7 @@ check_ctl "help: authctl secret --help lists rotate and show-source" \
 ctl secret rotate --help
 check_ctl "help: secret rotate --help describes --grace" out_has "--grace"
 check "help: --help opens no database (AUTH_DB not created)" \
-    test ! -e "$T/nope.db" -a ! -e "$T/nope.db-wal"
+    db_absent "$AUTH_DB"
 
 # --- 2. commands on a missing database --------------------------------------------
 
@@ -138,18 +141,18 @@ for cmd in "stats" "stats --json" "check" "purge" "user list"; do
 	check_ctl "missing db: authctl $cmd says why on stderr (authctl: ...)" \
 	    eval 'err_has "authctl: " && err_has "$AUTH_DB"'
 	check "missing db: authctl $cmd does not create $AUTH_DB" \
-	    test ! -e "$T/nope.db" -a ! -e "$T/nope.db-wal" -a ! -e "$T/nope.db-shm"
+	    db_absent "$AUTH_DB"
 done
 # With the key in the environment, show-source needs no database at all.
 ctl secret show-source
 ctl_exit 0 "missing db: secret show-source with AUTH_JWT_SECRET set exits 0"
 check "missing db: ...saying the environment" \
     test "$ctl_out" = "environment (AUTH_JWT_SECRET), ${#SECRET} bytes"
-check "missing db: ...and creates no database" test ! -e "$T/nope.db"
+check "missing db: ...and creates no database" db_absent "$AUTH_DB"
 unset AUTH_JWT_SECRET
 ctl secret show-source
 ctl_exit 1 "missing db: secret show-source without a configured key exits 1"
-check "missing db: ...and creates no database" test ! -e "$T/nope.db"
+check "missing db: ...and creates no database" db_absent "$AUTH_DB"
 export AUTH_JWT_SECRET=$SECRET
 
 # --- 3. secret rotate -------------------------------------------------------------
@@ -157,7 +160,7 @@ export AUTH_JWT_SECRET=$SECRET
 # The key kept in the database is used only when neither AUTH_JWT_SECRET
 # nor AUTH_JWT_SECRET_FILE is set, for the server and authctl alike.
 unset AUTH_JWT_SECRET
-export AUTH_DB="$T/rot.db"
+AUTH_DB=$(db_new rot)
 start_server
 register alice alice@example.com "$PW"
 check_status 201 "rotate: setup: register alice (the key is generated)"
@@ -323,9 +326,10 @@ check "refused: the database key is unchanged (AUTH_JWT_SECRET_FILE)" \
     test "$(db_key)" = "$K6"
 check "refused: no previous key was made" test "$(previous_rows)" = 0
 me_is 200 "$A6" "refused: the current token still works"
-AUTH_JWT_SECRET=$SECRET AUTH_DB=$T/never.db ctl secret rotate
+NEVER=$(db_new never)
+AUTH_JWT_SECRET=$SECRET AUTH_DB=$NEVER ctl secret rotate
 ctl_exit 1 "refused: rotate on a database not yet made exits 1"
-check "refused: ...and makes no database" test ! -e "$T/never.db"
+check "refused: ...and makes no database" db_absent "$NEVER"
 
 # show-source for the other two sources (the database one is above).
 AUTH_JWT_SECRET=$SECRET ctl secret show-source
@@ -349,7 +353,7 @@ export AUTH_JWT_SECRET=$SECRET
 
 # --- 4. purge -------------------------------------------------------------------------
 
-export AUTH_DB="$T/purge.db"
+AUTH_DB=$(db_new purge)
 start_server AUTH_RATE_WINDOW=2
 register bob bob@example.com "$PW"
 check_status 201 "purge: setup: register bob"
@@ -391,7 +395,7 @@ check_status 200 "purge: setup: a fresh login under AUTH_RATE_WINDOW=300"
 fresh_exp=$(db_sql -ro "SELECT max(expires) FROM attempts")
 check "purge: setup: the fresh row ends with its 300 s window" \
     test "$fresh_exp" = $(( ($(date +%s) / 300 + 1) * 300 ))
-old=$(db_sql -ro "SELECT count(*) FROM attempts WHERE expires <= strftime('%s', 'now')")
+old=$(db_sql -ro "SELECT count(*) FROM attempts WHERE expires <= $(date +%s)")
 check "purge: setup: ended rows and the fresh one are there ($old ended, $(attempt_rows) in all)" \
     test "$old" -ge 1 -a "$(attempt_rows)" = $((old + 1))
 AUTH_RATE_WINDOW=1 ctl purge
@@ -430,7 +434,7 @@ stop_server
 
 # --- 5. stats ---------------------------------------------------------------------
 
-export AUTH_DB="$T/stats.db"
+AUTH_DB=$(db_new stats)
 start_server
 for u in carol dave erin; do
 	register "$u" "$u@example.com" "$PW"
@@ -453,10 +457,13 @@ check_ctl "stats: attempt_rows as in the table ($(attempt_rows))" \
     test "$(stat_of attempt_rows)" = "$(attempt_rows)" -a "$(attempt_rows)" -ge 1
 check_ctl "stats: schema_version: $SCHEMA_VERSION" \
     test "$(stat_of schema_version)" = "$SCHEMA_VERSION"
-check_ctl "stats: wal_bytes is the -wal file's size ($wal_now)" \
-    test "$(stat_of wal_bytes)" = "$wal_now"
-check_ctl "stats: db_bytes is page_count * page_size" \
-    test "$(stat_of db_bytes)" = "$(db_sql -ro "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")"
+if on_sqlite "stats: wal_bytes and db_bytes against the files" \
+    "the -wal file's size and PRAGMA page_count are SQLite's"; then
+	check_ctl "stats: wal_bytes is the -wal file's size ($wal_now)" \
+	    test "$(stat_of wal_bytes)" = "$wal_now"
+	check_ctl "stats: db_bytes is page_count * page_size" \
+	    test "$(stat_of db_bytes)" = "$(db_sql -ro "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")"
+fi
 
 ctl user disable dave
 ctl_exit 0 "stats: setup: user disable dave"
@@ -494,8 +501,14 @@ ctl check
 ctl_exit 0 "check: a fresh database is ok (exit 0)"
 check_ctl "check: every line starts with ok" \
     eval '[ -n "$ctl_out" ] && ! printf "%s\n" "$ctl_out" | grep -qv "^ok"'
-check_ctl "check: integrity, schema version and the database's mode are reported" \
-    eval 'out_has "integrity: ok" && out_has "schema version $SCHEMA_VERSION" && out_has "$AUTH_DB: mode 0600"'
+if on_sqlite "check: the integrity and file-mode lines" \
+    "SQLite's integrity_check and the database file's mode"; then
+	check_ctl "check: integrity, schema version and the database's mode are reported" \
+	    eval 'out_has "integrity: ok" && out_has "schema version $SCHEMA_VERSION" && out_has "$AUTH_DB: mode 0600"'
+else
+	check_ctl "check: the schema version is reported" \
+	    out_has "schema version $SCHEMA_VERSION"
+fi
 check_ctl "check: a key from AUTH_JWT_SECRET is reported by its length" \
     out_has "signing key from AUTH_JWT_SECRET: ${#SECRET} bytes"
 no_key "check: the AUTH_JWT_SECRET key is not printed" "$(text_hex "$SECRET")"
@@ -505,48 +518,52 @@ problem_names() {
 	printf '%s\n' "$ctl_out" | grep -q '^PROBLEM' &&
 	    ! printf '%s\n' "$ctl_out" | grep '^PROBLEM' | grep -qvF -- "$1"
 }
-chmod 644 "$AUTH_DB"
-ctl check
-ctl_exit 1 "check: a database of mode 0644 is a problem (exit 1)"
-check_ctl "check: the PROBLEM line names the database file and its mode" \
-    eval 'problem_names "$AUTH_DB: mode 0644"'
-check_ctl "check: stderr counts the problem" err_has "authctl: 1 problem"
-chmod 600 "$AUTH_DB"
-ctl check
-ctl_exit 0 "check: mode 0600 again is ok"
-for suffix in -wal -shm; do
-	check "check: setup: $AUTH_DB$suffix exists" test -e "$AUTH_DB$suffix"
-	chmod 640 "$AUTH_DB$suffix"
+# The database's files and directory: SQLite's only.
+if on_sqlite "check: the modes of the database, its -wal and -shm, its directory and owner" \
+    "PostgreSQL keeps no file of ours"; then
+	chmod 644 "$AUTH_DB"
 	ctl check
-	ctl_exit 1 "check: $suffix of mode 0640 is a problem (exit 1)"
-	check_ctl "check: the PROBLEM line names $AUTH_DB$suffix" \
-	    eval 'problem_names "$AUTH_DB$suffix: mode 0640"'
-	chmod 600 "$AUTH_DB$suffix"
+	ctl_exit 1 "check: a database of mode 0644 is a problem (exit 1)"
+	check_ctl "check: the PROBLEM line names the database file and its mode" \
+	    eval 'problem_names "$AUTH_DB: mode 0644"'
+	check_ctl "check: stderr counts the problem" err_has "authctl: 1 problem"
+	chmod 600 "$AUTH_DB"
 	ctl check
-	ctl_exit 0 "check: $suffix of mode 0600 again is ok"
-done
-# The directory: nobody else may replace the database in it.
-chmod o+w "$T"
-ctl check
-ctl_exit 1 "check: a directory others may write in is a problem (exit 1)"
-check_ctl "check: the PROBLEM line names the directory" \
-    eval 'problem_names "$T: directory mode"'
-chmod o-w "$T"
-ctl check
-ctl_exit 0 "check: the directory without o+w is ok again"
-# The owner: only root can make a file of another user's (unprivileged,
-# tests/run.sh runs this as nobody, this part is skipped).  SQLite, run by
-# root, gives -wal and -shm the database's owner as it opens them, so the
-# database file itself is the one to change.
-if [ "$(id -u)" = 0 ]; then
-	chown nobody "$AUTH_DB"
+	ctl_exit 0 "check: mode 0600 again is ok"
+	for suffix in -wal -shm; do
+		check "check: setup: $AUTH_DB$suffix exists" test -e "$AUTH_DB$suffix"
+		chmod 640 "$AUTH_DB$suffix"
+		ctl check
+		ctl_exit 1 "check: $suffix of mode 0640 is a problem (exit 1)"
+		check_ctl "check: the PROBLEM line names $AUTH_DB$suffix" \
+		    eval 'problem_names "$AUTH_DB$suffix: mode 0640"'
+		chmod 600 "$AUTH_DB$suffix"
+		ctl check
+		ctl_exit 0 "check: $suffix of mode 0600 again is ok"
+	done
+	# The directory: nobody else may replace the database in it.
+	chmod o+w "$T"
 	ctl check
-	ctl_exit 1 "check: a database owned by another user than its directory's is a problem (exit 1)"
-	check_ctl "check: the PROBLEM line names the database and its owner" \
-	    eval 'problem_names "$AUTH_DB: owner uid"'
-	chown 0 "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
+	ctl_exit 1 "check: a directory others may write in is a problem (exit 1)"
+	check_ctl "check: the PROBLEM line names the directory" \
+	    eval 'problem_names "$T: directory mode"'
+	chmod o-w "$T"
 	ctl check
-	ctl_exit 0 "check: the owner put back, ok again"
+	ctl_exit 0 "check: the directory without o+w is ok again"
+	# The owner: only root can make a file of another user's (unprivileged,
+	# tests/run.sh runs this as nobody, this part is skipped).  SQLite, run by
+	# root, gives -wal and -shm the database's owner as it opens them, so the
+	# database file itself is the one to change.
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody "$AUTH_DB"
+		ctl check
+		ctl_exit 1 "check: a database owned by another user than its directory's is a problem (exit 1)"
+		check_ctl "check: the PROBLEM line names the database and its owner" \
+		    eval 'problem_names "$AUTH_DB: owner uid"'
+		chown 0 "$AUTH_DB" "$AUTH_DB-wal" "$AUTH_DB-shm"
+		ctl check
+		ctl_exit 0 "check: the owner put back, ok again"
+	fi
 fi
 
 # A key kept in the database shorter than 32 bytes (as an old install or a
@@ -559,7 +576,8 @@ ctl check
 check_ctl "check: no key in the database yet is ok" \
     eval '[ "$ctl_rc" = 0 ] && out_has "ok      signing key: none yet"'
 check "check/show-source: neither generates a key" test -z "$(db_key)"
-db_sql "INSERT INTO settings (name, value) VALUES ('jwt_secret', randomblob(16))"
+db_sql "INSERT INTO settings (name, value) VALUES ('jwt_secret',
+    $(sql_blob "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"))"
 ctl check
 ctl_exit 1 "check: a 16-byte database key is a problem (exit 1)"
 check_ctl "check: the PROBLEM line gives the key's length" \
@@ -585,38 +603,43 @@ AUTH_PBKDF2_ITERATIONS=3000 ctl check
 ctl_exit 0 "check: ...and none with AUTH_PBKDF2_ITERATIONS=3000 (exit 0)"
 db_sql "DELETE FROM users WHERE username_key = 'costly'"
 
-# A schema newer than authctl's.
-db_sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-cp "$AUTH_DB" "$T/newer.db"
-chmod 600 "$T/newer.db"
-db_sql -db "$T/newer.db" "PRAGMA user_version = $((SCHEMA_VERSION + 1))"
-sum=$(md5sum <"$T/newer.db")
-AUTH_DB=$T/newer.db ctl check
-ctl_exit 1 "check: a schema version newer than authctl's fails (exit 1)"
-check "check: ...and the file is left as it was" test "$(md5sum <"$T/newer.db")" = "$sum"
+# A schema newer than authctl's, and a corrupted copy: SQLite's own
+# version number and pages.
+if on_sqlite "check: a newer schema version, a corrupted copy" \
+    "PRAGMA user_version and the file's pages are SQLite's"; then
+	# A schema newer than authctl's.
+	db_sql "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	cp "$AUTH_DB" "$T/newer.db"
+	chmod 600 "$T/newer.db"
+	db_sql -db "$T/newer.db" "PRAGMA user_version = $((SCHEMA_VERSION + 1))"
+	sum=$(md5sum <"$T/newer.db")
+	AUTH_DB=$T/newer.db ctl check
+	ctl_exit 1 "check: a schema version newer than authctl's fails (exit 1)"
+	check "check: ...and the file is left as it was" test "$(md5sum <"$T/newer.db")" = "$sum"
 
-# A corrupted copy: bytes overwritten in the middle.
-db_sql "VACUUM INTO '$T/bad.db'"
-chmod 600 "$T/bad.db"
-pages=$(( $(stat -c %s "$T/bad.db") / 4096 ))
-AUTH_DB=$T/bad.db ctl check
-ctl_exit 0 "check: setup: the intact copy is ok ($pages pages)"
-# 0xff over the start of a page in the middle: its b-tree page header (a
-# page type that does not exist) and cell pointers.
-head -c 600 /dev/zero | tr '\0' '\377' |
-    dd of="$T/bad.db" bs=1 seek=$(( (pages / 2) * 4096 )) conv=notrunc \
-    status=none
-sum=$(md5sum <"$T/bad.db")
-AUTH_DB=$T/bad.db ctl check
-ctl_exit 1 "check: a corrupted database is a problem (exit 1)"
-check_ctl "check: an integrity PROBLEM line, or a failed open said on stderr" \
-    eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM integrity" || err_has "authctl: cannot open"'
-check "check: the corrupted file is not replaced or repaired" \
-    test "$(md5sum <"$T/bad.db")" = "$sum"
+	# A corrupted copy: bytes overwritten in the middle.
+	db_sql "VACUUM INTO '$T/bad.db'"
+	chmod 600 "$T/bad.db"
+	pages=$(( $(stat -c %s "$T/bad.db") / 4096 ))
+	AUTH_DB=$T/bad.db ctl check
+	ctl_exit 0 "check: setup: the intact copy is ok ($pages pages)"
+	# 0xff over the start of a page in the middle: its b-tree page header (a
+	# page type that does not exist) and cell pointers.
+	head -c 600 /dev/zero | tr '\0' '\377' |
+	    dd of="$T/bad.db" bs=1 seek=$(( (pages / 2) * 4096 )) conv=notrunc \
+	    status=none
+	sum=$(md5sum <"$T/bad.db")
+	AUTH_DB=$T/bad.db ctl check
+	ctl_exit 1 "check: a corrupted database is a problem (exit 1)"
+	check_ctl "check: an integrity PROBLEM line, or a failed open said on stderr" \
+	    eval 'printf "%s\n" "$ctl_out" | grep -q "^PROBLEM integrity" || err_has "authctl: cannot open"'
+	check "check: the corrupted file is not replaced or repaired" \
+	    test "$(md5sum <"$T/bad.db")" = "$sum"
+fi
 
 # --- 7. purge, stats and check while serving -------------------------------------
 
-export AUTH_DB="$T/busy.db"
+AUTH_DB=$(db_new busy)
 start_server
 register frank frank@example.com "$PW"
 check_status 201 "busy: setup: register frank"
@@ -709,34 +732,37 @@ chmod 600 "$T/jwt.key"
 # A key file of another user than the database's (whose user the web
 # server runs as): unprivileged, a file of root's that all may read
 # (/etc/os-release) stands in for it; as root, chown makes each case.
-if [ "$(id -u)" != 0 ]; then
-	key_check /etc/os-release
-	ctl_exit 1 "check: a key file owned by root, not by the database's owner ($ME), is a problem (exit 1)"
-	check_ctl "check: ...on a PROBLEM line naming its owner" \
-	    key_has "PROBLEM /etc/os-release: mode 0644, owner root"
-	check_ctl "check: ...which says the web server, running as $ME, should own it" \
-	    key_has "the web server, running as $ME (the database's owner), should own it: chown $ME, then chmod 600)"
-else
-	cp "$T/jwt.key" "$T/root.key"
-	chown root:nogroup "$T/root.key"
-	chmod 640 "$T/root.key"
-	key_check "$T/root.key"
-	key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key: chmod 600)" \
-	    "check (root): 0640 root:nogroup, the database root's: the group is named"
-	chown nobody "$AUTH_DB"*
-	key_check "$T/root.key"
-	key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key; the web server, running as nobody (the database's owner), should own it: chown nobody, then chmod 600)" \
-	    "check (root): 0640 root:nogroup, the database nobody's: chown nobody, then chmod 600"
-	chmod 600 "$T/root.key"
-	key_check "$T/root.key"
-	ctl_exit 1 "check (root): 0600 root's, the database nobody's, is a problem (exit 1)"
-	key_is "PROBLEM $T/root.key: mode 0600, owner root (the web server, running as nobody (the database's owner), cannot read it: chown nobody)" \
-	    "check (root): ...the web server cannot read it: chown nobody"
-	chown nobody "$T/root.key"
-	key_check "$T/root.key"
-	key_is "ok      $T/root.key: mode 0600, owner nobody" \
-	    "check (root): 0600 owned by the database's owner is ok"
-	chown 0 "$AUTH_DB"*
+if on_sqlite "check: a key file of another user than the database file's" \
+    "the owner of the database file is who the web server runs as"; then
+	if [ "$(id -u)" != 0 ]; then
+		key_check /etc/os-release
+		ctl_exit 1 "check: a key file owned by root, not by the database's owner ($ME), is a problem (exit 1)"
+		check_ctl "check: ...on a PROBLEM line naming its owner" \
+		    key_has "PROBLEM /etc/os-release: mode 0644, owner root"
+		check_ctl "check: ...which says the web server, running as $ME, should own it" \
+		    key_has "the web server, running as $ME (the database's owner), should own it: chown $ME, then chmod 600)"
+	else
+		cp "$T/jwt.key" "$T/root.key"
+		chown root:nogroup "$T/root.key"
+		chmod 640 "$T/root.key"
+		key_check "$T/root.key"
+		key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key: chmod 600)" \
+		    "check (root): 0640 root:nogroup, the database root's: the group is named"
+		chown nobody "$AUTH_DB"*
+		key_check "$T/root.key"
+		key_is "PROBLEM $T/root.key: mode 0640, owner root, group nogroup (group nogroup may read the signing key; the web server, running as nobody (the database's owner), should own it: chown nobody, then chmod 600)" \
+		    "check (root): 0640 root:nogroup, the database nobody's: chown nobody, then chmod 600"
+		chmod 600 "$T/root.key"
+		key_check "$T/root.key"
+		ctl_exit 1 "check (root): 0600 root's, the database nobody's, is a problem (exit 1)"
+		key_is "PROBLEM $T/root.key: mode 0600, owner root (the web server, running as nobody (the database's owner), cannot read it: chown nobody)" \
+		    "check (root): ...the web server cannot read it: chown nobody"
+		chown nobody "$T/root.key"
+		key_check "$T/root.key"
+		key_is "ok      $T/root.key: mode 0600, owner nobody" \
+		    "check (root): 0600 owned by the database's owner is ok"
+		chown 0 "$AUTH_DB"*
+	fi
 fi
 
 finish

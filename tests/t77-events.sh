@@ -257,7 +257,7 @@ ctl_done "authctl user delete dave"
 unset AUTH_JWT_SECRET	# the key kept in the database is the one rotated
 ctl secret rotate
 ctl_done "authctl secret rotate"
-DBKEY=$(db_sql -ro "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+DBKEY=$(db_sql -ro "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")
 export AUTH_JWT_SECRET=$SECRET
 check "setup: a key is kept in the database after the rotation" test -n "$DBKEY"
 
@@ -388,7 +388,7 @@ done
 # --- 5. no event holds a secret ------------------------------------------------------
 
 db_sql -ro 'SELECT * FROM events' >"$T/events.dump"
-db_sql -ro "SELECT hex(coalesce(client, '')) || '|' || hex(coalesce(detail, '')) FROM events" >"$T/events.hex"
+db_sql -ro "SELECT $(sql_hex_text "coalesce(client, '')") || '|' || $(sql_hex_text "coalesce(detail, '')") FROM events" >"$T/events.hex"
 ctl events
 ctl_out_text=$ctl_out
 ctl events --json
@@ -438,7 +438,7 @@ ctl purge
 check "purge: AUTH_EVENT_DAYS unset (90): 'events older than 90 days deleted: 1'" \
     eval '[ "$ctl_rc" = 0 ] && printf "%s\n" "$ctl_out" | grep -qx "events older than 90 days deleted: 1"'
 check "purge: ...the 91-day-old row went, the rest stayed" \
-    test "$(db_sql -ro "SELECT group_concat(client, ' ') FROM (SELECT client FROM events WHERE detail LIKE 'test row%' ORDER BY id)")" = "192.0.2.89 192.0.2.2 192.0.2.12" -a "$(n_events)" = 20
+    test "$(db_sql -ro "SELECT client FROM events WHERE detail LIKE 'test row%' ORDER BY id" | paste -sd' ')" = "192.0.2.89 192.0.2.2 192.0.2.12" -a "$(n_events)" = 20
 AUTH_EVENT_DAYS=100 ctl purge
 check "purge: AUTH_EVENT_DAYS=100 keeps the 89-day-old row (0 deleted)" \
     eval 'printf "%s\n" "$ctl_out" | grep -qx "events older than 100 days deleted: 0"'
@@ -446,7 +446,7 @@ AUTH_EVENT_DAYS=1 ctl purge
 check "purge: AUTH_EVENT_DAYS=1: the 89- and 2-day-old rows go (2 deleted)" \
     eval '[ "$ctl_rc" = 0 ] && printf "%s\n" "$ctl_out" | grep -qx "events older than 1 days deleted: 2"'
 check "purge: ...the 12-hour-old row and the session's 17 stay" \
-    test "$(db_sql -ro "SELECT group_concat(client) FROM events WHERE detail LIKE 'test row%'")" = "192.0.2.12" -a "$(n_events)" = 18
+    test "$(db_sql -ro "SELECT client FROM events WHERE detail LIKE 'test row%' ORDER BY id" | paste -sd,)" = "192.0.2.12" -a "$(n_events)" = 18
 AUTH_EVENT_DAYS=abc ctl purge
 check "purge: AUTH_EVENT_DAYS=abc is a startup error naming the variable, nothing deleted" \
     eval '[ "$ctl_rc" != 0 ] && [[ $ctl_err == *AUTH_EVENT_DAYS* ]] && [ "$(n_events)" = 18 ]'
@@ -455,7 +455,7 @@ check "purge: AUTH_EVENT_DAYS=abc is a startup error naming the variable, nothin
 
 # With the events table refusing every row, nothing that has an event may
 # happen: the change and its event are one transaction.
-export AUTH_DB=$T/tx.db
+AUTH_DB=$(db_new tx)
 server AUTH_ROTATE_REFRESH=1 AUTH_REFRESH_REUSE_GRACE=1
 register eve eve@example.com "$PW"
 check_status 201 "tx: setup: register eve"
@@ -467,9 +467,17 @@ ctl secret rotate	# a key in the database, to see it kept
 export AUTH_JWT_SECRET=$SECRET
 db_sql "DELETE FROM events"
 EVE_ROW=$(user_line "$EVE")
-KEY_ROW=$(db_sql -ro "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
-db_sql "CREATE TRIGGER test_no_events BEFORE INSERT ON events
-    BEGIN SELECT RAISE(ABORT, 'the test refuses events'); END"
+KEY_ROW=$(db_sql -ro "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")
+# (A trigger is spelt differently by each database.)
+if [ "$DB_KIND" = postgresql ]; then
+	db_sql 'CREATE FUNCTION test_no_events() RETURNS trigger LANGUAGE plpgsql
+	    AS $$ BEGIN RAISE EXCEPTION '"'the test refuses events'"'; END $$' \
+	    'CREATE TRIGGER test_no_events BEFORE INSERT ON events
+	    FOR EACH ROW EXECUTE FUNCTION test_no_events()'
+else
+	db_sql "CREATE TRIGGER test_no_events BEFORE INSERT ON events
+	    BEGIN SELECT RAISE(ABORT, 'the test refuses events'); END"
+fi
 
 register frank frank@example.com "$PW"
 check_503 "tx: register with its event refused"
@@ -527,8 +535,13 @@ ctl secret rotate
 check "tx: authctl secret rotate fails (exit 1)" test "$ctl_rc" = 1
 export AUTH_JWT_SECRET=$SECRET
 check "tx: ...and the key is the one before" \
-    test "$(db_sql -ro "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")" = "$KEY_ROW" -a -n "$KEY_ROW"
-db_sql "DROP TRIGGER test_no_events"
+    test "$(db_sql -ro "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")" = "$KEY_ROW" -a -n "$KEY_ROW"
+if [ "$DB_KIND" = postgresql ]; then
+	db_sql 'DROP TRIGGER test_no_events ON events' \
+	    'DROP FUNCTION test_no_events()'
+else
+	db_sql "DROP TRIGGER test_no_events"
+fi
 check "tx: no event was recorded" test "$(n_events)" = 0
 
 finish

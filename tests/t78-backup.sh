@@ -6,6 +6,7 @@
 # not in the copy, or let a token of such a user pass as the user who is
 # given the same id afterwards.
 # any-cgi-server (tests/run.sh: files and authctl, whatever serves them)
+# sqlite-only: corners-auth(8)'s backup of the SQLite file (sqlite3 .backup, the -wal and -shm); PostgreSQL's is pg_dump's
 . "$(dirname "$0")/lib.sh"
 
 PW='s3cure!Pass'

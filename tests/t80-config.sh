@@ -231,7 +231,8 @@ check "config: the 32-byte key signs the tokens" signed_with "$access" "$K32"
 
 # --- 3. the generated key --------------------------------------------------------------
 
-GEN="$T/gen.db"
+GEN=$(db_new gen)
+GEN2=$(db_new gen2)
 unset AUTH_JWT_SECRET
 umask 000	# the 0600 must not depend on the caller's umask
 start_server AUTH_DB="$GEN"
@@ -239,11 +240,13 @@ umask 022
 fresh
 register "$u" "$u@example.com" "$PW"
 check_status 201 "config: without AUTH_JWT_SECRET a user can register"
-check "config: the database file is created mode 0600 ($(stat -c %a "$GEN" 2>&1))" \
-    test "$(stat -c %a "$GEN" 2>&1)" = 600
+if on_sqlite "config: the database file's mode" "SQLite's file"; then
+	check "config: the database file is created mode 0600 ($(stat -c %a "$GEN" 2>&1))" \
+	    test "$(stat -c %a "$GEN" 2>&1)" = 600
+fi
 check "config: a key is generated and kept in the database (settings 'jwt_secret', 32 bytes)" \
     test "$(db_sql -ro -db "$GEN" "SELECT length(value) FROM settings WHERE name = 'jwt_secret'")" = 32
-key1=$(db_sql -ro -db "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+key1=$(db_sql -ro -db "$GEN" "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")
 check "config: the generated key signs the tokens" \
     signed_with_hex "$access" "$key1"
 GA=$access
@@ -258,14 +261,14 @@ check_status 200 "config: ...and its refresh token still refreshes"
 req POST login "$LOG"
 check_status 200 "config: login after the restart works"
 check "config: the key is not regenerated on later requests" \
-    test "$(db_sql -ro -db "$GEN" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")" = "$key1"
+    test "$(db_sql -ro -db "$GEN" "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")" = "$key1"
 fresh
-cgi register "$REG" AUTH_DB="$T/gen2.db"
+cgi register "$REG" AUTH_DB="$GEN2"
 check_status 201 "config: a second database gets its own key"
-key2=$(db_sql -ro -db "$T/gen2.db" "SELECT hex(value) FROM settings WHERE name = 'jwt_secret'")
+key2=$(db_sql -ro -db "$GEN2" "SELECT $(sql_hex value) FROM settings WHERE name = 'jwt_secret'")
 check "config: generated keys are random (two databases, two keys)" \
     test -n "$key2" -a "$key2" != "$key1"
-me_cgi "$GA" AUTH_DB="$T/gen2.db"
+me_cgi "$GA" AUTH_DB="$GEN2"
 check_status 401 "config: a token of the first database's key is refused under the second's"
 export AUTH_JWT_SECRET=$SECRET
 me_cgi "$GA" AUTH_DB="$GEN"
@@ -274,77 +277,96 @@ stop_server
 
 # --- 4. storage failures: 503 ------------------------------------------------------------
 
-fresh
-cgi register "$REG" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "storage: register with AUTH_DB in a directory that does not exist"
-check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
-cgi login "$LOG" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "storage: login with AUTH_DB in a missing directory"
-cgi refresh "{\"refresh\":\"$R0\"}" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "storage: refresh with AUTH_DB in a missing directory"
-me_cgi "$A0" AUTH_DB="$T/no-such-dir/auth.db"
-check_503 "storage: me with AUTH_DB in a missing directory"
-check "storage: the missing directory is not created" test ! -e "$T/no-such-dir"
+# The faults of SQLite's file; PostgreSQL's counterpart of the missing
+# file is a database that does not exist (its own faults: t85).
+if on_sqlite "storage: a missing directory, a file that is not a database, a full disk, a read-only file" \
+    "faults of SQLite's file"; then
+	fresh
+	cgi register "$REG" AUTH_DB="$T/no-such-dir/auth.db"
+	check_503 "storage: register with AUTH_DB in a directory that does not exist"
+	check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
+	cgi login "$LOG" AUTH_DB="$T/no-such-dir/auth.db"
+	check_503 "storage: login with AUTH_DB in a missing directory"
+	cgi refresh "{\"refresh\":\"$R0\"}" AUTH_DB="$T/no-such-dir/auth.db"
+	check_503 "storage: refresh with AUTH_DB in a missing directory"
+	me_cgi "$A0" AUTH_DB="$T/no-such-dir/auth.db"
+	check_503 "storage: me with AUTH_DB in a missing directory"
+	check "storage: the missing directory is not created" test ! -e "$T/no-such-dir"
 
-for i in $(seq 64); do echo "this is not a database, it is a text file, line $i"; done >"$T/garbage.db"
-sum=$(md5sum <"$T/garbage.db")
-fresh
-cgi register "$REG" AUTH_DB="$T/garbage.db"
-check_503 "storage: register with AUTH_DB a file that is not a database"
-check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
-cgi login "$LOG" AUTH_DB="$T/garbage.db"
-check_503 "storage: login with AUTH_DB a file that is not a database"
-check "storage: the file that is not a database is not replaced" \
-    test "$(md5sum <"$T/garbage.db")" = "$sum"
+	for i in $(seq 64); do echo "this is not a database, it is a text file, line $i"; done >"$T/garbage.db"
+	sum=$(md5sum <"$T/garbage.db")
+	fresh
+	cgi register "$REG" AUTH_DB="$T/garbage.db"
+	check_503 "storage: register with AUTH_DB a file that is not a database"
+	check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
+	cgi login "$LOG" AUTH_DB="$T/garbage.db"
+	check_503 "storage: login with AUTH_DB a file that is not a database"
+	check "storage: the file that is not a database is not replaced" \
+	    test "$(md5sum <"$T/garbage.db")" = "$sum"
 
-# Disk full: no file may grow (RLIMIT_FSIZE 0; SIGXFSZ ignored, so writes
-# fail with EFBIG as on a full disk).
-FULL="$T/full.db"
-fresh
-cgi register "$REG" AUTH_DB="$FULL"
-check_status 201 "storage: a fresh database for the disk-full test"
-fresh
-printf '%s' "$REG" >"$T/reqbody"
-( trap '' XFSZ
-  exec prlimit --fsize=0 env AUTH_DB="$FULL" REQUEST_METHOD=POST \
-    CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" REMOTE_ADDR=127.0.0.1 \
-    "$BIN/register" <"$T/reqbody" 2> >(cat >"$T/err") ) | cat >"$T/cgiout"
-sleep 0.1
-cat "$T/err" >>"$T/cgi.log"
-parse_cgi
-api_cgi_record register REQUEST_METHOD=POST
-check_503 "storage: register on a full disk"
-check "storage: nothing was registered on the full disk" \
-    test "$(db_sql -ro -db "$FULL" "SELECT count(*) FROM users WHERE username = '$u'")" = 0
+	# Disk full: no file may grow (RLIMIT_FSIZE 0; SIGXFSZ ignored, so writes
+	# fail with EFBIG as on a full disk).
+	FULL="$T/full.db"
+	fresh
+	cgi register "$REG" AUTH_DB="$FULL"
+	check_status 201 "storage: a fresh database for the disk-full test"
+	fresh
+	printf '%s' "$REG" >"$T/reqbody"
+	( trap '' XFSZ
+	  exec prlimit --fsize=0 env AUTH_DB="$FULL" REQUEST_METHOD=POST \
+	    CONTENT_LENGTH="$(stat -c %s "$T/reqbody")" REMOTE_ADDR=127.0.0.1 \
+	    "$BIN/register" <"$T/reqbody" 2> >(cat >"$T/err") ) | cat >"$T/cgiout"
+	sleep 0.1
+	cat "$T/err" >>"$T/cgi.log"
+	parse_cgi
+	api_cgi_record register REQUEST_METHOD=POST
+	check_503 "storage: register on a full disk"
+	check "storage: nothing was registered on the full disk" \
+	    test "$(db_sql -ro -db "$FULL" "SELECT count(*) FROM users WHERE username = '$u'")" = 0
 
-# A read-only file: as root, chmod does not stop us; an immutable file does.
-RO="$T/ro.db"
-fresh
-cgi register "$REG" AUTH_DB="$RO"
-check_status 201 "storage: a fresh database for the read-only test"
-# As root chmod does not stop a write, so the file is made immutable; an
-# unprivileged run (tests/run.sh drops root) takes its write bits away.
-if [ "$(id -u)" = 0 ]; then
-	chattr +i "$RO" && IMMUTABLE=$RO
+	# A read-only file: as root, chmod does not stop us; an immutable file does.
+	RO="$T/ro.db"
+	fresh
+	cgi register "$REG" AUTH_DB="$RO"
+	check_status 201 "storage: a fresh database for the read-only test"
+	# As root chmod does not stop a write, so the file is made immutable; an
+	# unprivileged run (tests/run.sh drops root) takes its write bits away.
+	if [ "$(id -u)" = 0 ]; then
+		chattr +i "$RO" && IMMUTABLE=$RO
+	else
+		chmod 0400 "$RO"
+	fi
+	fresh
+	cgi register "$REG" AUTH_DB="$RO"
+	check_503 "storage: register on a read-only database file"
+	cgi login "$LOG" AUTH_DB="$RO"
+	check_503 "storage: login (which counts the attempt) on a read-only database file"
+	if [ -n "$IMMUTABLE" ]; then
+		chattr -i "$RO"
+		IMMUTABLE=
+	else
+		chmod 0600 "$RO"
+	fi
+	cgi register "$REG" AUTH_DB="$RO"
+	check_status 201 "storage: once writable again, the same registration succeeds"
 else
-	chmod 0400 "$RO"
+	NODB=$(pg_uri "${DB_PREFIX}_nosuch")
+	fresh
+	cgi register "$REG" AUTH_DB="$NODB"
+	check_503 "storage: register with AUTH_DB naming a database that does not exist"
+	check "storage: the failure goes to stderr as one line ($(err_lines))" test "$(err_lines)" = 1
+	cgi login "$LOG" AUTH_DB="$NODB"
+	check_503 "storage: login with AUTH_DB naming a database that does not exist"
+	cgi refresh "{\"refresh\":\"$R0\"}" AUTH_DB="$NODB"
+	check_503 "storage: refresh with AUTH_DB naming a database that does not exist"
+	me_cgi "$A0" AUTH_DB="$NODB"
+	check_503 "storage: me with AUTH_DB naming a database that does not exist"
 fi
-fresh
-cgi register "$REG" AUTH_DB="$RO"
-check_503 "storage: register on a read-only database file"
-cgi login "$LOG" AUTH_DB="$RO"
-check_503 "storage: login (which counts the attempt) on a read-only database file"
-if [ -n "$IMMUTABLE" ]; then
-	chattr -i "$RO"
-	IMMUTABLE=
-else
-	chmod 0600 "$RO"
-fi
-cgi register "$REG" AUTH_DB="$RO"
-check_status 201 "storage: once writable again, the same registration succeeds"
 
-# Locked past the busy timeout: another process holds the write lock.
-LOCK="$T/lock.db"
+# Locked past the busy timeout: another process holds the write lock
+# (PostgreSQL: every table locked against writes; the programs' own 5 s
+# deadline is the busy timeout there).
+LOCK=$(db_new lock)
 start_server AUTH_DB="$LOCK"
 fresh
 register "$u" "$u@example.com" "$PW"
@@ -353,7 +375,7 @@ mkfifo "$T/lockfifo"
 db_sql -db "$LOCK" <"$T/lockfifo" >"$T/lock.out" 2>&1 &
 holder=$!
 exec 7>"$T/lockfifo"
-echo "BEGIN IMMEDIATE; SELECT 'locked';" >&7
+{ sql_write_lock; echo "SELECT 'locked';"; } >&7
 for _ in $(seq 50); do
 	grep -q locked "$T/lock.out" 2>/dev/null && break
 	sleep 0.1
@@ -390,14 +412,17 @@ check_status 201 "storage: once the lock is released, registering works again"
 
 # --- a schema that is not what it claims: 503, never a crash -------------------
 
-BROKEN="$T/broken.db"
-db_sql -db "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=$SCHEMA_VERSION;" >/dev/null
-fresh
-cgi register "$REG" AUTH_DB="$BROKEN"
-check_status 503 "register: a database without its tables is a storage failure (503)"
-check "register: ...answered with a Status line and the 503 body" \
-    test "$(printf '%s' "$body" | jq -r .message)" = "Service temporarily unavailable."
-cgi login "$LOG" AUTH_DB="$BROKEN"
-check_status 503 "login: a database without its tables is a storage failure (503)"
+if on_sqlite "a schema version without its tables" \
+    "made with PRAGMA user_version, SQLite's"; then
+	BROKEN="$T/broken.db"
+	db_sql -db "$BROKEN" "PRAGMA journal_mode=WAL; PRAGMA user_version=$SCHEMA_VERSION;" >/dev/null
+	fresh
+	cgi register "$REG" AUTH_DB="$BROKEN"
+	check_status 503 "register: a database without its tables is a storage failure (503)"
+	check "register: ...answered with a Status line and the 503 body" \
+	    test "$(printf '%s' "$body" | jq -r .message)" = "Service temporarily unavailable."
+	cgi login "$LOG" AUTH_DB="$BROKEN"
+	check_status 503 "login: a database without its tables is a storage failure (503)"
+fi
 
 finish

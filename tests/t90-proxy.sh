@@ -60,10 +60,10 @@ check_status 429 "proxy: the real client 127.0.0.2 is limited"
 login_from 127.0.0.3
 check_status 401 "proxy: another real client (127.0.0.3) behind the same proxy has its own count"
 check "proxy: the counter holds the real clients, not the proxy" \
-    test "$(db_sql -ro "SELECT group_concat(client, ' ') FROM (SELECT client FROM attempts ORDER BY client)")" = "127.0.0.2 127.0.0.3"
+    test "$(db_sql -ro "SELECT client FROM attempts ORDER BY client" | paste -sd' ')" = "127.0.0.2 127.0.0.3"
 
 # Without the proxy trusted, everybody behind it is one client: the proxy.
-start_server AUTH_RATE_LOGIN=3 AUTH_DB="$T/untrusted.db" \
+start_server AUTH_RATE_LOGIN=3 AUTH_DB="$(db_new untrusted)" \
     AUTH_RATE_WINDOW="$(pick_window)"
 sed -i "s/\"port\" => [0-9]*/\"port\" => $PORT/" "$T/front/lighttpd.conf"
 stop_front

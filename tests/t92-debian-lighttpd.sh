@@ -32,6 +32,11 @@ cd "$T" || exit 2
 ETC=$T/etc/lighttpd
 PREFIX=$T/prefix
 PW='Debian-way-pass-7q!'
+# The database the settings written into the configuration name (under
+# PostgreSQL FastCGI's processes get its direct URI, as start_server gives
+# them, and CGI's the one through pgbouncer).
+D92=$T/db/auth.db
+[ "$DB_KIND" != postgresql ] || D92=$(db_new d92)
 
 # --- helpers of this file -----------------------------------------------------
 
@@ -42,8 +47,12 @@ PW='Debian-way-pass-7q!'
 # in (a setenv list for CGI, var.corners_auth_env for FastCGI).  The
 # sed-args change the copied part further (to take something out of it).
 layout() {
-	local example=$1
+	local example=$1 slots=
 	shift
+	# A PostgreSQL AUTH_DB has no file to keep the hashing slots beside,
+	# and the compiled-in default's directory is not this server's.
+	[ "$DB_KIND" != postgresql ] ||
+	    slots=" \"AUTH_HASH_SLOTS_FILE\" => \"$T/db/slots\","
 	rm -rf "$ETC" "$T/run"
 	mkdir -p "$ETC/conf-enabled" "$T/www" "$T/uploads" "$T/db" "$T/run"
 	cp -r /etc/lighttpd/conf-available "$ETC/"
@@ -53,12 +62,13 @@ layout() {
 		    sed -e "s|^var.corners_auth = .*|var.corners_auth = \"$PREFIX\"|" \
 		    -e "s|^var.corners_auth_run = .*|var.corners_auth_run = \"$T/run\"|" \
 		    -e "s|^var.corners_auth_env = (|&\\
-	\"AUTH_DB\" => \"$T/db/auth.db\", \"AUTH_PBKDF2_ITERATIONS\" => \"1000\",|" \
+	\"AUTH_DB\" => \"$(db_direct "$D92")\", \"AUTH_PBKDF2_ITERATIONS\" => \"1000\",$slots|" \
 		    "$@"
 		if [ "$example" = lighttpd.conf.example ]; then
 			echo 'setenv.add-environment = ('
-			echo "	\"AUTH_DB\" => \"$T/db/auth.db\","
+			echo "	\"AUTH_DB\" => \"$D92\","
 			echo '	"AUTH_PBKDF2_ITERATIONS" => "1000",'
+			[ -z "$slots" ] || echo "	${slots# }"
 			echo ')'
 		fi
 	} >"$ETC/conf-available/50-corners-auth.conf"
@@ -182,7 +192,7 @@ if serve; then
 	check "lighttpd ignores no configuration key" no_warning
 	json_api "corners-auth alone" alice
 	check "corners-auth alone: the settings reach the endpoints (AUTH_DB)" \
-	    test "$(users_in "$T/db/auth.db")" = 1
+	    test "$(users_in "$D92")" = 1
 else
 	not_ok "lighttpd starts with corners-auth enabled" "see its log above"
 fi
@@ -200,7 +210,7 @@ if serve; then
 	check "...and ignores no configuration key" no_warning
 	json_api "cgi setenv corners-auth" bob
 	check "cgi setenv corners-auth: the settings reach the endpoints (AUTH_DB)" \
-	    test "$(users_in "$T/db/auth.db")" = 2
+	    test "$(users_in "$D92")" = 2
 else
 	not_ok "lighttpd starts with mod_cgi and mod_setenv loaded twice" \
 	    "see its log above"
@@ -241,7 +251,7 @@ if serve; then
 	check "FastCGI: lighttpd ignores no configuration key" no_warning
 	json_api "FastCGI" carol
 	check "FastCGI: the settings reach the endpoints (AUTH_DB)" \
-	    test "$(users_in "$T/db/auth.db")" = 3
+	    test "$(users_in "$D92")" = 3
 else
 	not_ok "FastCGI: lighttpd starts with corners-auth enabled" "see its log above"
 fi

@@ -125,8 +125,11 @@ check "register under load: no duplicate usernames or emails" test "$(db_sql -ro
 check "register under load: only 201 and 400 (a name taken) and 503 ($(count register 201) 201s)" \
     test "$(($(count register 201) + $(count register 400) + $(count register 503)))" = "$n"
 check_counted 0 register "$n"
-check "register under load: the database is intact" \
-    test "$(db_sql -ro 'PRAGMA integrity_check')" = ok
+if on_sqlite "register under load: the database is intact" \
+    "PRAGMA integrity_check is SQLite's"; then
+	check "register under load: the database is intact" \
+	    test "$(db_sql -ro 'PRAGMA integrity_check')" = ok
+fi
 
 # --- login: right and wrong passwords, every attempt counted ------------------
 register loaduser loaduser@example.com "$PW"

@@ -43,6 +43,7 @@ main(void)
 		{ "AUTH_JWT_SECRET", "0123456789012345678901234567890" },
 		{ "AUTH_JWT_SECRET_FILE", "/nonexistent/key" },
 		{ "AUTH_DB", "" },
+		{ "AUTH_HASH_SLOTS_FILE", "" },
 	};
 	size_t	 i;
 	int	 n = 0;
@@ -68,6 +69,29 @@ main(void)
 	ASSERT(loads("AUTH_MIN_PASSWORD_ENTROPY", "40.5"));
 	ASSERT(loads("AUTH_JWT_SECRET", "01234567890123456789012345678901"));
 	ASSERT(loads("AUTH_TRUSTED_PROXIES", "127.0.0.1,::1,10.0.0.0/8"));
+
+	/*
+	 * The hashing slots' file: beside a SQLite AUTH_DB; for a PostgreSQL
+	 * one, beside the compiled-in default database; or as set.
+	 */
+	setenv("AUTH_DB", "/tmp/x.db", 1);
+	ASSERT(conf_load(&cf) == 0);
+	ASSERT(strcmp(cf.slots_path, "/tmp/x.db-slots") == 0);
+	conf_free(&cf);
+	setenv("AUTH_HASH_SLOTS_FILE", "/tmp/slots", 1);
+	ASSERT(conf_load(&cf) == 0);
+	ASSERT(strcmp(cf.slots_path, "/tmp/slots") == 0);
+	conf_free(&cf);
+	unsetenv("AUTH_HASH_SLOTS_FILE");
+#ifdef WITH_PG
+	setenv("AUTH_DB", "postgresql://u:secret@h/d", 1);
+	ASSERT(conf_load(&cf) == 0);
+	ASSERT(strlen(cf.slots_path) > 16 && strcmp(cf.slots_path +
+	    strlen(cf.slots_path) - 16, "db/auth.db-slots") == 0);
+	ASSERT(strstr(cf.slots_path, "secret") == NULL);
+	conf_free(&cf);
+#endif
+	unsetenv("AUTH_DB");
 
 	/* both secrets at once is ambiguous */
 	setenv("AUTH_JWT_SECRET", "01234567890123456789012345678901", 1);

@@ -1,12 +1,26 @@
 /*
  * db.c on its private in-memory database: every function of db.h, the
  * verdicts of a duplicate, transactions that roll back, and housekeeping.
+ *
+ * Built with make DB=postgresql and given CORNERS_AUTH_TEST_PG, the URI
+ * of an empty database whose role is no superuser (db_check says so) and
+ * may create schemas in it, the same cases run on PostgreSQL, then what
+ * only PostgreSQL has: several processes at once (migrations, the first
+ * key, the counters, a registration race), ids after an import, the
+ * server's clock, a connection lost and made again, and the 5 s deadline
+ * against servers that never answer.  Those last (and the password kept
+ * out of the log) need no server and run whenever WITH_PG is built.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
 #include "unit.h"
+
+#ifdef WITH_PG
+#include "test-db-pg.h"
+#endif
 
 #define HASH	"pbkdf2_sha256$1000$713P6a4S8qgiEX0W6mX8QM" \
 		"$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ="
@@ -522,12 +536,126 @@ test_housekeeping(struct db *db)
 	ASSERT(db_check(db, report, &bad) == 0 && bad == 0);
 }
 
+/* Without make DB=postgresql a PostgreSQL URI is refused, never a file. */
+static void
+test_no_pg(void)
+{
+#ifndef WITH_PG
+	ASSERT(db_open("postgresql://u:pw@/nowhere", DB_CREATE) == NULL);
+	ASSERT(db_open("postgres:///nowhere", DB_EXISTING) == NULL);
+#endif
+}
+
+/* authctl copy-to's three functions, from db into an empty database. */
+struct copied {
+	struct db	*to;
+	int		 n[DB_ROW_EVENT + 1];
+	long long	 deleted;	/* a deleted id copied */
+	long long	 ids;		/* the largest id ever given */
+	int		 failed;
+};
+
+static int
+copy_row(const struct db_row *r, void *arg)
+{
+	struct copied	*c = arg;
+
+	if (db_import(c->to, r) == -1) {
+		c->failed = 1;
+		return -1;
+	}
+	c->n[r->kind]++;
+	if (r->kind == DB_ROW_DELETED)
+		c->deleted = r->id;
+	else if (r->kind == DB_ROW_IDS)
+		c->ids = r->id;
+	return 0;
+}
+
+/* The users as text: id, name, hash, flag and revocation each. */
+static int
+user_text(const struct user *u, void *arg)
+{
+	char	*buf = arg;
+	size_t	 len = strlen(buf);
+
+	snprintf(buf + len, 4096 - len, "%lld %s %s %s %d %lld %lld;", u->id,
+	    u->username, u->email, u->password, u->is_active, u->last_login,
+	    u->tokens_valid_after);
+	return 0;
+}
+
+static void
+test_copy(struct db *db)
+{
+	struct copied	 c;
+	struct db_token	 t;
+	struct user	 u;
+	enum db_taken	 taken;
+	unsigned char	 a[64], b[64];
+	size_t		 alen = sizeof(a), blen = sizeof(b);
+	char		 from[4096] = "", to[4096] = "";
+	const char	*table;
+	long long	 until = 0, id = 0;
+
+	memset(&c, 0, sizeof(c));
+	ASSERT(db_empty(db, &table) == 0 && table != NULL);
+	ASSERT((c.to = db_open(NULL, DB_CREATE)) != NULL);
+	if (c.to == NULL)
+		return;
+	ASSERT(db_empty(c.to, &table) == 1 && table == NULL);
+	ASSERT(db_user_revoke(db, 4096, &until) == 1);
+	ASSERT(db_token_put(db, "copied-jti", 4096, DB_TOKEN_LOGGED_OUT, 10,
+	    1LL << 40, NULL) == 0);
+	ASSERT(db_event(db, 20, "key_rotated", 0, NULL, "copied") == 0);
+	ASSERT(db_begin(c.to) == 0);
+	ASSERT(db_export(db, copy_row, &c) == 0 && !c.failed);
+	ASSERT(db_end(c.to, 0) == 0);
+	ASSERT(c.n[DB_ROW_USER] == 4 && c.n[DB_ROW_DELETED] >= 1 &&
+	    c.n[DB_ROW_IDS] == 1 && c.n[DB_ROW_SETTING] >= 1 &&
+	    c.n[DB_ROW_TOKEN] == 1 && c.n[DB_ROW_EVENT] >= 1);
+	ASSERT(db_user_each(db, user_text, from) == 0 &&
+	    db_user_each(c.to, user_text, to) == 0 && *from != '\0' &&
+	    strcmp(from, to) == 0);
+	ASSERT(db_secret_get(db, a, &alen) == 1 &&
+	    db_secret_get(c.to, b, &blen) == 1 && alen == blen &&
+	    memcmp(a, b, alen) == 0);
+	ASSERT(db_token_get(c.to, "copied-jti", &t) == 1 &&
+	    t.user_id == 4096 && t.kind == DB_TOKEN_LOGGED_OUT && t.at == 10);
+	ASSERT(db_empty(c.to, &table) == 0 && table != NULL);
+	/* The deleted ids stay refused; register goes on past every id. */
+	memset(&u, 0, sizeof(u));
+	u.id = c.deleted;
+	u.username = "again";
+	u.email = "again@example.com";
+	u.password = HASH;
+	u.is_active = 1;
+	ASSERT(db_user_import(c.to, &u, "again", "again@example.com",
+	    &taken) == 0 && taken == DB_DELETED_ID);
+	ASSERT(db_user_add(c.to, &u, "newest", "newest@example.com", 1, &id,
+	    &taken) == 0 && taken == DB_FREE && c.ids >= 4097 &&
+	    id == c.ids + 1);
+	db_close(c.to);
+}
+
 int
 main(void)
 {
 	struct db	*db;
+	const char	*uri = getenv("CORNERS_AUTH_TEST_PG");
 
-	ASSERT((db = db_open(NULL, DB_CREATE)) != NULL);
+	test_no_pg();
+#ifdef WITH_PG
+	if (uri != NULL && pg_empty(uri) == -1)
+		return unit_done("test-db");
+#else
+	if (uri != NULL) {
+		fprintf(stderr, "test-db: CORNERS_AUTH_TEST_PG is set, but "
+		    "this build has no PostgreSQL (make DB=postgresql)\n");
+		return 1;
+	}
+#endif
+	ASSERT((db = db_open(uri, DB_CREATE)) != NULL);
 	if (db == NULL)
 		return unit_done("test-db");
 	test_keys(db);
@@ -537,9 +665,13 @@ main(void)
 	test_tokens(db);
 	test_import(db);
 	test_housekeeping(db);
+	test_copy(db);
 	test_gate(db);
 	test_gate_edges(db);
 	db_tidy(db);
 	db_close(db);
+#ifdef WITH_PG
+	test_pg(uri);
+#endif
 	return unit_done("test-db");
 }

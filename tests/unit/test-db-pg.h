@@ -1,0 +1,455 @@
+/*
+ * test-db.c's PostgreSQL-only cases (make DB=postgresql): what one
+ * in-process database cannot show.  With CORNERS_AUTH_TEST_PG (the URI of
+ * a database this role owns, as make test DB=postgresql gives it from
+ * tests/pg.sh's cluster): several processes at once (concurrent first
+ * migrations, the first signing key, the attempt counter and the name's
+ * failures, a registration race), an import's ids moving the id
+ * sequence, the server's clock, and a connection the server cut made
+ * again.  Without a server: the 5 s
+ * deadline against a socket that accepts and never answers, and the
+ * URI's password kept out of the log.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#define PG_HASH	"pbkdf2_sha256$1000$713P6a4S8qgiEX0W6mX8QM" \
+		"$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ="
+#define PG_PROCS	8	/* processes racing */
+#define PG_HITS		50	/* attempts counted by each */
+#define PG_NAME_MAX	100	/* failures per name, of PG_PROCS * PG_HITS */
+#define PG_PASSWORD	"Pa55-never-logged"
+
+/* Run sql on uri with a connection of the test's own: 0 or -1 (said). */
+static int
+pg_sql(const char *uri, const char *sql, char *out, size_t outsz)
+{
+	PGconn		*c;
+	PGresult	*r;
+	int		 rc = -1;
+
+	c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "test-db: connect: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return -1;
+	}
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK) {
+		rc = 0;
+		if (out != NULL && outsz > 0) {
+			out[0] = '\0';
+			if (PQntuples(r) > 0 && PQnfields(r) > 0)
+				snprintf(out, outsz, "%s", PQgetvalue(r, 0, 0));
+		}
+	} else
+		fprintf(stderr, "test-db: %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return rc;
+}
+
+/*
+ * Make the database at uri empty: its public schema dropped and made
+ * again (the role owns the database, so it may).  0 or -1.
+ */
+static int
+pg_empty(const char *uri)
+{
+	int	 rc;
+
+	rc = pg_sql(uri, "SET client_min_messages = warning; "
+	    "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public",
+	    NULL, 0);
+	ASSERT(rc == 0);
+	return rc;
+}
+
+static long long
+pg_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run fn(uri, i) in PG_PROCS processes at once (each opening its own
+ * connection), started together; each exit status (0-255, or 255 for a
+ * process that did not exit) into st.  0, or -1 if they could not run.
+ */
+static int
+pg_race(const char *uri, int (*fn)(const char *, int), int st[PG_PROCS])
+{
+	pid_t	 pid[PG_PROCS];
+	int	 go[2], i, ws;
+	char	 c;
+
+	if (pipe(go) == -1)
+		return -1;
+	for (i = 0; i < PG_PROCS; i++) {
+		fflush(NULL);
+		if ((pid[i] = fork()) == -1)
+			return -1;
+		if (pid[i] == 0) {
+			close(go[1]);
+			/* Wait for the start: the parent closes the pipe. */
+			while (read(go[0], &c, 1) == -1 && errno == EINTR)
+				continue;
+			_exit(fn(uri, i));
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < PG_PROCS; i++) {
+		st[i] = 255;
+		if (waitpid(pid[i], &ws, 0) == pid[i] && WIFEXITED(ws))
+			st[i] = WEXITSTATUS(ws);
+	}
+	return 0;
+}
+
+/* A first request: open (migrating) and read the schema's figures. */
+static int
+race_open(const char *uri, int i)
+{
+	struct db	*db;
+	struct db_stats	 st;
+	int		 rc = 1;
+
+	(void)i;
+	if ((db = db_open(uri, DB_CREATE)) != NULL &&
+	    db_stats(db, &st) == 0 && st.schema == st.schema_latest)
+		rc = 0;
+	db_close(db);
+	return rc;
+}
+
+/*
+ * key.c's first use: no key yet, so make one and store it unless another
+ * was first, then use what is stored.  Exits with the stored key's first
+ * byte (each process offers its own).
+ */
+static int
+race_key(const char *uri, int i)
+{
+	struct db	*db;
+	unsigned char	 mine[32], got[64];
+	size_t		 len = sizeof(got);
+	int		 rc = 255, found;
+
+	memset(mine, 'a' + i, sizeof(mine));
+	if ((db = db_open(uri, DB_CREATE)) != NULL &&
+	    (found = db_secret_get(db, got, &len)) != -1 &&
+	    (found == 1 || db_secret_put(db, mine, sizeof(mine)) == 0) &&
+	    (len = sizeof(got), db_secret_get(db, got, &len)) == 1 &&
+	    len == sizeof(mine))
+		rc = got[0];
+	db_close(db);
+	return rc;
+}
+
+/* PG_HITS attempts of one client in one window: 0, or 1 on any error. */
+static int
+race_attempts(const char *uri, int i)
+{
+	struct db	*db;
+	long long	 n = 0, last = 0;
+	int		 k, rc = 1;
+
+	(void)i;
+	if ((db = db_open(uri, DB_CREATE)) != NULL) {
+		for (k = 0; k < PG_HITS; k++) {
+			if (db_attempt(db, 1, "198.51.100.7", 777, 999999,
+			    &n) == -1 || n <= last)
+				break;
+			last = n;
+		}
+		rc = k == PG_HITS ? 0 : 1;
+	}
+	db_close(db);
+	return rc;
+}
+
+/*
+ * PG_HITS failed logins for one name (limit PG_NAME_MAX), each process
+ * from its own client: exits with how many went on (reserved a failure
+ * below the limit), or 255 on an error or a client count that is not
+ * exact.
+ */
+static int
+race_gate(const char *uri, int i)
+{
+	struct db	*db;
+	struct db_gate	 g;
+	char		 client[32];
+	int		 k, open = 0, rc = 255;
+
+	snprintf(client, sizeof(client), "198.51.100.%d", 10 + i);
+	memset(&g, 0, sizeof(g));
+	g.now = 10000;
+	g.scope = 1;
+	g.client = client;
+	g.client_bucket = 33;
+	g.client_expires = 10200;
+	g.client_max = 1000000;
+	g.name = "u:gated";
+	g.name_bucket = 2;
+	g.name_expires = 10800;
+	g.name_max = PG_NAME_MAX;
+	if ((db = db_open(uri, DB_CREATE)) != NULL) {
+		for (k = 0; k < PG_HITS; k++) {
+			if (db_login_gate(db, &g) == -1 || g.count != k + 1)
+				break;
+			if (g.verdict == DB_GATE_OPEN && g.reserved)
+				open++;
+			else if (g.verdict != DB_GATE_NAME || g.reserved)
+				break;
+		}
+		if (k == PG_HITS)
+			rc = open;
+	}
+	db_close(db);
+	return rc;
+}
+
+/* One name registered by all: 0 got it, 1 taken, 2 anything else. */
+static int
+race_register(const char *uri, int i)
+{
+	struct db	*db;
+	struct user	 u;
+	enum db_taken	 taken = DB_DELETED_ID;
+	long long	 id = 0;
+	char		 email[64];
+	int		 rc = 2;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(email, sizeof(email), "racer%d@example.com", i);
+	u.username = "Racer";
+	u.email = email;
+	u.password = PG_HASH;
+	if ((db = db_open(uri, DB_CREATE)) != NULL &&
+	    db_user_add(db, &u, "racer", email, 1000, &id, &taken) == 0) {
+		if (taken == DB_FREE && id > 0)
+			rc = 0;
+		else if (taken == DB_TAKEN_USERNAME)
+			rc = 1;
+	}
+	db_close(db);
+	return rc;
+}
+
+/* Several processes at once, on a database made empty first. */
+static void
+test_pg_races(const char *uri)
+{
+	struct db	*db;
+	int		 st[PG_PROCS], i, n;
+	long long	 count = 0;
+	char		 v[32];
+
+	/* Concurrent first requests take turns migrating: all succeed. */
+	if (pg_empty(uri) == -1)
+		return;
+	ASSERT(pg_race(uri, race_open, st) == 0);
+	for (i = 0, n = 0; i < PG_PROCS; i++)
+		n += st[i] == 0;
+	ASSERT(n == PG_PROCS);
+	ASSERT(pg_sql(uri, "SELECT count(*) FROM schema_version", v,
+	    sizeof(v)) == 0 && strcmp(v, "1") == 0);
+
+	/* The first key made by several at once ends up one key. */
+	ASSERT(pg_race(uri, race_key, st) == 0);
+	for (i = 1; i < PG_PROCS; i++)
+		ASSERT(st[i] == st[0]);
+	ASSERT(st[0] >= 'a' && st[0] < 'a' + PG_PROCS);
+
+	/* The attempt counter is exact under concurrency. */
+	ASSERT(pg_race(uri, race_attempts, st) == 0);
+	for (i = 0, n = 0; i < PG_PROCS; i++)
+		n += st[i] == 0;
+	ASSERT(n == PG_PROCS);
+	if ((db = db_open(uri, DB_CREATE)) != NULL) {
+		ASSERT(db_attempt(db, 1, "198.51.100.7", 777, 999999,
+		    &count) == 0 && count == PG_PROCS * PG_HITS + 1);
+		db_close(db);
+	} else
+		ASSERT(db != NULL);
+
+	/*
+	 * The name's failures too: exactly the limit go on, across
+	 * processes, and every client's own count is exact.
+	 */
+	ASSERT(pg_race(uri, race_gate, st) == 0);
+	for (i = 0, n = 0; i < PG_PROCS; i++) {
+		ASSERT(st[i] <= PG_HITS);
+		n += st[i] <= PG_HITS ? st[i] : 0;
+	}
+	ASSERT(n == PG_NAME_MAX);
+	ASSERT(pg_sql(uri, "SELECT count FROM name_failures WHERE "
+	    "name = 'u:gated'", v, sizeof(v)) == 0 && atoi(v) == PG_NAME_MAX);
+
+	/* A registration race for one name: exactly one gets it. */
+	ASSERT(pg_race(uri, race_register, st) == 0);
+	for (i = 0, n = 0; i < PG_PROCS; i++)
+		n += st[i] == 0;
+	ASSERT(n == 1);
+	for (i = 0, n = 0; i < PG_PROCS; i++)
+		n += st[i] == 1;
+	ASSERT(n == PG_PROCS - 1);
+}
+
+/* Ids, the server's clock and a connection the server cut. */
+static void
+test_pg_server(const char *uri)
+{
+	struct db	*db;
+	struct user	 u, got;
+	enum db_taken	 taken = DB_DELETED_ID;
+	long long	 id = 0, now, at = 0, t0;
+	char		 v[32];
+
+	if ((db = db_open(uri, DB_CREATE)) == NULL) {
+		ASSERT(db != NULL);
+		return;
+	}
+	/* An import's explicit id moves the sequence past it. */
+	memset(&u, 0, sizeof(u));
+	u.id = 500000;
+	u.username = "imported-far";
+	u.email = "far@example.com";
+	u.password = PG_HASH;
+	u.is_active = 1;
+	u.date_joined = 1000;
+	ASSERT(db_user_import(db, &u, "imported-far", "far@example.com",
+	    &taken) == 0 && taken == DB_FREE);
+	u.username = "after-import";
+	u.email = "after@example.com";
+	ASSERT(db_user_add(db, &u, "after-import", "after@example.com", 1000,
+	    &id, &taken) == 0 && taken == DB_FREE && id == 500001);
+	/* A deleted id is not given again, nor imported again. */
+	ASSERT(db_user_delete(db, id, NULL) == 1);
+	u.username = "next";
+	u.email = "next@example.com";
+	ASSERT(db_user_add(db, &u, "next", "next@example.com", 1000, &id,
+	    &taken) == 0 && taken == DB_FREE && id == 500002);
+
+	/* The clock is the server's (here, this host's), in Unix seconds. */
+	t0 = (long long)time(NULL);
+	now = db_now(db);
+	ASSERT(now >= t0 - 2 && now <= (long long)time(NULL) + 2);
+	ASSERT(db_user_revoke(db, id, &at) == 1 && at >= now &&
+	    at <= db_now(db));
+	ASSERT(db_user_by_id(db, id, &got) == 1 &&
+	    got.tokens_valid_after == at);
+	db_user_free(&got);
+
+	/*
+	 * The server cuts the connection (a restart, a failover) while the
+	 * process is idle: the next call connects again, and succeeds.
+	 */
+	ASSERT(pg_sql(uri, "SELECT count(pg_terminate_backend(pid)) FROM "
+	    "pg_stat_activity WHERE application_name = 'corners-auth' AND "
+	    "pid <> pg_backend_pid()", v, sizeof(v)) == 0 &&
+	    strcmp(v, "0") != 0);
+	usleep(200000);
+	ASSERT(db_now(db) > 0);
+	ASSERT(db_user_by_id(db, id, &got) == 1);
+	db_user_free(&got);
+	db_close(db);
+}
+
+/*
+ * Run db_open(uri) with stderr into a file; its log into log (size n).
+ * Returns what db_open returned (closed) as non-zero for a database.
+ */
+static int
+pg_open_logged(const char *uri, char *log, size_t n, long long *ms)
+{
+	char		 path[] = "/tmp/test-db-log.XXXXXX";
+	struct db	*db;
+	int		 fd, saved;
+	ssize_t		 got;
+	long long	 t0;
+
+	log[0] = '\0';
+	if ((fd = mkstemp(path)) == -1)
+		return -1;
+	unlink(path);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	t0 = pg_ms();
+	db = db_open(uri, DB_CREATE);
+	*ms = pg_ms() - t0;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	db_close(db);
+	if ((got = pread(fd, log, n - 1, 0)) > 0)
+		log[got] = '\0';
+	close(fd);
+	return db != NULL;
+}
+
+/*
+ * No server needed: a socket that accepts and never answers meets the 5 s
+ * deadline (503, never a hang), and neither log shows the password.
+ */
+static void
+test_pg_deadline(void)
+{
+	struct sockaddr_un sun;
+	char		 dir[] = "/tmp/test-db-pg.XXXXXX", uri[512], log[4096];
+	long long	 ms = 0;
+	int		 s = -1;
+
+	if (mkdtemp(dir) == NULL) {
+		ASSERT(0);
+		return;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/.s.PGSQL.5432", dir);
+	/* Listening, never accepting: the kernel completes the connect. */
+	ASSERT((s = socket(AF_UNIX, SOCK_STREAM, 0)) != -1 &&
+	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    listen(s, 8) == 0);
+	snprintf(uri, sizeof(uri), "postgresql://someone:" PG_PASSWORD
+	    "@%%2Ftmp%%2F%s:5432/nothing", dir + 5);
+	ASSERT(pg_open_logged(uri, log, sizeof(log), &ms) == 0);
+	ASSERT(ms >= 4500 && ms < 8000);
+	ASSERT(strstr(log, "no answer within 5 s") != NULL);
+	ASSERT(strstr(log, PG_PASSWORD) == NULL);
+	ASSERT(strstr(log, "someone:***@") != NULL);
+	close(s);
+	unlink(sun.sun_path);
+	rmdir(dir);
+
+	/* Refused at once (no server there), the password in a parameter. */
+	snprintf(uri, sizeof(uri), "postgresql://someone@%%2Fnonexistent-dir"
+	    ":5432/nothing?password=" PG_PASSWORD "&sslpassword=" PG_PASSWORD);
+	ASSERT(pg_open_logged(uri, log, sizeof(log), &ms) == 0);
+	ASSERT(ms < 4500);
+	ASSERT(log[0] != '\0' && strstr(log, PG_PASSWORD) == NULL);
+}
+
+static void
+test_pg(const char *uri)
+{
+	test_pg_deadline();
+	if (uri == NULL)
+		return;
+	test_pg_races(uri);
+	test_pg_server(uri);
+}
