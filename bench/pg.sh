@@ -26,6 +26,8 @@ PGH=
 . "$top/tests/pg.sh"
 cleanup() {
 	local p
+	# tests/pg.sh is written for the tests' shell, without set -e.
+	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	pkill -f "^$d/.*/prefix/cgi-bin/" 2>/dev/null || true
