@@ -25,6 +25,13 @@ static struct app app;
 static char	 path[] = "/tmp/corners-auth-fuzz-import.XXXXXX";
 static int	 fd = -1;
 
+/* The run's file goes with it (a crash keeps it, as evidence). */
+static void
+remove_file(void)
+{
+	unlink(path);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -37,6 +44,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "/nonexistent/corners-auth-fuzz-import.db");
 	if ((fd = mkstemp(path)) == -1)
 		fuzz_fail("mkstemp: cannot make the file to import");
+	atexit(remove_file);
 	/* The counts a dry run prints would fill the log. */
 	if ((devnull = open("/dev/null", O_WRONLY)) == -1 ||
 	    dup2(devnull, STDOUT_FILENO) == -1)
