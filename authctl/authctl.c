@@ -536,6 +536,27 @@ ctl_print_json(cJSON *doc)
 }
 
 int
+ctl_json_item(cJSON *o, int *n)
+{
+	char	*text = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	if (text == NULL) {
+		ctl_fail("out of memory");
+		return -1;
+	}
+	printf("%s%s", (*n)++ == 0 ? "[\n" : ",\n", text);
+	cJSON_free(text);
+	return 0;
+}
+
+void
+ctl_json_end(int n)
+{
+	printf("%s", n == 0 ? "[]\n" : "\n]\n");
+}
+
+int
 ctl_find_user(struct ctl *c, const char *arg, struct user *u)
 {
 	long long	 id;

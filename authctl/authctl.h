@@ -113,6 +113,15 @@ int	ctl_number(const char *s, long long min, long long max, long long *v);
 int	ctl_print_json(cJSON *doc);
 
 /*
+ * A JSON array streamed to stdout one element at a time (user list,
+ * events): ctl_json_item prints o (NULL: out of memory) after the *n
+ * printed before it and deletes it, 0 or -1; ctl_json_end closes the
+ * array of n elements.
+ */
+int	ctl_json_item(cJSON *o, int *n);
+void	ctl_json_end(int n);
+
+/*
  * Find the user named by arg, as login does (an "@" means an email,
  * else a username, case-insensitively).  Returns CTL_OK with u filled, or
  * CTL_FAILED (said).  The caller frees u with db_user_free.

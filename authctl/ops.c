@@ -157,7 +157,7 @@ static int
 event_one(const struct db_eventrow *e, void *arg)
 {
 	struct eventlist *l = arg;
-	char		 t[32], *text;
+	char		 t[32];
 	cJSON		*o;
 
 	if (!l->json) {
@@ -179,16 +179,11 @@ event_one(const struct db_eventrow *e, void *arg)
 	    (*e->client != '\0' ? cJSON_AddStringToObject(o, "client",
 	    e->client) : cJSON_AddNullToObject(o, "client")) == NULL ||
 	    (*e->detail != '\0' ? cJSON_AddStringToObject(o, "detail",
-	    e->detail) : cJSON_AddNullToObject(o, "detail")) == NULL ||
-	    (text = cJSON_PrintUnformatted(o)) == NULL) {
+	    e->detail) : cJSON_AddNullToObject(o, "detail")) == NULL) {
 		cJSON_Delete(o);
-		ctl_fail("out of memory");
-		return -1;
+		o = NULL;
 	}
-	printf("%s%s", l->n++ == 0 ? "[\n" : ",\n", text);
-	cJSON_free(text);
-	cJSON_Delete(o);
-	return 0;
+	return ctl_json_item(o, &l->n);
 }
 
 int
@@ -216,7 +211,7 @@ cmd_events(struct ctl *c)
 		return ctl_fail("listing the events failed (see above)");
 	}
 	if (c->json)
-		printf("%s", l.n == 0 ? "[]\n" : "\n]\n");
+		ctl_json_end(l.n);
 	return CTL_OK;
 }
 

@@ -87,8 +87,7 @@ static int
 list_one(const struct user *u, void *arg)
 {
 	struct listing	*l = arg;
-	char		 t1[32], t2[32], *text;
-	cJSON		*o;
+	char		 t1[32], t2[32];
 
 	if (!l->json) {
 		/* A tab or an escape in a name must not shift the columns. */
@@ -100,16 +99,7 @@ list_one(const struct user *u, void *arg)
 		l->n++;
 		return 0;
 	}
-	if ((o = user_json(u)) == NULL ||
-	    (text = cJSON_PrintUnformatted(o)) == NULL) {
-		cJSON_Delete(o);
-		ctl_fail("out of memory");
-		return -1;
-	}
-	printf("%s%s", l->n++ == 0 ? "[\n" : ",\n", text);
-	cJSON_free(text);
-	cJSON_Delete(o);
-	return 0;
+	return ctl_json_item(user_json(u), &l->n);
 }
 
 int
@@ -125,7 +115,7 @@ cmd_user_list(struct ctl *c)
 		return ctl_fail("listing the users failed (see above)");
 	}
 	if (c->json)
-		printf("%s", l.n == 0 ? "[]\n" : "\n]\n");
+		ctl_json_end(l.n);
 	return CTL_OK;
 }
 
