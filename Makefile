@@ -43,7 +43,7 @@ LDLIBS	?= -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -lcjson -lm -ldl -lpthread
 # The library's modules: a new common/NAME.c is one more word here (the
 # fuzz build is given the same list).
 COMMON	= common/account.o common/app.o common/auth.o common/cgi.o \
-	  common/client.o \
+	  common/client.o common/clock.o \
 	  common/conf.o common/crypto.o common/db.o common/json.o \
 	  common/jwt.o common/key.o common/names.o common/num.o \
 	  common/policy.o common/pw.o common/rate.o common/serve.o \

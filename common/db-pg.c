@@ -27,6 +27,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -441,15 +442,6 @@ arg_blob(struct args *a, const void *p, size_t len)
 	a->n++;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Copy s into buf (size n) fit for one log line: line breaks (libpq's
  * messages span lines) become spaces, other control characters and
@@ -667,7 +659,7 @@ wait_for(struct pg *pg, short events, long long deadline, const char *what)
 	}
 	pfd.events = events;
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - clock_ms()) <= 0) {
 			pg_log(pg, what, "no answer within %d s",
 			    DEADLINE_MS / 1000);
 			return -1;
@@ -695,7 +687,7 @@ connect_db(struct pg *pg)
 	    "client_encoding", NULL };
 	const char *const vals[] = { "corners-auth", pg->uri, "UTF8", NULL };
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	long long	 deadline = now_ms() + DEADLINE_MS;
+	long long	 deadline = clock_ms() + DEADLINE_MS;
 
 	if ((pg->c = PQconnectStartParams(keys, vals, 1)) == NULL) {
 		pg_log(pg, "connect", "out of memory");
@@ -796,7 +788,7 @@ request(struct pg *pg, const char *sql, const struct args *a, int flags,
 
 	if (ready(pg, flags, what) == -1)
 		return NULL;
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = clock_ms() + DEADLINE_MS;
 	if (flags & Q_SIMPLE)
 		sent = PQsendQuery(pg->c, sql);
 	else

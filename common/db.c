@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "crypto.h"
 #include "db.h"
@@ -254,15 +255,6 @@ static int	write_int(struct db *, enum stmt, long long, const char *,
 static int	login_gate_done(struct db *, long long, long long,
 		    const struct db_gate *);
 
-static long long
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Waiting for another writer.  SQLite's own handler sleeps 1, 2, 5, 10,
  * 15, 20, 25... ms, while a write here holds the lock for well under a
@@ -279,7 +271,7 @@ busy_wait(void *arg, int count)
 {
 	struct db	*db = arg;
 	struct timespec	 nap;
-	long long	 us, now = now_us();
+	long long	 us, now = clock_us();
 
 	if (count == 0) {
 		db->busy_since = now;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "slot.h"
 
@@ -28,15 +29,6 @@ lock_byte(int fd, long i, short type)
 	fl.l_start = i;
 	fl.l_len = 1;
 	return fcntl(fd, F_OFD_SETLK, &fl);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int
@@ -60,7 +52,7 @@ slot_take(const struct conf *cf, struct slot *s)
 	}
 	/* Start at a different slot per process, so takers rarely collide. */
 	first = (long)(getpid() % n);
-	deadline = now_ms() + SLOT_WAIT_MS;
+	deadline = clock_ms() + SLOT_WAIT_MS;
 	do {
 		for (i = 0; i < n; i++)
 			if (lock_byte(s->fd, (first + i) % n,
@@ -72,9 +64,9 @@ slot_take(const struct conf *cf, struct slot *s)
 		}
 		/* 5-15 ms, different per process: no lockstep retries. */
 		nap.tv_sec = 0;
-		nap.tv_nsec = (5 + (long)((getpid() + now_ms()) % 11)) * 1000000L;
+		nap.tv_nsec = (5 + (long)((getpid() + clock_ms()) % 11)) * 1000000L;
 		nanosleep(&nap, NULL);
-	} while (now_ms() < deadline);
+	} while (clock_ms() < deadline);
 	close(s->fd);
 	s->fd = -1;
 	return 503;

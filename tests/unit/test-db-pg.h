@@ -20,6 +20,8 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
+
 #define PG_HASH	"pbkdf2_sha256$1000$713P6a4S8qgiEX0W6mX8QM" \
 		"$cI3g13kaAWUbjy5a9PQin2UeRHzFz4ysJJcom8yxbWQ="
 #define PG_PROCS	8	/* processes racing */
@@ -71,15 +73,6 @@ pg_empty(const char *uri)
 	    NULL, 0);
 	ASSERT(rc == 0);
 	return rc;
-}
-
-static long long
-pg_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -389,9 +382,9 @@ pg_open_logged(const char *uri, char *log, size_t n, long long *ms)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fd, 2);
-	t0 = pg_ms();
+	t0 = clock_ms();
 	db = db_open(uri, DB_CREATE);
-	*ms = pg_ms() - t0;
+	*ms = clock_ms() - t0;
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
