@@ -113,11 +113,17 @@ int	ctl_number(const char *s, long long min, long long max, long long *v);
 int	ctl_print_json(cJSON *doc);
 
 /*
- * A JSON array streamed to stdout one element at a time (user list,
- * events): ctl_json_item prints o (NULL: out of memory) after the *n
- * printed before it and deletes it, 0 or -1; ctl_json_end closes the
- * array of n elements.
+ * A listing (user list, events): lines, or with --json one array
+ * streamed to stdout an element at a time, so that a large table needs
+ * no large memory.  ctl_json_item prints o (NULL: out of memory) after
+ * the *n printed before it and deletes it, 0 or -1; ctl_json_end closes
+ * the array of n elements.
  */
+struct ctl_list {
+	int	 json;	/* --json */
+	int	 n;	/* rows printed */
+};
+
 int	ctl_json_item(cJSON *o, int *n);
 void	ctl_json_end(int n);
 

@@ -147,16 +147,11 @@ cmd_purge(struct ctl *c)
 	return CTL_OK;
 }
 
-struct eventlist {
-	int	 json;
-	int	 n;	/* events printed */
-};
-
 /* One event of events, as a line or an element of the JSON array. */
 static int
 event_one(const struct db_eventrow *e, void *arg)
 {
-	struct eventlist *l = arg;
+	struct ctl_list	*l = arg;
 	char		 t[32];
 	cJSON		*o;
 
@@ -189,7 +184,7 @@ event_one(const struct db_eventrow *e, void *arg)
 int
 cmd_events(struct ctl *c)
 {
-	struct eventlist l = { c->json, 0 };
+	struct ctl_list	 l = { c->json, 0 };
 	struct user	 u;
 	long long	 id = 0;
 

@@ -74,11 +74,6 @@ user_json(const struct user *u)
 	return o;
 }
 
-struct listing {
-	int	 json;
-	int	 n;	/* users printed */
-};
-
 /*
  * One user of user list.  --json is one array, printed element by
  * element (each by cJSON) so that a large table needs no large memory.
@@ -86,7 +81,7 @@ struct listing {
 static int
 list_one(const struct user *u, void *arg)
 {
-	struct listing	*l = arg;
+	struct ctl_list	*l = arg;
 	char		 t1[32], t2[32];
 
 	if (!l->json) {
@@ -105,7 +100,7 @@ list_one(const struct user *u, void *arg)
 int
 cmd_user_list(struct ctl *c)
 {
-	struct listing	 l = { c->json, 0 };
+	struct ctl_list	 l = { c->json, 0 };
 
 	if (!c->json)
 		printf("id\tusername\temail\tactive\tdate_joined\tlast_login\n");
