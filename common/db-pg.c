@@ -107,6 +107,7 @@ enum stmt {
 	STMT_TOKEN_KEEP,
 	STMT_TOKEN_EXPIRED,
 	STMT_USER_SWAP,
+	STMT_TOKEN_UNFRESH,
 	STMT_USER_EMAIL,
 	STMT_NAME_TIDY,
 	STMT_NAME_TRY,
@@ -220,25 +221,19 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT " USER_COLUMNS " FROM users WHERE id > $1 ORDER BY id "
 	"LIMIT " PAGE_ROWS,
 	/*
-	 * STMT_USER_PASSWORD: the revocation's second is the server's, and
-	 * the user's fresh tokens go with it (unfresh in db.c); the clock
-	 * and whether the user was there.
+	 * STMT_USER_PASSWORD: the revocation's second is the server's; the
+	 * clock, no row if there is no such user.  The user's fresh tokens
+	 * go after it (STMT_TOKEN_UNFRESH).
 	 */
-	"WITH c AS (SELECT " CLOCK " AS t), "
-	"u AS (UPDATE users SET password = $2, "
+	"WITH c AS (SELECT " CLOCK " AS t) "
+	"UPDATE users SET password = $2, "
 	"tokens_valid_after = greatest(tokens_valid_after, c.t) FROM c "
-	"WHERE id = $1 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT c.t, EXISTS (SELECT 1 FROM u) FROM c",
+	"WHERE id = $1 RETURNING c.t",
 	/* STMT_USER_REVOKE: as STMT_USER_PASSWORD, the password kept */
-	"WITH c AS (SELECT " CLOCK " AS t), "
-	"u AS (UPDATE users SET "
+	"WITH c AS (SELECT " CLOCK " AS t) "
+	"UPDATE users SET "
 	"tokens_valid_after = greatest(tokens_valid_after, c.t) FROM c "
-	"WHERE id = $1 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT c.t, EXISTS (SELECT 1 FROM u) FROM c",
+	"WHERE id = $1 RETURNING c.t",
 	/* STMT_USER_ACTIVE */
 	"UPDATE users SET is_active = $2 WHERE id = $1",
 	/*
@@ -301,13 +296,18 @@ static const char *const stmts[STMT__MAX] = {
 	"DO UPDATE SET kind = tokens.kind RETURNING user_id, kind, at",
 	/* STMT_TOKEN_EXPIRED */
 	"DELETE FROM tokens WHERE expires <= $1",
-	/* STMT_USER_SWAP: the users changed; their fresh tokens go too */
-	"WITH u AS (UPDATE users SET password = $2, "
+	/* STMT_USER_SWAP: the fresh tokens go after it (STMT_TOKEN_UNFRESH) */
+	"UPDATE users SET password = $2, "
 	"tokens_valid_after = greatest(tokens_valid_after, $3) "
-	"WHERE id = $1 AND password = $4 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT count(*) FROM u",
+	"WHERE id = $1 AND password = $4",
+	/*
+	 * STMT_TOKEN_UNFRESH: a statement of its own after the user's row
+	 * is locked by the revocation, so that its snapshot (READ COMMITTED:
+	 * taken anew) holds the fresh rows a concurrent change committed
+	 * while we waited for that lock; in the UPDATE's own statement it
+	 * would not.
+	 */
+	"DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH,
 	/*
 	 * STMT_USER_EMAIL: the address, unless another account has its key;
 	 * the users changed, whether another has it, whether the user is.
@@ -1781,27 +1781,44 @@ pg_user_each(struct pg *pg, int (*fn)(const struct user *, void *), void *arg)
 	    user_one, &c);
 }
 
+/* User id's fresh tokens, after its row was locked: 0 or -1. */
+static int
+unfresh(struct pg *pg, long long id)
+{
+	return write_int(pg, STMT_TOKEN_UNFRESH, id, "token_unfresh", NULL);
+}
+
 /*
- * A revocation (statement s, parameters a): the second recorded is the
- * server's, read in the statement; if the server's clock turned over
- * before the end, again with the new second, so that no token issued
- * before the change committed can carry a later second than the one
- * recorded (as db.c's revoke_at, one clock for every host).  Sets *at to
- * the second recorded.  1 done, 0 no such user, -1.
+ * A revocation of user id (statement s, parameters a) and its fresh
+ * tokens, one transaction: the second recorded is the server's, read in
+ * the statement; if the server's clock turned over before the end, again
+ * with the new second, so that no token issued before the change
+ * committed can carry a later second than the one recorded (as db.c's
+ * revoke_at, one clock for every host).  Sets *at to the second recorded.
+ * 1 done, 0 no such user, -1.
  */
 static int
-revoke_at(struct pg *pg, enum stmt s, const struct args *a, const char *what,
-    long long *at)
+revoke_at(struct pg *pg, long long id, enum stmt s, const struct args *a,
+    const char *what, long long *at)
 {
 	PGresult	*r;
 	long long	 now;
 	int		 rc;
 
 	do {
-		if ((r = run(pg, s, a, 0, what)) == NULL)
+		if (begin(pg, "BEGIN") == -1)
 			return -1;
-		rc = int_at(pg, r, 0, 0, at) == -1 ? -1 : true_at(r, 1);
-		PQclear(r);
+		if ((r = run(pg, s, a, 0, what)) == NULL)
+			rc = -1;
+		else {
+			rc = PQntuples(r) == 0 ? 0 :
+			    int_at(pg, r, 0, 0, at) == -1 ? -1 : 1;
+			PQclear(r);
+		}
+		if (rc == 1 && unfresh(pg, id) == -1)
+			rc = -1;
+		if (end(pg, rc == -1) == -1)
+			return -1;
 		if (rc != 1)
 			return rc;
 		if ((now = pg_now(pg)) == -1)
@@ -1818,7 +1835,8 @@ pg_user_password(struct pg *pg, long long id, const char *hash,
 
 	arg_int(&a, id);
 	arg_text(&a, hash);
-	return revoke_at(pg, STMT_USER_PASSWORD, &a, "user_password", at);
+	return revoke_at(pg, id, STMT_USER_PASSWORD, &a, "user_password",
+	    at);
 }
 
 int
@@ -1827,7 +1845,7 @@ pg_user_revoke(struct pg *pg, long long id, long long *at)
 	struct args	 a = { .n = 0 };
 
 	arg_int(&a, id);
-	return revoke_at(pg, STMT_USER_REVOKE, &a, "user_revoke", at);
+	return revoke_at(pg, id, STMT_USER_REVOKE, &a, "user_revoke", at);
 }
 
 /* Run statement s of one user's row: 1 changed (rows > 0), 0, -1. */
@@ -1874,12 +1892,18 @@ pg_user_swap_password(struct pg *pg, long long id, const char *old,
     const char *hash, long long at)
 {
 	struct args	 a = { .n = 0 };
+	int		 rc;
 
 	arg_int(&a, id);
 	arg_text(&a, hash);
 	arg_int(&a, at);
 	arg_text(&a, old);
-	return user_write(pg, STMT_USER_SWAP, &a, "user_swap", 1);
+	if (begin(pg, "BEGIN") == -1)
+		return -1;
+	if ((rc = user_write(pg, STMT_USER_SWAP, &a, "user_swap", 0)) == 1 &&
+	    unfresh(pg, id) == -1)
+		rc = -1;
+	return end(pg, rc == -1) == -1 ? -1 : rc;
 }
 
 int
