@@ -67,6 +67,8 @@ static const char *const migrations[] = {
 #define OID_TEXT	25
 
 #define ARGS_MAX	10	/* parameters of the longest statement */
+#define PW_MAX		8	/* strings kept out of the log */
+#define PW_PIECE_MIN	4	/* a shorter piece would mask half a line */
 #define LOG_MAX		512	/* bytes of one logged message */
 #define PAGE_ROWS	"1000"	/* rows per page when listing everything */
 #define PAGE_ROWS_N	1000
@@ -378,8 +380,10 @@ static const char *const stmts[STMT__MAX] = {
 struct pg {
 	PGconn		*c;		/* NULL until (re)connected */
 	char		*uri;		/* AUTH_DB, to connect again */
-	char		*pw[2];		/* its password and sslpassword,
-					   kept out of the log */
+	char		*pw[PW_MAX];	/* kept out of the log: its password
+					   and sslpassword as libpq reads
+					   them, and the pieces of the user
+					   information's one (passwords()) */
 	char		 shown[CONF_PATH_MAX];	/* AUTH_DB as logged */
 	int		 depth;		/* begin() calls not yet end()ed */
 	int		 failed;	/* a statement of the open
@@ -457,14 +461,14 @@ now_ms(void)
  * become '?', and pw (unless NULL or empty) "***" wherever it is.
  */
 static void
-clean(const char *s, char *const pw[2], char *buf, size_t n)
+clean(const char *s, char *const pw[PW_MAX], char *buf, size_t n)
 {
 	size_t		 i = 0, k, plen;
 	unsigned char	 ch;
 	int		 hit;
 
 	while (*s != '\0' && i + 4 < n) {
-		for (hit = 0, k = 0; k < 2 && !hit; k++)
+		for (hit = 0, k = 0; k < PW_MAX && !hit; k++)
 			if (pw != NULL && pw[k] != NULL &&
 			    (plen = strlen(pw[k])) > 0 &&
 			    strncmp(s, pw[k], plen) == 0) {
@@ -541,19 +545,42 @@ hexval(char c)
 }
 
 /*
+ * The user information of uri (after "://") as mask_uri reads it: up to
+ * the last '@' before the query, set in *at (NULL: none), its password
+ * after the first ':' in it, set in *colon (NULL: none).  Returns where
+ * it begins.
+ */
+static const char *
+userinfo(const char *uri, const char **colon, const char **at)
+{
+	const char	*p, *q;
+
+	p = (q = strstr(uri, "://")) != NULL ? q + 3 : uri;
+	for (*at = NULL, q = p; *q != '\0' && *q != '?'; q++)
+		if (*q == '@')
+			*at = q;
+	*colon = *at != NULL ? memchr(p, ':', (size_t)(*at - p)) : NULL;
+	return p;
+}
+
+/*
  * AUTH_DB for the log into buf (size n): the password of its user
  * information replaced by ***, as is the value of any parameter whose
- * name holds "pass" (password, sslpassword, however percent-encoded);
- * user information that looks like anything else (libpq reads up to the
- * first '@' before a '/') is replaced whole.
+ * name holds "pass" (password, sslpassword, however percent-encoded).
+ * The user information runs to the last '@' before the query, not to the
+ * first '@' or '/' as libpq reads it: a password holding either unencoded
+ * is masked too (whatever libpq makes of it).  A user name that looks
+ * like anything but one is masked with it.
  */
 static void
 mask_uri(const char *uri, char *buf, size_t n)
 {
 	char		 out[CONF_PATH_MAX], key[CONF_PATH_MAX];
-	const char	*p, *q, *colon, *e;
+	const char	*p, *q, *colon, *e, *at;
+	char		*pw[PW_MAX] = { NULL }, *err = NULL;
+	PQconninfoOption *opts, *opt;
 	size_t		 o = 0, k;
-	int		 hi, lo;
+	int		 hi, lo, i;
 
 #define PUT(s, len) do {						\
 	if (o + (len) < sizeof(out)) {					\
@@ -561,21 +588,19 @@ mask_uri(const char *uri, char *buf, size_t n)
 		o += (len);						\
 	}								\
 } while (0)
-	p = (q = strstr(uri, "://")) != NULL ? q + 3 : uri;
+	p = userinfo(uri, &colon, &at);
 	PUT(uri, (size_t)(p - uri));
-	for (q = p; *q != '\0' && *q != '@' && *q != '/'; q++)
-		continue;
-	if (*q == '@') {
-		if (strcspn(p, "?&=#") < (size_t)(q - p)) {
+	if (at != NULL) {
+		q = colon != NULL ? colon : at;
+		if (strcspn(p, "/@&=#") < (size_t)(q - p)) {
 			PUT("***@", 4);
 		} else {
-			colon = memchr(p, ':', (size_t)(q - p));
-			PUT(p, (size_t)((colon != NULL ? colon : q) - p));
+			PUT(p, (size_t)(q - p));
 			if (colon != NULL)
 				PUT(":***", 4);
 			PUT("@", 1);
 		}
-		p = q + 1;
+		p = at + 1;
 	}
 	q = p + strcspn(p, "?");
 	PUT(p, (size_t)(q - p));
@@ -607,20 +632,49 @@ mask_uri(const char *uri, char *buf, size_t n)
 	}
 #undef PUT
 	out[o] = '\0';
-	clean(out, NULL, buf, n);
+	/* And a password as libpq reads it, wherever that left it. */
+	if ((opts = PQconninfoParse(uri, &err)) != NULL)
+		for (i = 0, opt = opts; opt->keyword != NULL && i < 2; opt++)
+			if ((strcmp(opt->keyword, "password") == 0 ||
+			    strcmp(opt->keyword, "sslpassword") == 0) &&
+			    opt->val != NULL)
+				pw[i++] = opt->val;
+	PQfreemem(err);
+	clean(out, pw, buf, n);
+	PQconninfoFree(opts);
 }
 
 /*
  * Note the URI's passwords (to keep them out of the log) and check that
- * libpq can read it.  0, or -1 logged without libpq's reason, which may
- * quote the URI.
+ * libpq can read it.  Besides libpq's password, the pieces of the user
+ * information's password as mask_uri reads it, split where an unencoded
+ * '/' or '@' makes libpq read it as host, port or database name (which
+ * its messages quote).  0, or -1 logged without libpq's reason, which
+ * may quote the URI.
  */
 static int
 passwords(struct pg *pg)
 {
 	PQconninfoOption *opts, *o;
+	const char	*colon, *at, *p;
 	char		*err = NULL;
+	size_t		 len;
 	int		 i = 0, rc = 0;
+
+	userinfo(pg->uri, &colon, &at);
+	for (p = colon != NULL ? colon + 1 : at; p != NULL && p < at &&
+	    i < PW_MAX - 2 && rc == 0; p += len + 1) {
+		len = strcspn(p, "/@");
+		if (len > (size_t)(at - p))
+			len = (size_t)(at - p);
+		if (len >= PW_PIECE_MIN &&
+		    (pg->pw[i++] = strndup(p, len)) == NULL)
+			rc = -1;
+	}
+	if (rc == -1) {
+		pg_log(pg, "open", "out of memory");
+		return -1;
+	}
 
 	if ((opts = PQconninfoParse(pg->uri, &err)) == NULL) {
 		PQfreemem(err);
@@ -631,7 +685,7 @@ passwords(struct pg *pg)
 	for (o = opts; o->keyword != NULL && rc == 0; o++)
 		if ((strcmp(o->keyword, "password") == 0 ||
 		    strcmp(o->keyword, "sslpassword") == 0) && o->val != NULL &&
-		    *o->val != '\0' && i < 2 &&
+		    *o->val != '\0' && i < PW_MAX &&
 		    (pg->pw[i++] = strdup(o->val)) == NULL) {
 			pg_log(pg, "open", "out of memory");
 			rc = -1;
@@ -1178,12 +1232,14 @@ forget(char *s)
 void
 pg_close(struct pg *pg)
 {
+	int	 i;
+
 	if (pg == NULL)
 		return;
 	PQfinish(pg->c);	/* a transaction left open rolls back */
 	forget(pg->uri);
-	forget(pg->pw[0]);
-	forget(pg->pw[1]);
+	for (i = 0; i < PW_MAX; i++)
+		forget(pg->pw[i]);
 	free(pg);
 }
 
