@@ -310,6 +310,51 @@ test_pg_races(const char *uri)
 }
 
 /* Ids, the server's clock and a connection the server cut. */
+/*
+ * PUT me/password holds user id's row while it stores its pair's fresh
+ * rows, and a revocation (another host) waits for that row: once both
+ * are done, none of those rows is left.  The revocation's DELETE must see
+ * what the change committed while it waited (a statement of its own, not
+ * the UPDATE's, whose snapshot is older).
+ */
+static void
+test_pg_unfresh(const char *uri, struct db *db, long long id)
+{
+	struct db	*other;
+	pid_t		 pid;
+	long long	 now = 0, at = 0;
+	int		 go[2], ws = 0;
+	char		 c, v[32], sql[128];
+
+	if (pipe(go) == -1) {
+		ASSERT(0);
+		return;
+	}
+	ASSERT(db_begin(db) == 0 && (now = db_now(db)) > 0);
+	ASSERT(db_user_swap_password(db, id, PG_HASH, PG_HASH, now) == 1);
+	ASSERT(db_token_put(db, "+fresh-during-change", id, DB_TOKEN_FRESH,
+	    now, now + 300, NULL) == 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		close(go[0]);
+		if ((other = db_open(uri, DB_EXISTING)) == NULL ||
+		    write(go[1], "g", 1) != 1)
+			_exit(2);
+		_exit(db_user_revoke(other, id, &at) == 1 ? 0 : 1);
+	}
+	close(go[1]);
+	/* The child is connected; its revocation then waits for the row. */
+	ASSERT(pid != -1 && read(go[0], &c, 1) == 1);
+	close(go[0]);
+	usleep(300000);
+	ASSERT(db_end(db, 0) == 0);
+	ASSERT(pid != -1 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) &&
+	    WEXITSTATUS(ws) == 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tokens WHERE "
+	    "user_id = %lld AND kind = 2", id);
+	ASSERT(pg_sql(uri, sql, v, sizeof(v)) == 0 && strcmp(v, "0") == 0);
+}
+
 static void
 test_pg_server(const char *uri)
 {
@@ -370,6 +415,7 @@ test_pg_server(const char *uri)
 			break;
 	}
 	ASSERT(i < 3 && now == t0);
+	test_pg_unfresh(uri, db, id);
 
 	/*
 	 * The server cuts the connection (a restart, a failover) while the
