@@ -603,21 +603,31 @@ ctl_change(struct ctl *c, const char *event, long long id,
 }
 
 void
-ctl_next_second(long long t)
+ctl_next_second(struct db *db, long long t)
 {
 	struct timespec	 now, nap, start, mono;
+	long long	 at;
 
-	/* A clock stepped back would keep us here: two seconds at most. */
+	/*
+	 * t is the storage's second (db_now: PostgreSQL's server's), so its
+	 * clock is the one to wait on.  A clock stepped back would keep us
+	 * here: two seconds at most.
+	 */
 	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
 		return;
 	for (;;) {
-		if (clock_gettime(CLOCK_REALTIME, &now) == -1 ||
-		    (long long)now.tv_sec > t ||
+		if ((at = db_now(db)) == -1 || at > t ||
+		    clock_gettime(CLOCK_REALTIME, &now) == -1 ||
 		    clock_gettime(CLOCK_MONOTONIC, &mono) == -1 ||
 		    mono.tv_sec - start.tv_sec >= 2)
 			return;
+		/*
+		 * Until this host's next second; once this host is past t
+		 * (the server's clock behind it), a little at a time.
+		 */
 		nap.tv_sec = 0;
-		nap.tv_nsec = 1000000000L - now.tv_nsec + 1000000L;
+		nap.tv_nsec = (long long)now.tv_sec > t ? 20000000L :
+		    1000000000L - now.tv_nsec + 1000000L;
 		if (nap.tv_nsec >= 1000000000L)
 			nap.tv_nsec = 999999999L;
 		nanosleep(&nap, NULL);

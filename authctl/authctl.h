@@ -135,10 +135,11 @@ void	ctl_json_end(int n);
 int	ctl_find_user(struct ctl *c, const char *arg, struct user *u);
 
 /*
- * Wait until the clock has passed second t, so that a token issued after
- * authctl returns carries an iat later than a revocation made at t.
+ * Wait until the storage's clock (db_now) has passed second t, so that a
+ * token issued after authctl returns carries an iat later than a
+ * revocation made at t.
  */
-void	ctl_next_second(long long t);
+void	ctl_next_second(struct db *db, long long t);
 
 /* Read a password: prompted twice without echo on a terminal, else one
  * line of stdin.  Returns a string to free with ctl_password_free, or

@@ -160,7 +160,7 @@ cmd_user_passwd(struct ctl *c)
 	    AUTH_DONE)
 		rc = ctl_refused(v, why);
 	else {
-		ctl_next_second(revoked);
+		ctl_next_second(c->app.db, revoked);
 		printf("password of %s (id %lld) changed; tokens issued "
 		    "before now are revoked\n", ctl_visible(u.username), u.id);
 	}
@@ -247,6 +247,6 @@ cmd_revoke(struct ctl *c)
 	rc = change(c, "revoke", "has had every token issued until now revoked",
 	    db_user_revoke, &at);
 	if (rc == CTL_OK)
-		ctl_next_second(at);
+		ctl_next_second(c->app.db, at);
 	return rc;
 }

@@ -144,9 +144,10 @@ out:
  * Store hash as u's password in place of the one verified, revoke every
  * token issued before now and answer a fresh pair, all in one transaction
  * whose second is read under the write lock (and taken again if the clock
- * turned before the commit, as authctl's revocations do).  Sets *out to
- * the success's body.  Returns 200, 400 (a concurrent change won), 500 or
- * 503.
+ * turned before the commit, as authctl's revocations do).  The second is
+ * the storage's (db_now): with PostgreSQL, one clock for every host, as
+ * the revocations the database makes itself.  Sets *out to the success's
+ * body.  Returns 200, 400 (a concurrent change won), 500 or 503.
  */
 static int
 change_password(struct app *app, const struct user *u, const char *hash,
@@ -155,7 +156,7 @@ change_password(struct app *app, const struct user *u, const char *hash,
 	const char	*expect = u->password;
 	struct db	*db = app->db;
 	struct key	 k;
-	long long	 now;
+	long long	 now, again;
 	int		 st, rc;
 
 	if ((st = key_load(db, &app->cf, &k)) != 200)
@@ -170,8 +171,9 @@ change_password(struct app *app, const struct user *u, const char *hash,
 			st = 503;
 			break;
 		}
-		now = (long long)time(NULL);
-		if ((rc = db_user_swap_password(db, u->id, expect, hash,
+		if ((now = db_now(db)) == -1)
+			st = 503;
+		else if ((rc = db_user_swap_password(db, u->id, expect, hash,
 		    now)) == 1)
 			st = session_issue(db, &k, &app->cf, u->id, now, 1, 1,
 			    *out);
@@ -185,7 +187,11 @@ change_password(struct app *app, const struct user *u, const char *hash,
 			st = 503;
 		/* Once stored, it is the password to expect. */
 		expect = hash;
-	} while (st == 200 && (long long)time(NULL) != now);
+		/*
+		 * A clock that cannot be read after the commit (logged)
+		 * ends it: the change stands, as does the pair signed with it.
+		 */
+	} while (st == 200 && (again = db_now(db)) != -1 && again != now);
 	key_free(&k);
 	if (st != 200) {
 		cJSON_Delete(*out);

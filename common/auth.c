@@ -50,6 +50,20 @@ tokens(struct db *db, const struct key *k, const struct conf *cf,
 	return st;
 }
 
+/*
+ * The second to sign u's new tokens with, the request's now as a rule.
+ * Up to the second of u's revocation, which the storage's clock chose
+ * (db_now: with PostgreSQL the server's, not this host's), that clock's,
+ * so that a host behind it does not sign tokens the revocation already
+ * reaches, and the pair is fresh exactly in that second.  -1 (logged) if
+ * the clock cannot be read.
+ */
+static long long
+sign_second(struct db *db, const struct user *u, long long now)
+{
+	return now > u->tokens_valid_after ? now : db_now(db);
+}
+
 #define MSG_EMAIL	"Provide a valid email address."
 #define MSG_USERNAME	"Enter a valid username. This value may contain " \
 			"only letters, numbers, and @/./+/-/_ characters."
@@ -344,7 +358,7 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	char		*key = NULL, *name = NULL;
 	enum pw_verdict	 verdict;
 	unsigned long	 iterations = 0;
-	long long	 now = time(NULL);
+	long long	 now = time(NULL), iat;
 	size_t		 start, len;
 	int		 st, found, is_email, gated = 0;
 
@@ -405,7 +419,11 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	}
 	gated = 0;	/* judged: a success, whatever comes after */
 	/* In the second of a revocation (logout everywhere) the pair is fresh. */
-	st = tokens(db, &k, cf, u.id, now, 1, now == u.tokens_valid_after, out);
+	if ((iat = sign_second(db, &u, now)) == -1)
+		st = 503;
+	else
+		st = tokens(db, &k, cf, u.id, iat, 1,
+		    iat == u.tokens_valid_after, out);
 out:
 	/* A 503 or 500 before the verdict counts as no attempt on the name. */
 	if (gated && st != 401 && db_login_undo(db, &gate) == -1)
@@ -490,7 +508,7 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	struct jwt_claims c;
 	struct key	 k;
 	struct user	 u;
-	long long	 now = time(NULL);
+	long long	 now = time(NULL), iat;
 	char		 client[CLIENT_KEY_MAX];
 	int		 st, found;
 
@@ -510,9 +528,11 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	/* Without rotation a logged-out (or once spent) token is refused. */
 	else if ((found = db_token_get(db, c.jti, &t)) != 0)
 		st = found == -1 ? 503 : 401;
-	if (st == 200)
-		st = tokens(db, &k, cf, u.id, now, cf->rotate,
-		    now == u.tokens_valid_after, out);
+	if (st == 200 && (iat = sign_second(db, &u, now)) == -1)
+		st = 503;
+	else if (st == 200)
+		st = tokens(db, &k, cf, u.id, iat, cf->rotate,
+		    iat == u.tokens_valid_after, out);
 out:
 	if (st == 401)
 		st = cgi_error(401, MSG_REFRESH, out);

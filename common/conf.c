@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef WITH_PG
+#include <libpq-fe.h>
+#endif
+
 #include "conf.h"
 #include "crypto.h"
 #include "num.h"
@@ -246,6 +250,33 @@ unknown_names(void)
 	return 0;
 }
 
+#ifdef WITH_PG
+/*
+ * A PostgreSQL AUTH_DB that libpq cannot read is a broken configuration
+ * (500), not an unreachable database (503 on every request).  libpq's
+ * reason may quote the password: not logged.  0, or -1 logged.
+ */
+static int
+pg_uri_check(const char *db)
+{
+	PQconninfoOption *opts;
+	char		*err = NULL;
+
+	if (strncmp(db, "postgresql://", 13) != 0 &&
+	    strncmp(db, "postgres://", 11) != 0)
+		return 0;
+	if ((opts = PQconninfoParse(db, &err)) != NULL) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	fprintf(stderr, "conf: AUTH_DB: %s\n", err == NULL ? "out of memory" :
+	    "not a connection URI libpq reads (its reason is not shown: it "
+	    "may quote the password)");
+	PQfreemem(err);
+	return -1;
+}
+#endif
+
 int
 conf_load(struct conf *cf)
 {
@@ -264,7 +295,10 @@ conf_load(struct conf *cf)
 		return -1;
 	}
 	strcpy(cf->db_path, db);
-#ifndef WITH_PG
+#ifdef WITH_PG
+	if (pg_uri_check(db) == -1)
+		return -1;
+#else
 	/*
 	 * A broken configuration (500), not an unreachable database (503,
 	 * retried): db.c would refuse it on every request.

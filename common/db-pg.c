@@ -68,6 +68,8 @@ static const char *const migrations[] = {
 #define OID_TEXT	25
 
 #define ARGS_MAX	10	/* parameters of the longest statement */
+#define PW_MAX		8	/* strings kept out of the log */
+#define PW_PIECE_MIN	4	/* a shorter piece would mask half a line */
 #define LOG_MAX		512	/* bytes of one logged message */
 #define PAGE_ROWS	"1000"	/* rows per page when listing everything */
 #define PAGE_ROWS_N	1000
@@ -108,6 +110,7 @@ enum stmt {
 	STMT_TOKEN_KEEP,
 	STMT_TOKEN_EXPIRED,
 	STMT_USER_SWAP,
+	STMT_TOKEN_UNFRESH,
 	STMT_USER_EMAIL,
 	STMT_NAME_TIDY,
 	STMT_NAME_TRY,
@@ -221,25 +224,19 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT " USER_COLUMNS " FROM users WHERE id > $1 ORDER BY id "
 	"LIMIT " PAGE_ROWS,
 	/*
-	 * STMT_USER_PASSWORD: the revocation's second is the server's, and
-	 * the user's fresh tokens go with it (unfresh in db.c); the clock
-	 * and whether the user was there.
+	 * STMT_USER_PASSWORD: the revocation's second is the server's; the
+	 * clock, no row if there is no such user.  The user's fresh tokens
+	 * go after it (STMT_TOKEN_UNFRESH).
 	 */
-	"WITH c AS (SELECT " CLOCK " AS t), "
-	"u AS (UPDATE users SET password = $2, "
+	"WITH c AS (SELECT " CLOCK " AS t) "
+	"UPDATE users SET password = $2, "
 	"tokens_valid_after = greatest(tokens_valid_after, c.t) FROM c "
-	"WHERE id = $1 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT c.t, EXISTS (SELECT 1 FROM u) FROM c",
+	"WHERE id = $1 RETURNING c.t",
 	/* STMT_USER_REVOKE: as STMT_USER_PASSWORD, the password kept */
-	"WITH c AS (SELECT " CLOCK " AS t), "
-	"u AS (UPDATE users SET "
+	"WITH c AS (SELECT " CLOCK " AS t) "
+	"UPDATE users SET "
 	"tokens_valid_after = greatest(tokens_valid_after, c.t) FROM c "
-	"WHERE id = $1 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT c.t, EXISTS (SELECT 1 FROM u) FROM c",
+	"WHERE id = $1 RETURNING c.t",
 	/* STMT_USER_ACTIVE */
 	"UPDATE users SET is_active = $2 WHERE id = $1",
 	/*
@@ -302,13 +299,18 @@ static const char *const stmts[STMT__MAX] = {
 	"DO UPDATE SET kind = tokens.kind RETURNING user_id, kind, at",
 	/* STMT_TOKEN_EXPIRED */
 	"DELETE FROM tokens WHERE expires <= $1",
-	/* STMT_USER_SWAP: the users changed; their fresh tokens go too */
-	"WITH u AS (UPDATE users SET password = $2, "
+	/* STMT_USER_SWAP: the fresh tokens go after it (STMT_TOKEN_UNFRESH) */
+	"UPDATE users SET password = $2, "
 	"tokens_valid_after = greatest(tokens_valid_after, $3) "
-	"WHERE id = $1 AND password = $4 RETURNING id), "
-	"f AS (DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH " "
-	"AND EXISTS (SELECT 1 FROM u)) "
-	"SELECT count(*) FROM u",
+	"WHERE id = $1 AND password = $4",
+	/*
+	 * STMT_TOKEN_UNFRESH: a statement of its own after the user's row
+	 * is locked by the revocation, so that its snapshot (READ COMMITTED:
+	 * taken anew) holds the fresh rows a concurrent change committed
+	 * while we waited for that lock; in the UPDATE's own statement it
+	 * would not.
+	 */
+	"DELETE FROM tokens WHERE user_id = $1 AND kind = " FRESH,
 	/*
 	 * STMT_USER_EMAIL: the address, unless another account has its key;
 	 * the users changed, whether another has it, whether the user is.
@@ -379,8 +381,10 @@ static const char *const stmts[STMT__MAX] = {
 struct pg {
 	PGconn		*c;		/* NULL until (re)connected */
 	char		*uri;		/* AUTH_DB, to connect again */
-	char		*pw[2];		/* its password and sslpassword,
-					   kept out of the log */
+	char		*pw[PW_MAX];	/* kept out of the log: its password
+					   and sslpassword as libpq reads
+					   them, and the pieces of the user
+					   information's one (passwords()) */
 	char		 shown[CONF_PATH_MAX];	/* AUTH_DB as logged */
 	int		 depth;		/* begin() calls not yet end()ed */
 	int		 failed;	/* a statement of the open
@@ -449,14 +453,14 @@ arg_blob(struct args *a, const void *p, size_t len)
  * become '?', and pw (unless NULL or empty) "***" wherever it is.
  */
 static void
-clean(const char *s, char *const pw[2], char *buf, size_t n)
+clean(const char *s, char *const pw[PW_MAX], char *buf, size_t n)
 {
 	size_t		 i = 0, k, plen;
 	unsigned char	 ch;
 	int		 hit;
 
 	while (*s != '\0' && i + 4 < n) {
-		for (hit = 0, k = 0; k < 2 && !hit; k++)
+		for (hit = 0, k = 0; k < PW_MAX && !hit; k++)
 			if (pw != NULL && pw[k] != NULL &&
 			    (plen = strlen(pw[k])) > 0 &&
 			    strncmp(s, pw[k], plen) == 0) {
@@ -533,19 +537,42 @@ hexval(char c)
 }
 
 /*
+ * The user information of uri (after "://") as mask_uri reads it: up to
+ * the last '@' before the query, set in *at (NULL: none), its password
+ * after the first ':' in it, set in *colon (NULL: none).  Returns where
+ * it begins.
+ */
+static const char *
+userinfo(const char *uri, const char **colon, const char **at)
+{
+	const char	*p, *q;
+
+	p = (q = strstr(uri, "://")) != NULL ? q + 3 : uri;
+	for (*at = NULL, q = p; *q != '\0' && *q != '?'; q++)
+		if (*q == '@')
+			*at = q;
+	*colon = *at != NULL ? memchr(p, ':', (size_t)(*at - p)) : NULL;
+	return p;
+}
+
+/*
  * AUTH_DB for the log into buf (size n): the password of its user
  * information replaced by ***, as is the value of any parameter whose
- * name holds "pass" (password, sslpassword, however percent-encoded);
- * user information that looks like anything else (libpq reads up to the
- * first '@' before a '/') is replaced whole.
+ * name holds "pass" (password, sslpassword, however percent-encoded).
+ * The user information runs to the last '@' before the query, not to the
+ * first '@' or '/' as libpq reads it: a password holding either unencoded
+ * is masked too (whatever libpq makes of it).  A user name that looks
+ * like anything but one is masked with it.
  */
 static void
 mask_uri(const char *uri, char *buf, size_t n)
 {
 	char		 out[CONF_PATH_MAX], key[CONF_PATH_MAX];
-	const char	*p, *q, *colon, *e;
+	const char	*p, *q, *colon, *e, *at;
+	char		*pw[PW_MAX] = { NULL }, *err = NULL;
+	PQconninfoOption *opts, *opt;
 	size_t		 o = 0, k;
-	int		 hi, lo;
+	int		 hi, lo, i;
 
 #define PUT(s, len) do {						\
 	if (o + (len) < sizeof(out)) {					\
@@ -553,21 +580,19 @@ mask_uri(const char *uri, char *buf, size_t n)
 		o += (len);						\
 	}								\
 } while (0)
-	p = (q = strstr(uri, "://")) != NULL ? q + 3 : uri;
+	p = userinfo(uri, &colon, &at);
 	PUT(uri, (size_t)(p - uri));
-	for (q = p; *q != '\0' && *q != '@' && *q != '/'; q++)
-		continue;
-	if (*q == '@') {
-		if (strcspn(p, "?&=#") < (size_t)(q - p)) {
+	if (at != NULL) {
+		q = colon != NULL ? colon : at;
+		if (strcspn(p, "/@&=#") < (size_t)(q - p)) {
 			PUT("***@", 4);
 		} else {
-			colon = memchr(p, ':', (size_t)(q - p));
-			PUT(p, (size_t)((colon != NULL ? colon : q) - p));
+			PUT(p, (size_t)(q - p));
 			if (colon != NULL)
 				PUT(":***", 4);
 			PUT("@", 1);
 		}
-		p = q + 1;
+		p = at + 1;
 	}
 	q = p + strcspn(p, "?");
 	PUT(p, (size_t)(q - p));
@@ -599,20 +624,49 @@ mask_uri(const char *uri, char *buf, size_t n)
 	}
 #undef PUT
 	out[o] = '\0';
-	clean(out, NULL, buf, n);
+	/* And a password as libpq reads it, wherever that left it. */
+	if ((opts = PQconninfoParse(uri, &err)) != NULL)
+		for (i = 0, opt = opts; opt->keyword != NULL && i < 2; opt++)
+			if ((strcmp(opt->keyword, "password") == 0 ||
+			    strcmp(opt->keyword, "sslpassword") == 0) &&
+			    opt->val != NULL)
+				pw[i++] = opt->val;
+	PQfreemem(err);
+	clean(out, pw, buf, n);
+	PQconninfoFree(opts);
 }
 
 /*
  * Note the URI's passwords (to keep them out of the log) and check that
- * libpq can read it.  0, or -1 logged without libpq's reason, which may
- * quote the URI.
+ * libpq can read it.  Besides libpq's password, the pieces of the user
+ * information's password as mask_uri reads it, split where an unencoded
+ * '/' or '@' makes libpq read it as host, port or database name (which
+ * its messages quote).  0, or -1 logged without libpq's reason, which
+ * may quote the URI.
  */
 static int
 passwords(struct pg *pg)
 {
 	PQconninfoOption *opts, *o;
+	const char	*colon, *at, *p;
 	char		*err = NULL;
+	size_t		 len;
 	int		 i = 0, rc = 0;
+
+	userinfo(pg->uri, &colon, &at);
+	for (p = colon != NULL ? colon + 1 : at; p != NULL && p < at &&
+	    i < PW_MAX - 2 && rc == 0; p += len + 1) {
+		len = strcspn(p, "/@");
+		if (len > (size_t)(at - p))
+			len = (size_t)(at - p);
+		if (len >= PW_PIECE_MIN &&
+		    (pg->pw[i++] = strndup(p, len)) == NULL)
+			rc = -1;
+	}
+	if (rc == -1) {
+		pg_log(pg, "open", "out of memory");
+		return -1;
+	}
 
 	if ((opts = PQconninfoParse(pg->uri, &err)) == NULL) {
 		PQfreemem(err);
@@ -623,7 +677,7 @@ passwords(struct pg *pg)
 	for (o = opts; o->keyword != NULL && rc == 0; o++)
 		if ((strcmp(o->keyword, "password") == 0 ||
 		    strcmp(o->keyword, "sslpassword") == 0) && o->val != NULL &&
-		    *o->val != '\0' && i < 2 &&
+		    *o->val != '\0' && i < PW_MAX &&
 		    (pg->pw[i++] = strdup(o->val)) == NULL) {
 			pg_log(pg, "open", "out of memory");
 			rc = -1;
@@ -1170,12 +1224,14 @@ forget(char *s)
 void
 pg_close(struct pg *pg)
 {
+	int	 i;
+
 	if (pg == NULL)
 		return;
 	PQfinish(pg->c);	/* a transaction left open rolls back */
 	forget(pg->uri);
-	forget(pg->pw[0]);
-	forget(pg->pw[1]);
+	for (i = 0; i < PW_MAX; i++)
+		forget(pg->pw[i]);
 	free(pg);
 }
 
@@ -1773,27 +1829,44 @@ pg_user_each(struct pg *pg, int (*fn)(const struct user *, void *), void *arg)
 	    user_one, &c);
 }
 
+/* User id's fresh tokens, after its row was locked: 0 or -1. */
+static int
+unfresh(struct pg *pg, long long id)
+{
+	return write_int(pg, STMT_TOKEN_UNFRESH, id, "token_unfresh", NULL);
+}
+
 /*
- * A revocation (statement s, parameters a): the second recorded is the
- * server's, read in the statement; if the server's clock turned over
- * before the end, again with the new second, so that no token issued
- * before the change committed can carry a later second than the one
- * recorded (as db.c's revoke_at, one clock for every host).  Sets *at to
- * the second recorded.  1 done, 0 no such user, -1.
+ * A revocation of user id (statement s, parameters a) and its fresh
+ * tokens, one transaction: the second recorded is the server's, read in
+ * the statement; if the server's clock turned over before the end, again
+ * with the new second, so that no token issued before the change
+ * committed can carry a later second than the one recorded (as db.c's
+ * revoke_at, one clock for every host).  Sets *at to the second recorded.
+ * 1 done, 0 no such user, -1.
  */
 static int
-revoke_at(struct pg *pg, enum stmt s, const struct args *a, const char *what,
-    long long *at)
+revoke_at(struct pg *pg, long long id, enum stmt s, const struct args *a,
+    const char *what, long long *at)
 {
 	PGresult	*r;
 	long long	 now;
 	int		 rc;
 
 	do {
-		if ((r = run(pg, s, a, 0, what)) == NULL)
+		if (begin(pg, "BEGIN") == -1)
 			return -1;
-		rc = int_at(pg, r, 0, 0, at) == -1 ? -1 : true_at(r, 1);
-		PQclear(r);
+		if ((r = run(pg, s, a, 0, what)) == NULL)
+			rc = -1;
+		else {
+			rc = PQntuples(r) == 0 ? 0 :
+			    int_at(pg, r, 0, 0, at) == -1 ? -1 : 1;
+			PQclear(r);
+		}
+		if (rc == 1 && unfresh(pg, id) == -1)
+			rc = -1;
+		if (end(pg, rc == -1) == -1)
+			return -1;
 		if (rc != 1)
 			return rc;
 		if ((now = pg_now(pg)) == -1)
@@ -1810,7 +1883,8 @@ pg_user_password(struct pg *pg, long long id, const char *hash,
 
 	arg_int(&a, id);
 	arg_text(&a, hash);
-	return revoke_at(pg, STMT_USER_PASSWORD, &a, "user_password", at);
+	return revoke_at(pg, id, STMT_USER_PASSWORD, &a, "user_password",
+	    at);
 }
 
 int
@@ -1819,7 +1893,7 @@ pg_user_revoke(struct pg *pg, long long id, long long *at)
 	struct args	 a = { .n = 0 };
 
 	arg_int(&a, id);
-	return revoke_at(pg, STMT_USER_REVOKE, &a, "user_revoke", at);
+	return revoke_at(pg, id, STMT_USER_REVOKE, &a, "user_revoke", at);
 }
 
 /* Run statement s of one user's row: 1 changed (rows > 0), 0, -1. */
@@ -1866,12 +1940,18 @@ pg_user_swap_password(struct pg *pg, long long id, const char *old,
     const char *hash, long long at)
 {
 	struct args	 a = { .n = 0 };
+	int		 rc;
 
 	arg_int(&a, id);
 	arg_text(&a, hash);
 	arg_int(&a, at);
 	arg_text(&a, old);
-	return user_write(pg, STMT_USER_SWAP, &a, "user_swap", 1);
+	if (begin(pg, "BEGIN") == -1)
+		return -1;
+	if ((rc = user_write(pg, STMT_USER_SWAP, &a, "user_swap", 0)) == 1 &&
+	    unfresh(pg, id) == -1)
+		rc = -1;
+	return end(pg, rc == -1) == -1 ? -1 : rc;
 }
 
 int

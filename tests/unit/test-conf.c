@@ -90,6 +90,11 @@ main(void)
 	    strlen(cf.slots_path) - 16, "db/auth.db-slots") == 0);
 	ASSERT(strstr(cf.slots_path, "secret") == NULL);
 	conf_free(&cf);
+	/* One libpq cannot read: a configuration error, as a bad number. */
+	ASSERT(!loads("AUTH_DB", "postgresql://u:secret@h/d?nosuchoption=1"));
+	ASSERT(!loads("AUTH_DB", "postgres://u:%zz@h/d"));
+	ASSERT(!loads("AUTH_DB", "postgresql://[::1/d"));
+	ASSERT(loads("AUTH_DB", "postgresql:///auth?host=%2Frun%2Fpgbouncer"));
 #endif
 	unsetenv("AUTH_DB");
 

@@ -303,6 +303,51 @@ test_pg_races(const char *uri)
 }
 
 /* Ids, the server's clock and a connection the server cut. */
+/*
+ * PUT me/password holds user id's row while it stores its pair's fresh
+ * rows, and a revocation (another host) waits for that row: once both
+ * are done, none of those rows is left.  The revocation's DELETE must see
+ * what the change committed while it waited (a statement of its own, not
+ * the UPDATE's, whose snapshot is older).
+ */
+static void
+test_pg_unfresh(const char *uri, struct db *db, long long id)
+{
+	struct db	*other;
+	pid_t		 pid;
+	long long	 now = 0, at = 0;
+	int		 go[2], ws = 0;
+	char		 c, v[32], sql[128];
+
+	if (pipe(go) == -1) {
+		ASSERT(0);
+		return;
+	}
+	ASSERT(db_begin(db) == 0 && (now = db_now(db)) > 0);
+	ASSERT(db_user_swap_password(db, id, PG_HASH, PG_HASH, now) == 1);
+	ASSERT(db_token_put(db, "+fresh-during-change", id, DB_TOKEN_FRESH,
+	    now, now + 300, NULL) == 0);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		close(go[0]);
+		if ((other = db_open(uri, DB_EXISTING)) == NULL ||
+		    write(go[1], "g", 1) != 1)
+			_exit(2);
+		_exit(db_user_revoke(other, id, &at) == 1 ? 0 : 1);
+	}
+	close(go[1]);
+	/* The child is connected; its revocation then waits for the row. */
+	ASSERT(pid != -1 && read(go[0], &c, 1) == 1);
+	close(go[0]);
+	usleep(300000);
+	ASSERT(db_end(db, 0) == 0);
+	ASSERT(pid != -1 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) &&
+	    WEXITSTATUS(ws) == 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tokens WHERE "
+	    "user_id = %lld AND kind = 2", id);
+	ASSERT(pg_sql(uri, sql, v, sizeof(v)) == 0 && strcmp(v, "0") == 0);
+}
+
 static void
 test_pg_server(const char *uri)
 {
@@ -311,6 +356,7 @@ test_pg_server(const char *uri)
 	enum db_taken	 taken = DB_DELETED_ID;
 	long long	 id = 0, now, at = 0, t0;
 	char		 v[32];
+	int		 i;
 
 	if ((db = db_open(uri, DB_CREATE)) == NULL) {
 		ASSERT(db != NULL);
@@ -346,6 +392,23 @@ test_pg_server(const char *uri)
 	ASSERT(db_user_by_id(db, id, &got) == 1 &&
 	    got.tokens_valid_after == at);
 	db_user_free(&got);
+	/*
+	 * Exactly the server's second, read between two of the server's own
+	 * in one second (here one machine: this cannot tell the server's
+	 * clock from this host's, only that db_now asks the server).
+	 */
+	for (i = 0; i < 3; i++) {
+		ASSERT(pg_sql(uri, "SELECT floor(extract(epoch FROM "
+		    "clock_timestamp()))::bigint", v, sizeof(v)) == 0);
+		t0 = strtoll(v, NULL, 10);
+		now = db_now(db);
+		ASSERT(pg_sql(uri, "SELECT floor(extract(epoch FROM "
+		    "clock_timestamp()))::bigint", v, sizeof(v)) == 0);
+		if (strtoll(v, NULL, 10) == t0)
+			break;
+	}
+	ASSERT(i < 3 && now == t0);
+	test_pg_unfresh(uri, db, id);
 
 	/*
 	 * The server cuts the connection (a restart, a failover) while the
@@ -403,8 +466,14 @@ static void
 test_pg_deadline(void)
 {
 	struct sockaddr_un sun;
+	static const char *const odd[] = {
+		"Pa55/never-logged", "Pa55@never-logged",
+		"Pa55/never@logged", "Pa55@never-logged/x"
+	};
 	char		 dir[] = "/tmp/test-db-pg.XXXXXX", uri[512], log[4096];
+	char		 shown[512];
 	long long	 ms = 0;
+	size_t		 i;
 	int		 s = -1;
 
 	if (mkdtemp(dir) == NULL) {
@@ -435,6 +504,30 @@ test_pg_deadline(void)
 	ASSERT(pg_open_logged(uri, log, sizeof(log), &ms) == 0);
 	ASSERT(ms < 4500);
 	ASSERT(log[0] != '\0' && strstr(log, PG_PASSWORD) == NULL);
+
+	/*
+	 * A password holding an unencoded '/' or '@': libpq reads the part
+	 * after the '/' as the database (and the part before as a port,
+	 * which its message quotes), or the part after the first '@' as the
+	 * host; neither part reaches the log.  The host parameter keeps
+	 * libpq from looking a name up.
+	 */
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		snprintf(uri, sizeof(uri), "postgresql://someone:%s@x/nothing"
+		    "?host=%%2Fnonexistent-dir", odd[i]);
+		ASSERT(pg_open_logged(uri, log, sizeof(log), &ms) == 0);
+		ASSERT(ms < 4500);
+		ASSERT(log[0] != '\0' && strstr(log, "Pa55") == NULL &&
+		    strstr(log, "never-logged") == NULL);
+		ASSERT(strstr(db_shown(uri, shown, sizeof(shown)),
+		    "someone:***@x/nothing?host=") != NULL);
+	}
+	/* One holding '?': libpq's password, masked wherever it stands. */
+	ASSERT(strcmp(db_shown("postgresql://someone:Pa55?never-logged@x/db",
+	    shown, sizeof(shown)), "postgresql://someone:***@x/db") == 0);
+	ASSERT(strcmp(db_shown("postgresql://someone:Pa55@x/db?sslmode=require",
+	    shown, sizeof(shown)), "postgresql://someone:***@x/db?sslmode="
+	    "require") == 0);
 }
 
 static void
