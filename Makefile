@@ -128,10 +128,12 @@ tests/unit/test-db: tests/unit/test-db-pg.h
 SERVER ?= busybox
 # Under DB=postgresql the unit tests get a private cluster of their own
 # (tests/pg.sh), so that test-db runs its cases on PostgreSQL too
-# (CORNERS_AUTH_TEST_PG; the direct URI: it cuts its own connection).
+# (CORNERS_AUTH_TEST_PG: the direct URI, as it cuts its own connection;
+# CORNERS_AUTH_TEST_PG_VIA: through pgbouncer).
 ifeq ($(DB),postgresql)
 UNIT_RUN = bash tests/pg.sh shell sh -c \
-	'CORNERS_AUTH_TEST_PG=$$PG_URI_DIRECT exec sh tests/unit/run.sh "$$@"' sh
+	'CORNERS_AUTH_TEST_PG=$$PG_URI_DIRECT CORNERS_AUTH_TEST_PG_VIA=$$PG_URI \
+	exec sh tests/unit/run.sh "$$@"' sh
 else
 UNIT_RUN = sh tests/unit/run.sh
 endif

@@ -10,6 +10,7 @@ void
 app_init(struct app *app)
 {
 	app->db = NULL;
+	app->keep = 0;
 	app->conf_ok = conf_load(&app->cf) == 0;
 }
 
@@ -23,8 +24,10 @@ app_free(struct app *app)
 struct db *
 app_db(struct app *app)
 {
-	if (app->db == NULL)
-		app->db = db_open(app->cf.db_path, DB_CREATE);
+	if (app->db == NULL &&
+	    (app->db = db_open(app->cf.db_path, DB_CREATE)) != NULL &&
+	    app->keep)
+		db_keep(app->db);
 	return app->db;
 }
 

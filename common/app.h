@@ -15,6 +15,7 @@ struct app {
 	struct conf	 cf;
 	int		 conf_ok;	/* conf_load succeeded */
 	struct db	*db;		/* opened by app_db on first use */
+	int		 keep;		/* serves many requests: db_keep */
 };
 
 /* Load the settings into a new app (conf_ok says whether they were good). */

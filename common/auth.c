@@ -519,8 +519,8 @@ auth_refresh(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	if ((db = app_db(app)) == NULL)
 		return 503;
 	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
-	    (st = key_load(db, cf, &k)) != 200 ||
-	    (st = session_user(db, &k, v[0], JWT_REFRESH, now, &u, &c)) != 200)
+	    (st = session_open(db, cf, &k, v[0], JWT_REFRESH, now, &u,
+	    &c)) != 200)
 		goto out;
 	rate_client(cf, rq, client);
 	if (cf->rotate)
@@ -591,10 +591,10 @@ auth_logout(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 	if ((db = app_db(app)) == NULL)
 		return 503;
 	/* A logged-out or spent token is no refusal: logging out twice is 200. */
-	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200 ||
-	    (st = key_load(db, cf, &k)) != 200)
+	if ((st = rate_hit(db, cf, RATE_REFRESH, rq, now, out)) != 200)
 		goto out;
-	if ((st = session_user(db, &k, v[0], JWT_REFRESH, now, &u, &c)) == 401 &&
+	if ((st = session_open(db, cf, &k, v[0], JWT_REFRESH, now, &u,
+	    &c)) == 401 &&
 	    (st = logged_out(db, &k, v[0], now)) == 200) {
 		/* Its everywhere revoked it too: nothing more to do. */
 		st = (*out = cgi_note("Logged out.")) == NULL ? 500 : 200;
@@ -653,8 +653,8 @@ auth_user(struct req *rq, struct app *app, struct user *u)
 		return 401;
 	if ((db = app_db(app)) == NULL)
 		return 503;
-	if ((st = key_load(db, &app->cf, &k)) == 200)
-		st = session_user(db, &k, token, JWT_ACCESS, time(NULL), u, &c);
+	st = session_open(db, &app->cf, &k, token, JWT_ACCESS, time(NULL), u,
+	    &c);
 	key_free(&k);
 	if (st != 200)
 		db_user_free(u);	/* filled before an inactive or revoked refusal */

@@ -83,11 +83,13 @@ enum stmt {
 	STMT_MIGRATE_LOCK,
 	STMT_SET_VERSION,
 	STMT_NOW,
+	STMT_BACKEND_PID,
 	STMT_SECRET_GET,
 	STMT_SECRET_LOCK,
 	STMT_SECRET_PUT,
 	STMT_ATTEMPT_HIT,
 	STMT_USER_BY_ID,
+	STMT_USER_WITH_KEY,
 	STMT_USER_BY_NAME,
 	STMT_USER_BY_EMAIL,
 	STMT_USER_TAKEN,
@@ -133,6 +135,7 @@ enum stmt {
 
 #define USER_COLUMNS "id, username, email, password, is_active, " \
 	"date_joined, coalesce(last_login, 0), tokens_valid_after"
+#define USER_NCOLUMNS	8
 
 /* The settings rows of the signing key and of the one it replaced. */
 #define SECRET		"jwt_secret"
@@ -178,6 +181,8 @@ static const char *const stmts[STMT__MAX] = {
 	"UPDATE schema_version SET version = $1",
 	/* STMT_NOW */
 	"SELECT " CLOCK,
+	/* STMT_BACKEND_PID */
+	"SELECT pg_backend_pid()",
 	/* STMT_SECRET_GET */
 	"SELECT value FROM settings WHERE name = '" SECRET "'",
 	/* STMT_SECRET_LOCK: rotations take turns */
@@ -199,6 +204,9 @@ static const char *const stmts[STMT__MAX] = {
 	"DO UPDATE SET count = attempts.count + 1 RETURNING count",
 	/* STMT_USER_BY_ID */
 	"SELECT " USER_COLUMNS " FROM users WHERE id = $1",
+	/* STMT_USER_WITH_KEY: one row, the user's columns NULL if none */
+	"SELECT " USER_COLUMNS ", (SELECT value FROM settings WHERE name = '"
+	SECRET "') FROM (SELECT 1) AS one LEFT JOIN users ON id = $1",
 	/* STMT_USER_BY_NAME */
 	"SELECT " USER_COLUMNS " FROM users WHERE username_key = $1",
 	/* STMT_USER_BY_EMAIL */
@@ -389,6 +397,11 @@ struct pg {
 	int		 depth;		/* begin() calls not yet end()ed */
 	int		 failed;	/* a statement of the open
 					   transaction failed: it is lost */
+	int		 keep;		/* serves many requests (pg_keep) */
+	int		 own;		/* c is a server session of its own,
+					   no pooler's: statements are
+					   prepared once (own_session()) */
+	unsigned char	 prepared[STMT__MAX];	/* which, on c */
 };
 
 /* Statement parameters, all sent with their types. */
@@ -692,6 +705,8 @@ drop(struct pg *pg)
 {
 	PQfinish(pg->c);
 	pg->c = NULL;
+	pg->own = 0;
+	memset(pg->prepared, 0, sizeof(pg->prepared));
 	if (pg->depth > 0)
 		pg->failed = 1;
 }
@@ -771,6 +786,47 @@ connect_db(struct pg *pg)
 	return 0;
 }
 
+static PGresult *request(struct pg *, int, const char *, const struct args *,
+	    int, const char *);
+
+/*
+ * Whether a kept handle's new connection is a server session of its own:
+ * pgbouncer answers a client with a backend key of its own making, so the
+ * pid the connection reports is the server's only when nothing pools it,
+ * and only then do prepared statements last (SPEC "Storage": not under
+ * transaction pooling).  0, or -1 logged (the connection dropped).
+ */
+static int
+own_session(struct pg *pg)
+{
+	PGresult	*r;
+	long long	 pid = 0;
+
+	pg->own = 0;
+	if ((r = request(pg, -1, stmts[STMT_BACKEND_PID], NULL, 0,
+	    "connect")) == NULL)
+		return -1;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		pid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	pg->own = pid != 0 && pid == PQbackendPID(pg->c);
+	PQclear(r);
+	return 0;
+}
+
+void
+pg_keep(struct pg *pg)
+{
+	pg->keep = 1;
+	if (pg->c != NULL && pg->depth == 0)
+		(void)own_session(pg);
+}
+
+int
+pg_prepares(const struct pg *pg)
+{
+	return pg->own;
+}
+
 /*
  * The connection, ready for a statement: outside a transaction, one that
  * was lost (or that the server closed while we were idle: a restart, an
@@ -806,7 +862,9 @@ ready(struct pg *pg, int flags, const char *what)
 	}
 	if (pg->c != NULL)
 		drop(pg);
-	return connect_db(pg);
+	if (connect_db(pg) == -1)
+		return -1;
+	return pg->keep ? own_session(pg) : 0;
 }
 
 /* Send what is buffered, by the deadline: 0, or -1 logged. */
@@ -827,33 +885,15 @@ flush(struct pg *pg, long long deadline, const char *what)
 }
 
 /*
- * Send sql (with the parameters a, NULL for none) and wait for the whole
- * answer, by the deadline.  Returns the result, whatever the server said
- * (the caller clears it), or NULL logged if there was none: no
- * connection, the deadline, the connection lost (dropped then).
+ * Wait for the whole answer to what was sent, by deadline: the result,
+ * whatever the server said (the caller clears it), or NULL logged if there
+ * was none: the deadline, the connection lost (dropped then).
  */
 static PGresult *
-request(struct pg *pg, const char *sql, const struct args *a, int flags,
-    const char *what)
+answer(struct pg *pg, long long deadline, const char *what)
 {
 	PGresult	*r, *last = NULL;
-	long long	 deadline;
-	int		 sent;
 
-	if (ready(pg, flags, what) == -1)
-		return NULL;
-	deadline = clock_ms() + DEADLINE_MS;
-	if (flags & Q_SIMPLE)
-		sent = PQsendQuery(pg->c, sql);
-	else
-		sent = PQsendQueryParams(pg->c, sql, a != NULL ? a->n : 0,
-		    a != NULL ? a->type : NULL, a != NULL ? a->v : NULL,
-		    a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL,
-		    (flags & Q_BINARY) ? 1 : 0);
-	if (!sent) {
-		pg_log(pg, what, "%s", PQerrorMessage(pg->c));
-		goto fail;
-	}
 	if (flush(pg, deadline, what) == -1)
 		goto fail;
 	for (;;) {
@@ -890,6 +930,72 @@ fail:
 }
 
 /*
+ * Send sql (statement s of the table, or -1; with the parameters a, NULL
+ * for none) and wait for the whole answer, by the deadline.  On a session
+ * of its own a kept handle prepares statement s once, so that the server
+ * parses and plans it once per connection, not per request.  Returns as
+ * answer(), or NULL logged if there is no connection.
+ */
+static PGresult *
+request(struct pg *pg, int s, const char *sql, const struct args *a,
+    int flags, const char *what)
+{
+	PGresult	*r;
+	long long	 deadline;
+	char		 name[32];
+	int		 sent, prepare;
+
+	if (ready(pg, flags, what) == -1)
+		return NULL;
+	deadline = clock_ms() + DEADLINE_MS;
+	prepare = s >= 0 && pg->own && !(flags & Q_SIMPLE);
+	snprintf(name, sizeof(name), "corners_auth_%d", s);
+	if (prepare && !pg->prepared[s]) {
+		if (!PQsendPrepare(pg->c, name, sql, a != NULL ? a->n : 0,
+		    a != NULL ? a->type : NULL)) {
+			pg_log(pg, what, "%s", PQerrorMessage(pg->c));
+			drop(pg);
+			return NULL;
+		}
+		if ((r = answer(pg, deadline, what)) == NULL ||
+		    PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;	/* the refusal is the statement's */
+		PQclear(r);
+		pg->prepared[s] = 1;
+	}
+	if (flags & Q_SIMPLE)
+		sent = PQsendQuery(pg->c, sql);
+	else if (prepare)
+		sent = PQsendQueryPrepared(pg->c, name, a != NULL ? a->n : 0,
+		    a != NULL ? a->v : NULL, a != NULL ? a->len : NULL,
+		    a != NULL ? a->fmt : NULL, (flags & Q_BINARY) ? 1 : 0);
+	else
+		sent = PQsendQueryParams(pg->c, sql, a != NULL ? a->n : 0,
+		    a != NULL ? a->type : NULL, a != NULL ? a->v : NULL,
+		    a != NULL ? a->len : NULL, a != NULL ? a->fmt : NULL,
+		    (flags & Q_BINARY) ? 1 : 0);
+	if (!sent) {
+		pg_log(pg, what, "%s", PQerrorMessage(pg->c));
+		drop(pg);
+		return NULL;
+	}
+	if ((r = answer(pg, deadline, what)) != NULL && prepare &&
+	    PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) != NULL ?
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "0A000") == 0) {
+		/*
+		 * "cached plan must not change result type": a migration
+		 * changed a table under it.  This answer is lost (a 503);
+		 * the connection prepares nothing more.
+		 */
+		pg_log(pg, what, "a prepared statement is out of date; "
+		    "preparing no more on this connection");
+		pg->own = 0;
+	}
+	return r;
+}
+
+/*
  * Run statement s of the table: the result of its rows or success, or
  * NULL logged.  A refusal whose SQLSTATE is expect (unless NULL) and, if
  * constraint is not NULL, is that constraint's sets *hit instead of
@@ -905,7 +1011,7 @@ run_expect(struct pg *pg, enum stmt s, const struct args *a, int flags,
 
 	if (hit != NULL)
 		*hit = 0;
-	if ((r = request(pg, stmts[s], a, flags, what)) == NULL)
+	if ((r = request(pg, (int)s, stmts[s], a, flags, what)) == NULL)
 		return NULL;
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
@@ -942,7 +1048,7 @@ simple(struct pg *pg, const char *sql, int flags, const char *what)
 	PGresult	*r;
 	int		 rc = 0;
 
-	if ((r = request(pg, sql, NULL, flags | Q_SIMPLE, what)) == NULL)
+	if ((r = request(pg, -1, sql, NULL, flags | Q_SIMPLE, what)) == NULL)
 		return -1;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 	    PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -1053,7 +1159,7 @@ end(struct pg *pg, int ok)
 		return ok;
 	}
 	if (ok == 0 && !pg->failed &&
-	    (r = request(pg, "COMMIT", NULL, Q_SIMPLE | Q_END, "commit")) !=
+	    (r = request(pg, -1, "COMMIT", NULL, Q_SIMPLE | Q_END, "commit")) !=
 	    NULL) {
 		/* A transaction a statement failed in answers ROLLBACK. */
 		committed = PQresultStatus(r) == PGRES_COMMAND_OK &&
@@ -1400,6 +1506,45 @@ pg_user_by_id(struct pg *pg, long long id, struct user *u)
 
 	arg_int(&a, id);
 	return user_row(pg, STMT_USER_BY_ID, &a, u);
+}
+
+int
+pg_user_with_key(struct pg *pg, long long id, struct user *u,
+    unsigned char *key, size_t *keylen)
+{
+	struct args	 a = { .n = 0 };
+	PGresult	*r;
+	unsigned char	*k = NULL;
+	size_t		 n = 0;
+	int		 rc = -1;
+
+	memset(u, 0, sizeof(*u));
+	arg_int(&a, id);
+	if ((r = run(pg, STMT_USER_WITH_KEY, &a, 0, "user_with_key")) == NULL)
+		return -1;
+	if (PQntuples(r) != 1 || PQnfields(r) != USER_NCOLUMNS + 1)
+		pg_log(pg, "user_with_key", "an unexpected result");
+	else if (!PQgetisnull(r, 0, USER_NCOLUMNS) &&
+	    (k = PQunescapeBytea((const unsigned char *)
+	    PQgetvalue(r, 0, USER_NCOLUMNS), &n)) == NULL)
+		pg_log(pg, "user_with_key", "out of memory");
+	else if (k != NULL && (n == 0 || n > *keylen))
+		pg_log(pg, "user_with_key", "stored key of %zu bytes", n);
+	else if (PQgetisnull(r, 0, 0))
+		rc = 0;
+	else
+		rc = user_from(pg, r, 0, u) == 0 ? 1 : -1;
+	if (rc != -1) {
+		if (k != NULL)
+			memcpy(key, k, n);
+		*keylen = k != NULL ? n : 0;
+	}
+	if (k != NULL) {
+		crypto_cleanse(k, n);
+		PQfreemem(k);
+	}
+	PQclear(r);
+	return rc;
 }
 
 int
@@ -2446,7 +2591,7 @@ copy_run(struct pg *pg, enum copy_stmt k, const struct args *a, int flags)
 {
 	PGresult	*r;
 
-	if ((r = request(pg, copy_stmts[k], a, flags, "copy")) == NULL)
+	if ((r = request(pg, -1, copy_stmts[k], a, flags, "copy")) == NULL)
 		return NULL;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK ||
 	    PQresultStatus(r) == PGRES_COMMAND_OK)

@@ -21,6 +21,8 @@ struct pg;
 struct pg *pg_open(const char *uri, int mode);
 void	pg_close(struct pg *pg);
 void	pg_tidy(struct pg *pg);
+void	pg_keep(struct pg *pg);
+int	pg_prepares(const struct pg *pg);
 long long pg_now(struct pg *pg);
 
 int	pg_begin(struct pg *pg);
@@ -37,6 +39,8 @@ int	pg_attempt(struct pg *pg, int scope, const char *client,
 	    long long bucket, long long expires, long long *count);
 
 int	pg_user_by_id(struct pg *pg, long long id, struct user *u);
+int	pg_user_with_key(struct pg *pg, long long id, struct user *u,
+	    unsigned char *key, size_t *keylen);
 int	pg_user_by_key(struct pg *pg, int is_email, const char *key,
 	    struct user *u);
 int	pg_user_add(struct pg *pg, const struct user *u,

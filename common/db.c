@@ -716,6 +716,25 @@ db_open(const char *path, int mode)
 }
 
 void
+db_keep(struct db *db)
+{
+#ifdef WITH_PG
+	if (db != NULL && db->pg != NULL)
+		pg_keep(db->pg);
+#else
+	(void)db;
+#endif
+}
+
+int
+db_prepares(struct db *db)
+{
+	PG_ROUTE(db, pg_prepares(db->pg));
+	(void)db;
+	return 1;	/* SQLite's statements are prepared once per handle */
+}
+
+void
 db_tidy(struct db *db)
 {
 	if (db == NULL)
@@ -932,6 +951,22 @@ db_user_by_id(struct db *db, long long id, struct user *u)
 	    sqlite3_bind_int64(s, 1, id) != SQLITE_OK)
 		return -1;
 	return user_row(db, s, u);
+}
+
+int
+db_user_with_key(struct db *db, long long id, struct user *u,
+    unsigned char *key, size_t *keylen)
+{
+	int	 found;
+
+	PG_ROUTE(db, pg_user_with_key(db->pg, id, u, key, keylen));
+	/* A local file: no round trip to save, the two reads as before. */
+	memset(u, 0, sizeof(*u));
+	if ((found = db_secret_get(db, key, keylen)) == -1)
+		return -1;
+	if (found == 0)
+		*keylen = 0;
+	return db_user_by_id(db, id, u);
 }
 
 int

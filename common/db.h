@@ -66,6 +66,14 @@ void	db_close(struct db *db);
  * does it.
  */
 void	db_tidy(struct db *db);
+/*
+ * The handle serves many requests (a FastCGI process): on PostgreSQL,
+ * statements are then prepared once per connection where that lasts (no
+ * pooler between); SQLite's are prepared once per handle anyway.
+ */
+void	db_keep(struct db *db);
+/* Whether the handle's statements are prepared now (db_keep): 1 or 0. */
+int	db_prepares(struct db *db);
 
 /*
  * The current Unix second by the storage's clock: SQLite's is this
@@ -121,6 +129,15 @@ int	db_user_by_id(struct db *db, long long id, struct user *u);
 int	db_user_by_key(struct db *db, int is_email, const char *key,
 	    struct user *u);
 void	db_user_free(struct user *u);
+
+/*
+ * The stored signing key (into key, *keylen bytes at most; *keylen 0 when
+ * none is stored yet) and the user id names, in one read: one round trip
+ * to PostgreSQL for what every request with a token needs.  Returns 1
+ * found (u filled), 0 no such user, -1 error.
+ */
+int	db_user_with_key(struct db *db, long long id, struct user *u,
+	    unsigned char *key, size_t *keylen);
 
 /*
  * Create an active user joined at now; the keys are the names_key() forms

@@ -185,6 +185,27 @@ user_id(const char *text, size_t len, const cJSON *payload, const cJSON *c,
 	return 0;
 }
 
+int
+jwt_claimed_user(const char *token, size_t len, long long *id)
+{
+	const char	*dot1, *dot2;
+	unsigned char	 text[PART_MAX + 1];
+	cJSON		*payload;
+	int		 n, rc;
+
+	if (len == 0 || len > JWT_MAX || memchr(token, '\0', len) != NULL ||
+	    (dot1 = memchr(token, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token))) ==
+	    NULL ||
+	    (payload = segment(dot1 + 1, (size_t)(dot2 - dot1 - 1), text,
+	    &n)) == NULL)
+		return -1;
+	rc = user_id((const char *)text, (size_t)n, payload,
+	    json_member(payload, "user_id"), id);
+	cJSON_Delete(payload);
+	return rc;
+}
+
 enum jwt_verdict
 jwt_verify(const char *token, size_t len, const void *key, size_t keylen,
     enum jwt_type type, long long now, struct jwt_claims *claims)

@@ -60,4 +60,12 @@ enum jwt_verdict jwt_verify(const char *token, size_t len, const void *key,
 	    size_t keylen, enum jwt_type type, long long now,
 	    struct jwt_claims *claims);
 
+/*
+ * The user_id token (len bytes) claims, NOT verified: only to read its
+ * user with the key in one go (session_open); jwt_verify still judges the
+ * token, and the claim as jwt_verify reads it.  Returns 0 with *id set,
+ * or -1 if the token holds no such claim.
+ */
+int	jwt_claimed_user(const char *token, size_t len, long long *id);
+
 #endif

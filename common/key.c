@@ -40,6 +40,29 @@ key_load(struct db *db, const struct conf *cf, struct key *k)
 	return 503;
 }
 
+int
+key_load_user(struct db *db, const struct conf *cf, struct key *k,
+    long long id, struct user *u, int *found)
+{
+	int	 rc;
+
+	*found = -1;
+	memset(u, 0, sizeof(*u));
+	if (cf->secretlen > 0)
+		return key_load(db, cf, k);
+	memset(k, 0, sizeof(*k));
+	k->len = sizeof(k->stored);
+	if ((rc = db_user_with_key(db, id, u, k->stored, &k->len)) == -1)
+		return 503;
+	if (k->len == 0) {	/* none yet: key_load makes it */
+		db_user_free(u);
+		return key_load(db, cf, k);
+	}
+	k->key = k->stored;
+	*found = rc;
+	return 200;
+}
+
 void
 key_free(struct key *k)
 {

@@ -15,6 +15,7 @@
 #define KEY_BYTES	32	/* a generated signing key: 256 bits */
 
 struct db;
+struct user;
 
 /* The key tokens are signed with; wiped by key_free. */
 struct key {
@@ -30,6 +31,15 @@ struct key {
  * fails, or 500 when no random bytes could be had (both logged).
  */
 int	key_load(struct db *db, const struct conf *cf, struct key *k);
+
+/*
+ * key_load, and in the same read the user id names (db_user_with_key):
+ * *found is then 1 (u filled) or 0 (no such user), or -1 when the user was
+ * not read (a configured key, or the first key made now).  The caller frees
+ * u.  Returns as key_load.
+ */
+int	key_load_user(struct db *db, const struct conf *cf, struct key *k,
+	    long long id, struct user *u, int *found);
 
 /* Wipe what key_load copied. */
 void	key_free(struct key *k);

@@ -129,6 +129,7 @@ serve(const struct endpoint *ep)
 			close(fd);
 		}
 	} else if (FCGX_Init() == 0 && FCGX_InitRequest(&r, 0, 0) == 0) {
+		app.keep = 1;
 		while (FCGX_Accept_r(&r) >= 0) {
 			serve_request(&app, ep, &io);
 			FCGX_Finish_r(&r);

@@ -53,23 +53,30 @@ session_issue(struct db *db, const struct key *k, const struct conf *cf,
 	return 200;
 }
 
-int
-session_user(struct db *db, const struct key *k, const char *token,
-    enum jwt_type type, long long now, struct user *u, struct jwt_claims *c)
+/*
+ * session_open's judgement of token under k, where found says whether u
+ * already holds the user it claims (1), that there is none (0), or that
+ * the user was not read yet (-1).
+ */
+static int
+judge(struct db *db, const struct key *k, const char *token,
+    enum jwt_type type, long long now, struct user *u, int found,
+    struct jwt_claims *c)
 {
 	struct db_token	 t;
 	enum jwt_verdict v;
 	long long	 after;
 	char		 key[FRESH_KEY_MAX];
-	int		 found;
 
-	memset(u, 0, sizeof(*u));
 	if (key_verify(db, k, token, type, now, c, &v) != 200)
 		return 503;
 	if (v != JWT_OK)
 		return 401;
-	if ((found = db_user_by_id(db, c->user_id, u)) == -1)
-		return 503;
+	if (found == -1 || (found == 1 && u->id != c->user_id)) {
+		db_user_free(u);
+		if ((found = db_user_by_id(db, c->user_id, u)) == -1)
+			return 503;
+	}
 	if (found == 0 || !u->is_active)
 		return 401;
 	/*
@@ -87,6 +94,25 @@ session_user(struct db *db, const struct key *k, const char *token,
 		return 503;
 	return found == 1 && t.kind == DB_TOKEN_FRESH && t.user_id == u->id ?
 	    200 : 401;
+}
+
+int
+session_open(struct db *db, const struct conf *cf, struct key *k,
+    const char *token, enum jwt_type type, long long now, struct user *u,
+    struct jwt_claims *c)
+{
+	long long	 id;
+	int		 found = -1, st;
+
+	memset(u, 0, sizeof(*u));
+	/* The key and the user the token claims in one read, then judged. */
+	if (jwt_claimed_user(token, strlen(token), &id) == 0)
+		st = key_load_user(db, cf, k, id, u, &found);
+	else
+		st = key_load(db, cf, k);
+	if (st != 200)
+		return st;
+	return judge(db, k, token, type, now, u, found, c);
 }
 
 const char *

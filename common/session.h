@@ -31,15 +31,17 @@ int	session_issue(struct db *db, const struct key *k,
 	    int fresh, cJSON *out);
 
 /*
- * Verify token as a token of type at now (key_verify) and find its user,
- * who must exist, be active and not have had it revoked.  Returns 200 with
- * u and c filled, 401 for any refusal, 503 on storage failure.  The caller
- * frees u (db_user_free).  Logged-out and spent refresh tokens are not
- * judged here: refresh and logout treat them differently.
+ * Load the signing key of cf into k (key_load), verify token as a token
+ * of type at now under it (key_verify) and find its user, who must exist,
+ * be active and not have had it revoked; the key and the user are one
+ * read (key_load_user).  Returns 200 with u and c filled, 401 for any
+ * refusal (k loaded), 503 on storage failure, 500.  The caller frees u
+ * (db_user_free) and k (key_free).  Logged-out and spent refresh tokens are
+ * not judged here: refresh and logout treat them differently.
  */
-int	session_user(struct db *db, const struct key *k, const char *token,
-	    enum jwt_type type, long long now, struct user *u,
-	    struct jwt_claims *c);
+int	session_open(struct db *db, const struct conf *cf, struct key *k,
+	    const char *token, enum jwt_type type, long long now,
+	    struct user *u, struct jwt_claims *c);
 
 /*
  * The token of "Authorization: Bearer <token>": the scheme word in any

@@ -530,6 +530,39 @@ test_pg_deadline(void)
 	    "require") == 0);
 }
 
+/*
+ * A kept handle (a FastCGI process) prepares its statements, once per
+ * connection, on a session of its own, and not through pgbouncer (via),
+ * whose transaction pooling would run them on other clients' sessions.
+ */
+static void
+test_pg_prepares(const char *uri, const char *via)
+{
+	const char	*to[2] = { uri, via };
+	struct db	*db;
+	struct user	 u;
+	unsigned char	 key[64];
+	size_t		 len;
+	int		 i, n;
+
+	for (i = 0; i < 2 && to[i] != NULL; i++) {
+		ASSERT((db = db_open(to[i], DB_CREATE)) != NULL);
+		if (db == NULL)
+			return;
+		ASSERT(db_prepares(db) == 0);	/* one request: no gain */
+		db_keep(db);
+		ASSERT(db_prepares(db) == (i == 0));
+		for (n = 0; n < 3; n++) {
+			len = sizeof(key);
+			ASSERT(db_user_with_key(db, 1, &u, key, &len) >= 0 &&
+			    db_now(db) > 0);
+			db_user_free(&u);
+		}
+		ASSERT(db_prepares(db) == (i == 0));
+		db_close(db);
+	}
+}
+
 static void
 test_pg(const char *uri)
 {
@@ -538,4 +571,5 @@ test_pg(const char *uri)
 		return;
 	test_pg_races(uri);
 	test_pg_server(uri);
+	test_pg_prepares(uri, getenv("CORNERS_AUTH_TEST_PG_VIA"));
 }

@@ -33,8 +33,18 @@ test_keys(struct db *db)
 	size_t		 len = sizeof(buf);
 	long long	 until = 0;
 
+	struct user	 u;
+
 	ASSERT(db_secret_get(db, buf, &len) == 0);
+	/* None yet: db_user_with_key says so (and there is no user 1). */
+	len = sizeof(buf);
+	ASSERT(db_user_with_key(db, 1, &u, buf, &len) == 0 && len == 0);
 	ASSERT(db_secret_put(db, (const unsigned char *)"first-key", 9) == 0);
+	len = sizeof(buf);
+	ASSERT(db_user_with_key(db, 1, &u, buf, &len) == 0 && len == 9 &&
+	    memcmp(buf, "first-key", 9) == 0);
+	len = 4;
+	ASSERT(db_user_with_key(db, 1, &u, buf, &len) == -1);
 	/* The first writer wins: a concurrent first request's key stays. */
 	ASSERT(db_secret_put(db, (const unsigned char *)"second-key", 10) == 0);
 	len = sizeof(buf);
@@ -102,6 +112,16 @@ test_users(struct db *db)
 	u.password = HASH;
 	ASSERT(db_user_add(db, &u, "jane", "jane@example.com", 1000, &jane,
 	    &taken) == 0 && taken == DB_FREE && jane > 0);
+	{
+		unsigned char	 key[64];
+		size_t		 len = sizeof(key);
+
+		ASSERT(db_user_with_key(db, jane, &got, key, &len) == 1 &&
+		    got.id == jane && strcmp(got.username, "Jane") == 0 &&
+		    strcmp(got.password, HASH) == 0 && got.is_active &&
+		    len == 5 && memcmp(key, "third", 5) == 0);
+		db_user_free(&got);
+	}
 	u.username = "JANE";
 	ASSERT(db_user_add(db, &u, "jane", "other@example.com", 1000, &id,
 	    &taken) == 0 && taken == DB_TAKEN_USERNAME);
