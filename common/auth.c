@@ -412,8 +412,8 @@ auth_login(struct req *rq, struct app *app, const cJSON *in, cJSON **out)
 		goto out;
 	}
 	slot_give(&slot);
-	if (db_user_login(db, u.id, now, hash[0] != '\0' ? hash : NULL,
-	    &gate) == -1) {
+	if (db_user_login(db, u.id, now, u.password,
+	    hash[0] != '\0' ? hash : NULL, &gate) == -1) {
 		st = 503;
 		goto out;
 	}

@@ -3,12 +3,13 @@
  * functions of db.h over libpq, each behaving as db.c's does, under
  * concurrency from any number of web hosts too.  CGI processes reach the
  * server through pgbouncer in transaction pooling mode, so nothing here
- * outlives a transaction on the server: unnamed statements only
- * (PQsendQueryParams, never PQprepare), no session SET, session lock or
- * start-up options.  Every wait is our own, DEADLINE_MS at most for the
- * connection and for each statement (non-blocking libpq and poll()):
- * libpq's connect_timeout does not cover pgbouncer holding a query while
- * the server is away.  Where db.c relies on SQLite's one writer (BEGIN
+ * outlives a transaction on the server: unnamed statements (but for a
+ * FastCGI process on a server session of its own: own_session()), no
+ * session SET, session lock or start-up options.  Every wait is our own
+ * (non-blocking libpq and poll()), DEADLINE_MS at most for all of an
+ * endpoint's request (connecting and every statement), and for each
+ * statement of authctl's: libpq's connect_timeout does not cover pgbouncer
+ * holding a query while the server is away.  Where db.c relies on SQLite's one writer (BEGIN
  * IMMEDIATE), this relies on single-statement upserts, row locks and the
  * unique indexes; no statement is left to fail inside a transaction that
  * must go on (a failed statement aborts it).  All SQL for PostgreSQL is in
@@ -225,9 +226,9 @@ static const char *const stmts[STMT__MAX] = {
 	"password, is_active, date_joined) "
 	"SELECT $1, $2, $3, $4, $5, 1, $6 FROM l "
 	"ON CONFLICT DO NOTHING RETURNING id",
-	/* STMT_USER_LOGIN */
-	"UPDATE users SET last_login = $1, password = coalesce($2, password) "
-	"WHERE id = $3",
+	/* STMT_USER_LOGIN: a rehash only of the password that was checked */
+	"UPDATE users SET last_login = $1, password = CASE WHEN password = $4 "
+	"THEN coalesce($2, password) ELSE password END WHERE id = $3",
 	/* STMT_USER_PAGE */
 	"SELECT " USER_COLUMNS " FROM users WHERE id > $1 ORDER BY id "
 	"LIMIT " PAGE_ROWS,
@@ -398,6 +399,10 @@ struct pg {
 	int		 failed;	/* a statement of the open
 					   transaction failed: it is lost */
 	int		 keep;		/* serves many requests (pg_keep) */
+	int		 per_request;	/* an endpoint's: one deadline for
+					   all of a request (DB_CREATE) */
+	long long	 until;		/* that deadline (clock_ms()), 0
+					   before the request's first wait */
 	int		 own;		/* c is a server session of its own,
 					   no pooler's: statements are
 					   prepared once (own_session()) */
@@ -699,6 +704,24 @@ passwords(struct pg *pg)
 	return rc;
 }
 
+/*
+ * When the wait that begins now must end: an endpoint's request has
+ * DEADLINE_MS in all, from its first wait to pg_tidy (SPEC "Storage": a
+ * timeout of 5 s at most, not 5 s per statement); authctl's statements,
+ * DEADLINE_MS each.
+ */
+static long long
+deadline_of(struct pg *pg)
+{
+	long long	 now = clock_ms();
+
+	if (!pg->per_request)
+		return now + DEADLINE_MS;
+	if (pg->until == 0)
+		pg->until = now + DEADLINE_MS;
+	return pg->until;
+}
+
 /* Close the connection; a transaction open on it is lost. */
 static void
 drop(struct pg *pg)
@@ -756,7 +779,7 @@ connect_db(struct pg *pg)
 	    "client_encoding", NULL };
 	const char *const vals[] = { "corners-auth", pg->uri, "UTF8", NULL };
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	long long	 deadline = clock_ms() + DEADLINE_MS;
+	long long	 deadline = deadline_of(pg);
 
 	if ((pg->c = PQconnectStartParams(keys, vals, 1)) == NULL) {
 		pg_log(pg, "connect", "out of memory");
@@ -947,7 +970,7 @@ request(struct pg *pg, int s, const char *sql, const struct args *a,
 
 	if (ready(pg, flags, what) == -1)
 		return NULL;
-	deadline = clock_ms() + DEADLINE_MS;
+	deadline = deadline_of(pg);
 	prepare = s >= 0 && pg->own && !(flags & Q_SIMPLE);
 	snprintf(name, sizeof(name), "corners_auth_%d", s);
 	if (prepare && !pg->prepared[s]) {
@@ -1298,6 +1321,7 @@ pg_open(const char *uri, int mode)
 		return NULL;
 	}
 	mask_uri(uri, pg->shown, sizeof(pg->shown));
+	pg->per_request = mode == DB_CREATE;
 	if ((pg->uri = strdup(uri)) == NULL) {
 		pg_log(pg, "open", "out of memory");
 		pg_close(pg);
@@ -1349,6 +1373,7 @@ pg_close(struct pg *pg)
 void
 pg_tidy(struct pg *pg)
 {
+	pg->until = 0;		/* the next request's deadline is its own */
 	if (pg->c != NULL && pg->depth == 0 &&
 	    PQstatus(pg->c) == CONNECTION_BAD)
 		drop(pg);
@@ -1816,8 +1841,8 @@ login_gate_done(struct pg *pg, long long id, long long now,
 }
 
 int
-pg_user_login(struct pg *pg, long long id, long long now, const char *newhash,
-    const struct db_gate *g)
+pg_user_login(struct pg *pg, long long id, long long now, const char *oldhash,
+    const char *newhash, const struct db_gate *g)
 {
 	struct args	 a = { .n = 0 };
 	PGresult	*r;
@@ -1828,6 +1853,7 @@ pg_user_login(struct pg *pg, long long id, long long now, const char *newhash,
 	arg_int(&a, now);
 	arg_text(&a, newhash);
 	arg_int(&a, id);
+	arg_text(&a, oldhash);
 	if ((r = run(pg, STMT_USER_LOGIN, &a, 0, "user_login")) != NULL) {
 		PQclear(r);
 		rc = 0;

@@ -49,7 +49,8 @@ int	pg_user_add(struct pg *pg, const struct user *u,
 int	pg_login_gate(struct pg *pg, struct db_gate *g);
 int	pg_login_undo(struct pg *pg, const struct db_gate *g);
 int	pg_user_login(struct pg *pg, long long id, long long now,
-	    const char *newhash, const struct db_gate *g);
+	    const char *oldhash, const char *newhash,
+	    const struct db_gate *g);
 int	pg_event(struct pg *pg, long long at, const char *event,
 	    long long user_id, const char *client, const char *detail);
 int	pg_events(struct pg *pg, long long user_id, long long since,

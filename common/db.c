@@ -127,9 +127,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_USER_ADD */
 	"INSERT INTO users (username, username_key, email, email_key, password, "
 	"is_active, date_joined) VALUES (?, ?, ?, ?, ?, 1, ?)",
-	/* STMT_USER_LOGIN */
-	"UPDATE users SET last_login = ?, password = coalesce(?, password) "
-	"WHERE id = ?",
+	/* STMT_USER_LOGIN: a rehash only of the password that was checked */
+	"UPDATE users SET last_login = ?, password = CASE WHEN password = ? "
+	"THEN coalesce(?, password) ELSE password END WHERE id = ?",
 	/* STMT_USER_LIST */
 	"SELECT " USER_COLUMNS " FROM users ORDER BY id",
 	/* STMT_USER_PASSWORD */
@@ -1187,20 +1187,22 @@ db_login_gate(struct db *db, struct db_gate *g)
 }
 
 int
-db_user_login(struct db *db, long long id, long long now, const char *newhash,
-    const struct db_gate *g)
+db_user_login(struct db *db, long long id, long long now, const char *oldhash,
+    const char *newhash, const struct db_gate *g)
 {
 	sqlite3_stmt	*s;
 	int		 rc = -1;
 
-	PG_ROUTE(db, pg_user_login(db->pg, id, now, newhash, g));
+	PG_ROUTE(db, pg_user_login(db->pg, id, now, oldhash, newhash, g));
 	if (begin(db) == -1)
 		return -1;
 	if ((s = stmt(db, STMT_USER_LOGIN)) != NULL &&
 	    sqlite3_bind_int64(s, 1, now) == SQLITE_OK &&
-	    (newhash == NULL ? sqlite3_bind_null(s, 2) :
-	    sqlite3_bind_text(s, 2, newhash, -1, SQLITE_STATIC)) == SQLITE_OK &&
-	    sqlite3_bind_int64(s, 3, id) == SQLITE_OK &&
+	    (oldhash == NULL ? sqlite3_bind_null(s, 2) :
+	    sqlite3_bind_text(s, 2, oldhash, -1, SQLITE_STATIC)) == SQLITE_OK &&
+	    (newhash == NULL ? sqlite3_bind_null(s, 3) :
+	    sqlite3_bind_text(s, 3, newhash, -1, SQLITE_STATIC)) == SQLITE_OK &&
+	    sqlite3_bind_int64(s, 4, id) == SQLITE_OK &&
 	    sqlite3_step(s) == SQLITE_DONE)
 		rc = 0;
 	else

@@ -192,13 +192,15 @@ int	db_login_gate(struct db *db, struct db_gate *g);
 int	db_login_undo(struct db *db, const struct db_gate *g);
 
 /*
- * Record a login at now, and store newhash if it is not NULL; with the
- * gate it passed (else NULL): the client is known to the account from
- * now on, the reserved failure undone and the noted one turned into the
- * "login" event.  One transaction.  0 or -1.
+ * Record a login at now, and store newhash if it is not NULL in place of
+ * oldhash, the hash the password was checked against (a password changed
+ * since stays); with the gate it passed (else NULL): the client is known
+ * to the account from now on, the reserved failure undone and the noted
+ * one turned into the "login" event.  One transaction.  0 or -1.
  */
 int	db_user_login(struct db *db, long long id, long long now,
-	    const char *newhash, const struct db_gate *g);
+	    const char *oldhash, const char *newhash,
+	    const struct db_gate *g);
 
 /*
  * The audit log (SPEC "Audit log"): record event at at for user_id (0:

@@ -356,6 +356,8 @@ test_pg_server(const char *uri)
 	enum db_taken	 taken = DB_DELETED_ID;
 	long long	 id = 0, now, at = 0, t0;
 	char		 v[32];
+	PGconn		*lock;
+	PGresult	*r;
 	int		 i;
 
 	if ((db = db_open(uri, DB_CREATE)) == NULL) {
@@ -420,6 +422,28 @@ test_pg_server(const char *uri)
 	    strcmp(v, "0") != 0);
 	usleep(200000);
 	ASSERT(db_now(db) > 0);
+	ASSERT(db_user_by_id(db, id, &got) == 1);
+	db_user_free(&got);
+
+	/*
+	 * An endpoint's request has 5 s in all, not 5 s per statement: with
+	 * users locked by another session, its first read waits the 5 s out
+	 * and its second fails at once; the next request (after db_tidy, as
+	 * a FastCGI process between requests) has 5 s of its own.
+	 */
+	lock = PQconnectdb(uri);
+	r = PQexec(lock, "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+	ASSERT(PQresultStatus(r) == PGRES_COMMAND_OK);
+	PQclear(r);
+	db_tidy(db);
+	t0 = clock_ms();
+	ASSERT(db_user_by_id(db, id, &got) == -1);
+	ASSERT(db_user_by_id(db, id, &got) == -1);
+	t0 = clock_ms() - t0;
+	ASSERT(t0 >= 4500 && t0 < 6500);
+	PQclear(PQexec(lock, "ROLLBACK"));
+	PQfinish(lock);
+	db_tidy(db);
 	ASSERT(db_user_by_id(db, id, &got) == 1);
 	db_user_free(&got);
 	db_close(db);
