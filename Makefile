@@ -120,7 +120,8 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 tests/unit/test-db: tests/unit/test-db-pg.h
 
-# SERVER=busybox (default), lighttpd, apache or lighttpd-fastcgi;
+# SERVER=busybox (default), lighttpd, apache, lighttpd-fastcgi, nginx
+# (FastCGI under spawn-fcgi) or nginx-cgi (fcgiwrap);
 # tests/run.sh is the whole HTTP suite, run against that server from the
 # shipped example config.  DB=postgresql (the build option: the same
 # executables with PostgreSQL) runs it against a private PostgreSQL and
