@@ -116,7 +116,9 @@
 # under SQLite.  A skip prints "# SKIP ..." and counts nothing.
 #
 # Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi,
-# apache, nginx (FastCGI) or nginx-cgi (fcgiwrap); DB=sqlite (default) or postgresql; BIN=dir of the executables;
+# apache, apache-deb (the Debian package's configuration and executables,
+# installed; BIN=/usr/lib/cgi-bin/corners-auth), nginx (FastCGI) or
+# nginx-cgi (fcgiwrap); DB=sqlite (default) or postgresql; BIN=dir of the executables;
 # AUTHCTL=the authctl executable.
 
 set -u

@@ -2,7 +2,7 @@
 # Run every tests/tNN-*.sh (each with its own server and database), print
 # the total as "N passed, N failed", exit non-zero on any failure.
 # SERVER=busybox|lighttpd|lighttpd-fastcgi|apache|nginx|nginx-cgi picks the
-# web server;
+# web server (apache-deb: the installed Debian package's);
 # arguments pick test files.  A file marked "# any-cgi-server" tests what
 # the programs do whatever CGI server runs them (their logic, authctl,
 # faults seen from the files); under lighttpd, Apache and nginx-cgi it is left out
@@ -90,7 +90,7 @@ skips=
 for f in "${files[@]}"; do
 	f=tests/$(basename "$f")
 	case ${SERVER:-busybox} in
-	lighttpd|apache|nginx-cgi)
+	lighttpd|apache|apache-deb|nginx-cgi)
 		if [ "$named" = 0 ] && [ -z "${FULL:-}" ] &&
 		    grep -q '^# any-cgi-server' "$top/$f"; then
 			skipped="$skipped $(basename "$f" .sh)"

@@ -9,6 +9,10 @@
 #             executables as FastCGI processes, at /api/v1/auth/NAME
 #   apache    the part to copy of httpd.conf.example, in a server part
 #             of its own, at /api/v1/auth/NAME
+#   apache-deb  the Debian package's Apache configuration as a2enconf
+#             enabled it (/etc/apache2/conf-enabled/corners-auth.conf), in
+#             the same server part, at /api/v1/auth/NAME: the installed
+#             executables, whatever BIN says
 #   nginx     from nginx.conf.example: the same executables as FastCGI
 #             processes started by spawn-fcgi, at /api/v1/auth/NAME
 #   nginx-cgi from nginx.conf.example's CGI lines: each request run by
@@ -105,7 +109,7 @@ lighttpd-fastcgi)
 	    "${one[@]}" >"$conf"
 	exec lighttpd -D -f "$conf"
 	;;
-apache)
+apache|apache-deb)
 	# The server part is written here, with nothing in it the API needs
 	# (as a stock Apache has nothing of it), and the part between the
 	# rulers of httpd.conf.example follows as a user copies it: only
@@ -134,10 +138,14 @@ apache)
 			Require all denied
 		</Directory>
 		EOF
-		sed -n '/^# --- corners-auth ---/,/^# --- corners-auth ---/p' \
-		    "$top/httpd.conf.example" |
-		    sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
-		    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|"
+		if [ "$server" = apache-deb ]; then
+			echo "Include /etc/apache2/conf-enabled/corners-auth.conf"
+		else
+			sed -n '/^# --- corners-auth ---/,/^# --- corners-auth ---/p' \
+			    "$top/httpd.conf.example" |
+			    sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
+			    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|"
+		fi
 		# PassEnv: Apache hands its own value on, so none is quoted
 		# into the configuration (where "${...}" would be expanded).
 		for name in $(auth_vars); do
@@ -228,7 +236,7 @@ nginx|nginx-cgi)
 	;;
 *)
 	echo "serve.sh: unknown server $server (busybox, lighttpd," \
-	    "lighttpd-fastcgi, apache, nginx, nginx-cgi)" >&2
+	    "lighttpd-fastcgi, apache, apache-deb, nginx, nginx-cgi)" >&2
 	exit 2
 	;;
 esac
