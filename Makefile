@@ -120,7 +120,8 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/unit.h common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< common/libcommon.a $(LDLIBS)
 tests/unit/test-db: tests/unit/test-db-pg.h
 
-# SERVER=busybox (default), lighttpd, apache or lighttpd-fastcgi;
+# SERVER=busybox (default), lighttpd, apache, lighttpd-fastcgi, nginx
+# (FastCGI under spawn-fcgi) or nginx-cgi (fcgiwrap);
 # tests/run.sh is the whole HTTP suite, run against that server from the
 # shipped example config.  DB=postgresql (the build option: the same
 # executables with PostgreSQL) runs it against a private PostgreSQL and
@@ -220,6 +221,23 @@ fuzz fuzz-regress: common/schema.inc $(PG_INC)
 fuzz-clean:
 	$(MAKE) -C tests/fuzz $@
 
+# make deb: corners-auth_VERSION_ARCH.deb here, built by debhelper
+# (debian/) from a copy of the tree in .deb/ (the files git knows, as they
+# are now), so that this tree's build is left alone; then lintian, which
+# must find no error.  The package links Debian's shared libraries and
+# finds its database in /var/lib/corners-auth (corners-auth(8), "The
+# Debian package").
+deb:
+	rm -rf .deb
+	mkdir -p .deb/corners-auth
+	git ls-files -co --exclude-standard | while read -r f; do \
+		[ -f "$$f" ] && printf '%s\n' "$$f"; done | \
+	    tar -cf - -T - | tar -xf - -C .deb/corners-auth
+	cd .deb/corners-auth && dpkg-buildpackage -b -us -uc
+	rm -f corners-auth_*.deb
+	mv .deb/corners-auth_*.deb .
+	lintian --fail-on error corners-auth_*.deb
+
 # Debian's packages (mk/deps.sh), then cJSON and SQLite from Debian's
 # sources (mk/static.mk).
 deps:
@@ -234,11 +252,12 @@ clean-objs:
 
 clean: clean-objs
 	rm -f common/schema.inc common/schema-pg.inc $(FLAGS_STAMP)
-	rm -rf .run
+	rm -rf .run .deb
+	rm -f corners-auth_*.deb
 
 # Also what make cjson sqlite built (make deps builds it again).
 distclean: clean
 	rm -rf build
 
-.PHONY: all test asan run install bench bench-pg bench-compare mutate fuzz fuzz-regress fuzz-clean \
+.PHONY: all test asan run install deb bench bench-pg bench-compare mutate fuzz fuzz-regress fuzz-clean \
 	deps clean-objs clean distclean

@@ -1,6 +1,8 @@
 #!/bin/sh
 # mk/deps.sh (make deps, as root): the Debian 12 packages corners-auth
-# needs to build, test, fuzz and benchmark (python3-jsonschema: the tests
+# needs to build, test, fuzz and benchmark (nginx, fcgiwrap and spawn-fcgi:
+# make test SERVER=nginx and nginx-cgi; debhelper and lintian: make deb;
+# python3-jsonschema: the tests
 # check every answer against openapi.json with it; libpq-dev builds
 # make DB=postgresql, postgresql-server-dev-15 the two archives its
 # static link needs (mk/static.mk); postgresql-15, postgresql-client and pgbouncer are
@@ -30,7 +32,8 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     libsqlite3-dev libssl-dev libcjson-dev libzxcvbn-dev \
     libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
     busybox curl jq sqlite3 openssl ca-certificates \
-    lighttpd apache2 libclang-rt-14-dev wrk gnuplot-nox mandoc \
+    lighttpd apache2 nginx fcgiwrap spawn-fcgi debhelper lintian \
+    libclang-rt-14-dev wrk gnuplot-nox mandoc \
     python3-jsonschema \
     libpq-dev postgresql-server-dev-15 postgresql-15 postgresql-client \
     pgbouncer

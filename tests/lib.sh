@@ -115,8 +115,10 @@
 # database, its faults) says "# postgresql-only: WHY" and is skipped
 # under SQLite.  A skip prints "# SKIP ..." and counts nothing.
 #
-# Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi or
-# apache; DB=sqlite (default) or postgresql; BIN=dir of the executables;
+# Environment: SERVER=busybox (default), lighttpd, lighttpd-fastcgi,
+# apache, apache-deb (the Debian package's configuration and executables,
+# installed; BIN=/usr/lib/cgi-bin/corners-auth), nginx (FastCGI) or
+# nginx-cgi (fcgiwrap); DB=sqlite (default) or postgresql; BIN=dir of the executables;
 # AUTHCTL=the authctl executable.
 
 set -u
@@ -269,7 +271,8 @@ server_up() {
 	local pidvar=$1 portvar=$2 dir=$3 log=$4 try a pid port
 	shift 4
 	local -a set=("$@")
-	if [ "$DB_KIND" = postgresql ] && [ "$SERVER" = lighttpd-fastcgi ] &&
+	if [ "$DB_KIND" = postgresql ] &&
+	    { [ "$SERVER" = lighttpd-fastcgi ] || [ "$SERVER" = nginx ]; } &&
 	    [ "${PG_FASTCGI_VIA:-direct}" = direct ]; then
 		set=(AUTH_DB="$(db_direct "$AUTH_DB")")
 		for a in "$@"; do

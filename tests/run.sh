@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run every tests/tNN-*.sh (each with its own server and database), print
 # the total as "N passed, N failed", exit non-zero on any failure.
-# SERVER=busybox|lighttpd|lighttpd-fastcgi|apache picks the web server;
+# SERVER=busybox|lighttpd|lighttpd-fastcgi|apache|nginx|nginx-cgi picks the
+# web server (apache-deb: the installed Debian package's);
 # arguments pick test files.  A file marked "# any-cgi-server" tests what
 # the programs do whatever CGI server runs them (their logic, authctl,
-# faults seen from the files); under lighttpd and Apache it is left out
+# faults seen from the files); under lighttpd, Apache and nginx-cgi it is left out
 # unless FULL=1 or it is named, since busybox's run already covers it
 # (FastCGI, where the process outlives a request, runs everything).  Run
 # as root, each file runs as the unprivileged user "nobody" (servers are
@@ -35,7 +36,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${CORNERS_AUTH_TESTS_AS_ROOT:-}" ]; then
 	stage=$(mktemp -d "${TMPDIR:-/tmp}/corners-auth-stage.XXXXXX")
 	mkdir -p "$stage/cgi-bin"
 	cp -r tests db httpd.conf.example lighttpd.conf.example \
-	    lighttpd-fastcgi.conf.example pgbouncer.ini.example openapi.json \
+	    lighttpd-fastcgi.conf.example nginx.conf.example \
+	    pgbouncer.ini.example openapi.json \
 	    "$stage/"
 	for p in register login refresh me logout; do
 		cp "${BIN:-$top/cgi-bin}/$p" "$stage/cgi-bin/"
@@ -88,7 +90,7 @@ skips=
 for f in "${files[@]}"; do
 	f=tests/$(basename "$f")
 	case ${SERVER:-busybox} in
-	lighttpd|apache)
+	lighttpd|apache|apache-deb|nginx-cgi)
 		if [ "$named" = 0 ] && [ -z "${FULL:-}" ] &&
 		    grep -q '^# any-cgi-server' "$top/$f"; then
 			skipped="$skipped $(basename "$f" .sh)"

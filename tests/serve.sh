@@ -9,6 +9,14 @@
 #             executables as FastCGI processes, at /api/v1/auth/NAME
 #   apache    the part to copy of httpd.conf.example, in a server part
 #             of its own, at /api/v1/auth/NAME
+#   apache-deb  the Debian package's Apache configuration as a2enconf
+#             enabled it (/etc/apache2/conf-enabled/corners-auth.conf), in
+#             the same server part, at /api/v1/auth/NAME: the installed
+#             executables, whatever BIN says
+#   nginx     from nginx.conf.example: the same executables as FastCGI
+#             processes started by spawn-fcgi, at /api/v1/auth/NAME
+#   nginx-cgi from nginx.conf.example's CGI lines: each request run by
+#             fcgiwrap, at /api/v1/auth/NAME
 #   busybox   busybox httpd -f,           at /cgi-bin/NAME (it cannot alias)
 # and each the OpenAPI document at /api/v1/openapi.json.
 # Every AUTH_* variable in the environment reaches the endpoints (lighttpd
@@ -17,7 +25,9 @@
 # standard error.  "no-pass-auth" turns
 # Apache's CGIPassAuth off, as a server that strips Authorization would;
 # "one-process" runs one FastCGI process per endpoint instead of the
-# example's two or four.
+# example's two or four.  Under nginx the processes serve.sh starts
+# (spawn-fcgi's, fcgiwrap) are stopped with it, whatever stops it but
+# SIGKILL.
 # `make run` and tests/lib.sh both use this.
 set -eu
 
@@ -99,7 +109,7 @@ lighttpd-fastcgi)
 	    "${one[@]}" >"$conf"
 	exec lighttpd -D -f "$conf"
 	;;
-apache)
+apache|apache-deb)
 	# The server part is written here, with nothing in it the API needs
 	# (as a stock Apache has nothing of it), and the part between the
 	# rulers of httpd.conf.example follows as a user copies it: only
@@ -128,10 +138,14 @@ apache)
 			Require all denied
 		</Directory>
 		EOF
-		sed -n '/^# --- corners-auth ---/,/^# --- corners-auth ---/p' \
-		    "$top/httpd.conf.example" |
-		    sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
-		    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|"
+		if [ "$server" = apache-deb ]; then
+			echo "Include /etc/apache2/conf-enabled/corners-auth.conf"
+		else
+			sed -n '/^# --- corners-auth ---/,/^# --- corners-auth ---/p' \
+			    "$top/httpd.conf.example" |
+			    sed -e "s|^Define CORNERS_AUTH_PREFIX .*|Define CORNERS_AUTH_PREFIX $dir/prefix|" \
+			    -e "s|^\([[:space:]]*CGIPassAuth\) On|\1 $pass|"
+		fi
 		# PassEnv: Apache hands its own value on, so none is quoted
 		# into the configuration (where "${...}" would be expanded).
 		for name in $(auth_vars); do
@@ -140,9 +154,89 @@ apache)
 	} >"$conf"
 	exec apache2 -f "$conf" -DFOREGROUND
 	;;
+nginx|nginx-cgi)
+	# The server part's lines marked "(generated)" and, in the part a user
+	# copies, only the paths (and for CGI the two marked lines swapped in):
+	# the rest is the example as shipped.
+	conf=$dir/nginx.conf
+	run=$dir/run
+	mkdir -p "$run" "$dir/tmp"
+	sedargs=(
+	    -e "s|^user .*|#&|"
+	    -e "s|^pid .*|pid $dir/nginx.pid;|"
+	    -e "s|^error_log .*|error_log stderr;|"
+	    -e "s|^\(\s*access_log\) .*|\1 off;|"
+	    -e "s|^\(\s*\)\([a-z_]*_temp_path\) /var/lib/nginx/\([a-z]*\);.*|\1\2 $dir/tmp/\3;|"
+	    -e "s|^\(\s*listen\) 80;.*|\1 127.0.0.1:$port;|"
+	    -e "s|^\(\s*root\) /var/www/html;.*|\1 $dir/www;|"
+	    -e "s|/usr/local/corners-auth/|$dir/prefix/|"
+	    -e "s|unix:/run/corners-auth/|unix:$run/|")
+	if [ "$server" = nginx-cgi ]; then
+		# fcgiwrap gives a program only what nginx sends: each AUTH_*
+		# setting becomes a fastcgi_param, its value quoted for nginx
+		# ("\" and "\"" escaped; "$" through a variable holding a
+		# dollar sign, as nginx has no escape for it).
+		for name in $(auth_vars); do
+			v=${!name}
+			v=${v//\\/\\\\}
+			v=${v//\"/\\\"}
+			v=${v//\$/\$\{corners_auth_dollar\}}
+			printf '\tfastcgi_param %s "%s";\n' "$name" "$v"
+		done >"$dir/auth-params.conf"
+		sedargs+=(
+		    -e "s|^\(\s*\)\(fastcgi_pass unix:.*# (FastCGI)\)|\1#\2|"
+		    -e "s|^\(\s*\)#\(fastcgi_.*# (CGI)\)|\1\2|"
+		    -e "s|unix:/run/fcgiwrap.socket|unix:$run/fcgiwrap.sock|"
+		    -e "/^\s*#fastcgi_param AUTH_TRUSTED_PROXIES/r $dir/auth-params.conf"
+		    -e "s|^http {|&\n\tgeo \$corners_auth_dollar { default \"\$\"; }|")
+	fi
+	sed "${sedargs[@]}" "$top/nginx.conf.example" >"$conf"
+	# What serve.sh starts, stopped however it ends (a FastCGI process
+	# started by spawn-fcgi is in a session of its own: by its pid file;
+	# fcgiwrap and its children: by their process group).
+	nginx_pid= groups=()
+	stop() {
+		local f
+		set +e
+		[ -z "$nginx_pid" ] || kill "$nginx_pid" 2>/dev/null
+		for f in "$run"/*.pid; do
+			[ -f "$f" ] && kill $(cat "$f") 2>/dev/null
+		done
+		for f in "${groups[@]}"; do
+			kill -- "-$f" 2>/dev/null
+		done
+		wait
+	}
+	trap stop EXIT
+	trap 'exit 143' TERM INT HUP
+	if [ "$server" = nginx ]; then
+		# spawn-fcgi as in corners-auth(8), the processes per endpoint
+		# of lighttpd-fastcgi.conf.example (one each for "one-process").
+		for p in register:2 login:2 refresh:4 me:4 logout:1; do
+			n=${p#*:} p=${p%:*}
+			[ "$variant" = one-process ] && n=1
+			spawn-fcgi -s "$run/$p.sock" -M 0600 -F "$n" \
+			    -P "$run/$p.pid" -- "$dir/prefix/cgi-bin/$p" >&2
+		done
+	else
+		# setsid: fcgiwrap and the children it forks (-c) are a process
+		# group of their own, stopped together.  (A socket left by the
+		# last one would be taken for this one's: fcgiwrap leaves it.)
+		rm -f "$run/fcgiwrap.sock"
+		setsid fcgiwrap -s "unix:$run/fcgiwrap.sock" -c 4 &
+		groups+=($!)
+		for _ in $(seq 100); do
+			[ -S "$run/fcgiwrap.sock" ] && break
+			sleep 0.02
+		done
+	fi
+	nginx -e stderr -p "$dir/" -c "$conf" -g 'daemon off;' &
+	nginx_pid=$!
+	wait "$nginx_pid"
+	;;
 *)
 	echo "serve.sh: unknown server $server (busybox, lighttpd," \
-	    "lighttpd-fastcgi, apache)" >&2
+	    "lighttpd-fastcgi, apache, apache-deb, nginx, nginx-cgi)" >&2
 	exit 2
 	;;
 esac
