@@ -262,10 +262,16 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT count(*) FROM d",
 	/* STMT_USER_WAS_DELETED */
 	"SELECT 1 FROM deleted_users WHERE id = $1",
-	/* STMT_USER_IMPORT: the trigger moves the id sequence past $1 */
+	/*
+	 * STMT_USER_IMPORT: the trigger moves the id sequence past $1, under
+	 * the ids lock, which is taken first, as a registration takes it:
+	 * taken after the row, a registration of the same name holding it
+	 * would wait for this row while this waits for it (a deadlock).
+	 */
+	"WITH l AS (SELECT pg_advisory_xact_lock(" IDS_LOCK ")) "
 	"INSERT INTO users (id, username, username_key, email, email_key, "
 	"password, is_active, date_joined, last_login) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0)) "
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0) FROM l "
 	"ON CONFLICT DO NOTHING RETURNING id",
 	/* STMT_SETTING_PUT */
 	"INSERT INTO settings (name, value) VALUES ($1, $2) "
@@ -2576,10 +2582,11 @@ static const char *const copy_stmts[COPY__MAX] = {
 	/* COPY_KNOWN */
 	"SELECT user_id, client, at FROM known_clients "
 	"ORDER BY user_id, client",
-	/* COPY_PUT_USER: the users_id_seen trigger moves the sequence */
+	/* COPY_PUT_USER: as STMT_USER_IMPORT, the ids lock first */
+	"WITH l AS (SELECT pg_advisory_xact_lock(" IDS_LOCK ")) "
 	"INSERT INTO users (id, username, username_key, email, email_key, "
 	"password, is_active, date_joined, last_login, tokens_valid_after) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0), $10)",
+	"SELECT $1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0), $10 FROM l",
 	/* COPY_PUT_DELETED */
 	"INSERT INTO deleted_users (id) VALUES ($1)",
 	/* COPY_PUT_IDS: register goes on after $1, never back */

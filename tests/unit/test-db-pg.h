@@ -587,6 +587,64 @@ test_pg_prepares(const char *uri, const char *via)
 	}
 }
 
+/*
+ * An import takes the ids lock (common/db-pg.c IDS_LOCK) before it writes
+ * its row, as a registration does: while another session holds that lock
+ * (a registration between taking it and inserting), the import waits
+ * without a row, so that registration's insert of the same name goes
+ * through at once and the import finds the name taken.  Taken after the
+ * row (the id trigger), the two waited for each other: a deadlock.
+ */
+static void
+test_pg_import_lock(const char *uri)
+{
+	PGconn		*s;
+	PGresult	*r;
+	pid_t		 pid;
+	long long	 t0;
+	char		 v[32];
+	int		 i, ws, ok;
+
+	s = PQconnectdb(uri);
+	r = PQexec(s, "BEGIN; SELECT pg_advisory_xact_lock(7165071349921703027)");
+	ASSERT(PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		struct db	*db = db_open(uri, DB_EXISTING);
+		struct user	 u = { .id = 1000000, .username = "Locked",
+		    .email = "locked@example.com", .password = PG_HASH,
+		    .is_active = 1, .date_joined = 1000 };
+		enum db_taken	 taken = DB_FREE;
+
+		ok = db != NULL && db_user_import(db, &u, "locked",
+		    "locked@example.com", &taken) == 0 &&
+		    taken == DB_TAKEN_USERNAME;
+		db_close(db);
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT(pid > 0);
+	for (i = 0; i < 100; i++) {	/* the import waits for the lock */
+		if (pg_sql(uri, "SELECT count(*) FROM pg_locks WHERE "
+		    "locktype = 'advisory' AND NOT granted", v, sizeof(v)) ==
+		    0 && strcmp(v, "1") == 0)
+			break;
+		usleep(30000);
+	}
+	ASSERT(i < 100);
+	t0 = clock_ms();
+	r = PQexec(s, "INSERT INTO users (username, username_key, email, "
+	    "email_key, password, is_active, date_joined) VALUES ('locked', "
+	    "'locked', 'other@example.com', 'other@example.com', 'x', 1, 1)");
+	ASSERT(PQresultStatus(r) == PGRES_COMMAND_OK);
+	ASSERT(clock_ms() - t0 < 900);	/* PostgreSQL's deadlock_timeout: 1 s */
+	PQclear(r);
+	PQclear(PQexec(s, "COMMIT"));
+	PQfinish(s);
+	ASSERT(pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws) &&
+	    WEXITSTATUS(ws) == 0);
+}
+
 static void
 test_pg(const char *uri)
 {
@@ -596,4 +654,5 @@ test_pg(const char *uri)
 	test_pg_races(uri);
 	test_pg_server(uri);
 	test_pg_prepares(uri, getenv("CORNERS_AUTH_TEST_PG_VIA"));
+	test_pg_import_lock(uri);
 }
