@@ -25,7 +25,7 @@ struct db *
 app_db(struct app *app)
 {
 	if (app->db == NULL &&
-	    (app->db = db_open(app->cf.db_path, DB_CREATE)) != NULL &&
+	    (app->db = db_open(app->cf.db_path, DB_SERVE)) != NULL &&
 	    app->keep)
 		db_keep(app->db);
 	return app->db;

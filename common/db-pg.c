@@ -39,6 +39,8 @@
  * connection and each statement; past it the connection is dropped.
  */
 #define DEADLINE_MS	5000
+#define CTL_DEADLINE_MS	300000	/* authctl's statements: a purge or a
+				   copy of a large site takes its time */
 
 /* The migrations, db/pg/NNN-*.sql in order, compiled in by the Makefile. */
 static const char *const migrations[] = {
@@ -405,10 +407,10 @@ struct pg {
 	int		 failed;	/* a statement of the open
 					   transaction failed: it is lost */
 	int		 keep;		/* serves many requests (pg_keep) */
-	int		 per_request;	/* an endpoint's: one deadline for
-					   all of a request (DB_CREATE) */
-	long long	 until;		/* that deadline (clock_ms()), 0
-					   before the request's first wait */
+	int		 per_request;	/* an endpoint's (DB_SERVE): one
+					   budget of waiting per request */
+	long long	 waited;	/* ms of it spent, until pg_tidy */
+	long long	 budget;	/* the wait deadline_of allowed, ms */
 	int		 own;		/* c is a server session of its own,
 					   no pooler's: statements are
 					   prepared once (own_session()) */
@@ -711,21 +713,22 @@ passwords(struct pg *pg)
 }
 
 /*
- * When the wait that begins now must end: an endpoint's request has
- * DEADLINE_MS in all, from its first wait to pg_tidy (SPEC "Storage": a
- * timeout of 5 s at most, not 5 s per statement); authctl's statements,
- * DEADLINE_MS each.
+ * When the wait that begins now (a statement's, or connecting's) must
+ * end: an endpoint's request may wait DEADLINE_MS for the database in all
+ * (SPEC "Storage": a timeout of 5 s at most, not 5 s per statement), its
+ * own work between (a hash) not counted; authctl connects within
+ * DEADLINE_MS and gives each statement CTL_DEADLINE_MS.
  */
 static long long
-deadline_of(struct pg *pg)
+deadline_of(struct pg *pg, int connecting)
 {
-	long long	 now = clock_ms();
-
-	if (!pg->per_request)
-		return now + DEADLINE_MS;
-	if (pg->until == 0)
-		pg->until = now + DEADLINE_MS;
-	return pg->until;
+	pg->budget = DEADLINE_MS;
+	if (!pg->per_request && !connecting)
+		pg->budget = CTL_DEADLINE_MS;
+	else if (pg->per_request)
+		pg->budget = pg->waited < DEADLINE_MS ?
+		    DEADLINE_MS - pg->waited : 0;
+	return clock_ms() + pg->budget;
 }
 
 /* Close the connection; a transaction open on it is lost. */
@@ -758,12 +761,15 @@ wait_for(struct pg *pg, short events, long long deadline, const char *what)
 	pfd.events = events;
 	for (;;) {
 		if ((left = deadline - clock_ms()) <= 0) {
-			pg_log(pg, what, "no answer within %d s",
-			    DEADLINE_MS / 1000);
+			pg_log(pg, what, "no answer within %lld s",
+			    pg->per_request ? DEADLINE_MS / 1000 :
+			    pg->budget / 1000);
 			return -1;
 		}
 		pfd.revents = 0;
-		if ((n = poll(&pfd, 1, (int)left)) > 0)
+		n = poll(&pfd, 1, (int)left);
+		pg->waited += clock_ms() - (deadline - left);
+		if (n > 0)
 			return 0;	/* or hung up: libpq finds out */
 		if (n == -1 && errno != EINTR) {
 			pg_log(pg, what, "poll: %s", strerror(errno));
@@ -785,7 +791,7 @@ connect_db(struct pg *pg)
 	    "client_encoding", NULL };
 	const char *const vals[] = { "corners-auth", pg->uri, "UTF8", NULL };
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	long long	 deadline = deadline_of(pg);
+	long long	 deadline = deadline_of(pg, 1);
 
 	if ((pg->c = PQconnectStartParams(keys, vals, 1)) == NULL) {
 		pg_log(pg, "connect", "out of memory");
@@ -976,7 +982,7 @@ request(struct pg *pg, int s, const char *sql, const struct args *a,
 
 	if (ready(pg, flags, what) == -1)
 		return NULL;
-	deadline = deadline_of(pg);
+	deadline = deadline_of(pg, 0);
 	prepare = s >= 0 && pg->own && !(flags & Q_SIMPLE);
 	snprintf(name, sizeof(name), "corners_auth_%d", s);
 	if (prepare && !pg->prepared[s]) {
@@ -986,9 +992,13 @@ request(struct pg *pg, int s, const char *sql, const struct args *a,
 			drop(pg);
 			return NULL;
 		}
-		if ((r = answer(pg, deadline, what)) == NULL ||
-		    PQresultStatus(r) != PGRES_COMMAND_OK)
-			return r;	/* the refusal is the statement's */
+		if ((r = answer(pg, deadline, what)) == NULL)
+			return NULL;
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			/* Its refusal is the statement's; none again here. */
+			pg->own = 0;
+			return r;
+		}
 		PQclear(r);
 		pg->prepared[s] = 1;
 	}
@@ -1327,7 +1337,7 @@ pg_open(const char *uri, int mode)
 		return NULL;
 	}
 	mask_uri(uri, pg->shown, sizeof(pg->shown));
-	pg->per_request = mode == DB_CREATE;
+	pg->per_request = mode == DB_SERVE;
 	if ((pg->uri = strdup(uri)) == NULL) {
 		pg_log(pg, "open", "out of memory");
 		pg_close(pg);
@@ -1339,7 +1349,7 @@ pg_open(const char *uri, int mode)
 	 * DB_EXISTING and DB_INSPECT refuse it and leave it as it is.
 	 */
 	if (passwords(pg) == -1 || connect_db(pg) == -1 ||
-	    (mode != DB_CREATE && unused(pg) != 0) ||
+	    (mode != DB_CREATE && mode != DB_SERVE && unused(pg) != 0) ||
 	    (mode != DB_INSPECT && migrate(pg) == -1)) {
 		pg_close(pg);
 		return NULL;
@@ -1379,7 +1389,7 @@ pg_close(struct pg *pg)
 void
 pg_tidy(struct pg *pg)
 {
-	pg->until = 0;		/* the next request's deadline is its own */
+	pg->waited = 0;		/* the next request waits 5 s of its own */
 	if (pg->c != NULL && pg->depth == 0 &&
 	    PQstatus(pg->c) == CONNECTION_BAD)
 		drop(pg);

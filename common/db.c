@@ -678,7 +678,8 @@ db_open(const char *path, int mode)
 		path = ":memory:";
 		flags |= SQLITE_OPEN_MEMORY;
 	} else if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
-	    (errno != ENOENT || mode != DB_CREATE || (fd = create(path)) == -1)) {
+	    (errno != ENOENT || (mode != DB_CREATE && mode != DB_SERVE) ||
+	    (fd = create(path)) == -1)) {
 		fprintf(stderr, "db: %s: %s\n", path, strerror(errno));
 		free(db);
 		return NULL;

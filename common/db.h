@@ -48,6 +48,9 @@ enum db_taken {
 #define DB_CREATE	1	/* create it if missing (the endpoints) */
 #define DB_INSPECT	2	/* must exist, and is not migrated: for
 				   authctl's commands that only look */
+#define DB_SERVE	3	/* as DB_CREATE, for the endpoints'
+				   requests: on PostgreSQL each has 5 s
+				   of waiting in all (db_tidy ends one) */
 
 /*
  * Open the database named by path (AUTH_DB; with DB_CREATE, creating it,

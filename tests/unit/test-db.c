@@ -692,15 +692,8 @@ main(void)
 	ASSERT((db = db_open(uri, DB_CREATE)) != NULL);
 	if (db == NULL)
 		return unit_done("test-db");
-	/*
-	 * Each part is a request of its own to the handle (db_tidy, as a
-	 * FastCGI process between requests): on PostgreSQL an endpoint's
-	 * request has 5 s in all.
-	 */
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		parts[i](db);
-		db_tidy(db);
-	}
 	db_close(db);
 #ifdef WITH_PG
 	test_pg(uri);
