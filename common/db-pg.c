@@ -6,14 +6,14 @@
  * outlives a transaction on the server: unnamed statements (but for a
  * FastCGI process on a server session of its own: own_session()), no
  * session SET, session lock or start-up options.  Every wait is our own
- * (non-blocking libpq and poll()), DEADLINE_MS at most for all of an
- * endpoint's request (connecting and every statement), and for each
- * statement of authctl's: libpq's connect_timeout does not cover pgbouncer
- * holding a query while the server is away.  Where db.c relies on SQLite's one writer (BEGIN
- * IMMEDIATE), this relies on single-statement upserts, row locks and the
- * unique indexes; no statement is left to fail inside a transaction that
- * must go on (a failed statement aborts it).  All SQL for PostgreSQL is in
- * the table below.
+ * (non-blocking libpq and poll()): an endpoint's request waits DEADLINE_MS
+ * at most in all, authctl's statements CTL_DEADLINE_MS each
+ * (deadline_of()); libpq's connect_timeout does not cover pgbouncer
+ * holding a query while the server is away.  Where db.c relies on
+ * SQLite's one writer (BEGIN IMMEDIATE), this relies on single-statement
+ * upserts, row locks and the unique indexes; no statement is left to fail
+ * inside a transaction that must go on (a failed statement aborts it).
+ * All SQL for PostgreSQL is in the table below.
  */
 #include <assert.h>
 #include <errno.h>
