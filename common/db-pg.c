@@ -983,8 +983,8 @@ request(struct pg *pg, int s, const char *sql, const struct args *a,
 	if (ready(pg, flags, what) == -1)
 		return NULL;
 	deadline = deadline_of(pg, 0);
-	prepare = s >= 0 && pg->own && !(flags & Q_SIMPLE);
-	snprintf(name, sizeof(name), "corners_auth_%d", s);
+	if ((prepare = s >= 0 && pg->own && !(flags & Q_SIMPLE)))
+		snprintf(name, sizeof(name), "corners_auth_%d", s);
 	if (prepare && !pg->prepared[s]) {
 		if (!PQsendPrepare(pg->c, name, sql, a != NULL ? a->n : 0,
 		    a != NULL ? a->type : NULL)) {
