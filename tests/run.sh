@@ -5,9 +5,10 @@
 # web server (apache-deb: the installed Debian package's);
 # arguments pick test files.  A file marked "# any-cgi-server" tests what
 # the programs do whatever CGI server runs them (their logic, authctl,
-# faults seen from the files); under lighttpd, Apache and nginx-cgi it is left out
-# unless FULL=1 or it is named, since busybox's run already covers it
-# (FastCGI, where the process outlives a request, runs everything).  Run
+# faults seen from the files); under lighttpd, Apache, nginx and nginx-cgi
+# it is left out unless FULL=1 or it is named, since busybox's run already
+# covers it, and lighttpd-fastcgi's the same for a process that outlives
+# its request (what nginx adds, its front and spawn-fcgi, the rest test).  Run
 # as root, each file runs as the unprivileged user "nobody" (servers are
 # started unprivileged, as they would be deployed), from a world-readable
 # copy of what the tests need.
@@ -90,7 +91,7 @@ skips=
 for f in "${files[@]}"; do
 	f=tests/$(basename "$f")
 	case ${SERVER:-busybox} in
-	lighttpd|apache|apache-deb|nginx-cgi)
+	lighttpd|apache|apache-deb|nginx|nginx-cgi)
 		if [ "$named" = 0 ] && [ -z "${FULL:-}" ] &&
 		    grep -q '^# any-cgi-server' "$top/$f"; then
 			skipped="$skipped $(basename "$f" .sh)"
