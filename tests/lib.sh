@@ -539,9 +539,15 @@ ok() {
 	echo "ok - $1"
 }
 
+# With FAIL_FAST set (tests/mutate.sh, for a mutant: one failure kills it)
+# the file ends at its first failure.
 not_ok() {
 	FAIL=$((FAIL + 1))
 	echo "FAIL - $1 ($2)"
+	if [ -n "${FAIL_FAST:-}" ]; then
+		echo "$PASS passed, $FAIL failed"
+		exit 1
+	fi
 }
 
 check() {

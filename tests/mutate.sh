@@ -12,6 +12,8 @@
 # test that fails there would "kill" every mutant, so the run stops.
 # Arguments pick mutants by name; SERVER (busybox, lighttpd, ...) and
 # SANITIZE=1 are passed on; MUTATE_KEEP=1 keeps the copy and its logs.
+# A mutant's HTTP files run with FAIL_FAST=1 (tests/lib.sh): each stops at
+# its first failure, which is all a kill needs.
 #
 # Adding a mutant: one more "mutant" line below (see mutant()), its sed
 # script written against the line that holds the bug (not line numbers),
@@ -301,7 +303,7 @@ for i in "${pick[@]}"; do
 		continue
 	fi
 	for t in ${tests[$i]}; do
-		if run_test "$t" "$work/logs/$name.$t.log"; then
+		if FAIL_FAST=1 run_test "$t" "$work/logs/$name.$t.log"; then
 			result="$result $t: PASSED,"
 			killed=
 		else
