@@ -125,7 +125,7 @@ sed -e 's|^pid .*|pid /run/nginx.pid;|' \
 # state off this machine's /run, the overlay's upper layer is a tmpfs, and
 # what the container starts with is written into it: the package, the
 # nginx configuration, the settings (a cheap hash for the test), and
-# timers.target masked (no apt-daily and the like).  It boots to
+# timers.target masked (no apt-daily and the like), and no policy-rc.d.  It boots to
 # basic.target: none of this machine's enabled services start.
 cat >"$T/boot.sh" <<'EOF'
 set -e
@@ -141,6 +141,9 @@ cp "$c/../corners-auth.deb" "$r/var/tmp/corners-auth-test/"
 cp "$c/../nginx.conf" "$r/etc/nginx/nginx.conf"
 echo AUTH_PBKDF2_ITERATIONS=1000 >"$r/etc/default/corners-auth"
 ln -sfn /dev/null "$r/etc/systemd/system/timers.target"
+# A container image's policy-rc.d ("exit 101": no service started or
+# stopped by a package) is no part of a booted system.
+rm -f "$r/usr/sbin/policy-rc.d"
 exec systemd-nspawn -D "$r" --register=no --keep-unit --link-journal=no \
     --private-network -q -b -- --unit=basic.target
 EOF
@@ -312,6 +315,46 @@ check "systemctl --failed: no corners-auth unit" \
 warn=$(ct journalctl --no-pager -q -u 'corners-auth@*' | grep -v ' systemd\[1\]: ')
 warn+=$(ct journalctl --no-pager -q -p warning -u 'corners-auth@*')
 check_eq "the journal: nothing from the programs, no warning from systemd" "" "$warn"
+
+# --- the package's life: upgrade, removal, reinstall, purge ----------------------
+# The units are templates, which debhelper's maintainer scripts leave
+# alone: the package's own do what they would do for other units.
+before=$(for e in $names; do mainpid "$e"; done)
+out=$(ct dpkg -i /var/tmp/corners-auth-test/corners-auth.deb 2>&1)
+check "upgrade: dpkg -i the package again" test $? = 0 || printf '%s\n' "$out"
+after= exes=
+for e in $names; do
+	p=$(mainpid "$e")
+	after+="$p"$'\n'
+	exes+="$e: $(ct readlink "/proc/$p/exe")"$'\n'
+done
+check "upgrade: the running processes restarted (new pids)" \
+    test -z "$(comm -12 <(sort <<<"$before") <(sort <<<"$after"))"
+check_eq "upgrade: no process runs the replaced (deleted) executable" "" \
+    "$(grep -F '(deleted)' <<<"$exes")"
+req GET me '' "$access"
+check_eq "upgrade: me with the token from before, 200" 200 "$status" "$body"
+out=$(ct dpkg -r corners-auth 2>&1)
+check "remove: dpkg -r" test $? = 0 || printf '%s\n' "$out"
+check_eq "remove: no corners-auth unit active or failed" "" \
+    "$(ct systemctl list-units --plain --no-legend 'corners-auth@*')"
+check_eq "remove: no corners-auth process" 0 \
+    "$(ct pgrep -cf '^/usr/lib/cgi-bin/corners-auth/')"
+out=$(ct dpkg -i /var/tmp/corners-auth-test/corners-auth.deb 2>&1)
+check "reinstall: dpkg -i" test $? = 0 || printf '%s\n' "$out"
+listening=
+for e in $names; do
+	listening+="$(ct systemctl is-active "corners-auth@$e.socket") "
+done
+check_eq "reinstall: the enabled sockets listen again" \
+    "active active active active active " "$listening"
+req POST login '{"username":"systemd","password":"s3cure!Pass"}'
+check_eq "reinstall: login, 200 (the database kept)" 200 "$status" "$body"
+ct dpkg -r corners-auth >/dev/null 2>&1
+out=$(ct dpkg -P corners-auth 2>&1)
+check "purge: dpkg -P" test $? = 0 || printf '%s\n' "$out"
+check_eq "purge: the sockets' enablement gone, the database kept" \
+    "yes" "$(ct sh -c 'ls /etc/systemd/system/sockets.target.wants/corners-auth@* 2>/dev/null; test -f /var/lib/corners-auth/auth.db && echo yes')"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
