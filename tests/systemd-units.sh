@@ -316,6 +316,31 @@ warn=$(ct journalctl --no-pager -q -u 'corners-auth@*' | grep -v ' systemd\[1\]:
 warn+=$(ct journalctl --no-pager -q -p warning -u 'corners-auth@*')
 check_eq "the journal: nothing from the programs, no warning from systemd" "" "$warn"
 
+# --- a database elsewhere -------------------------------------------------------
+# AUTH_DB outside the unit's ReadWritePaths= is read-only to the process
+# (ProtectSystem=strict) until a drop-in adds its directory, as the
+# unit's comment and corners-auth(8) say.
+ct sh -c 'mkdir -p /srv/corners-auth && chown www-data:www-data /srv/corners-auth &&
+    chmod 0700 /srv/corners-auth &&
+    echo AUTH_DB=/srv/corners-auth/auth.db >>/etc/default/corners-auth'
+ct systemctl restart 'corners-auth@*.service'
+user2='{"username":"elsewhere","email":"elsewhere@example.com","password":"s3cure!Pass"}'
+req POST register "$user2"
+check_eq "AUTH_DB=/srv/corners-auth/auth.db: 503, read-only to the process" \
+    "503 yes" "$status $(ct journalctl -q -u corners-auth@register.service |
+    grep -q 'db: /srv/corners-auth/auth.db: Read-only file system' && echo yes)"
+ct sh -c 'mkdir -p /etc/systemd/system/corners-auth@.service.d &&
+    printf "[Service]\nReadWritePaths=/srv/corners-auth\n" \
+    >/etc/systemd/system/corners-auth@.service.d/db.conf &&
+    systemctl daemon-reload && systemctl restart "corners-auth@*.service"'
+req POST register "$user2"
+check_eq "AUTH_DB elsewhere with ReadWritePaths= in a drop-in: 201, the database 0600" \
+    "201 www-data:www-data:600" \
+    "$status $(ct stat -c %U:%G:%a /srv/corners-auth/auth.db)" "$body"
+ct sh -c 'rm -r /etc/systemd/system/corners-auth@.service.d &&
+    sed -i /^AUTH_DB=/d /etc/default/corners-auth &&
+    systemctl daemon-reload && systemctl restart "corners-auth@*.service"'
+
 # --- the package's life: upgrade, removal, reinstall, purge ----------------------
 # The units are templates, which debhelper's maintainer scripts leave
 # alone: the package's own do what they would do for other units.
