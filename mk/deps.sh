@@ -2,6 +2,7 @@
 # mk/deps.sh (make deps, as root): the Debian 12 packages corners-auth
 # needs to build, test, fuzz and benchmark (nginx, fcgiwrap and spawn-fcgi:
 # make test SERVER=nginx and nginx-cgi; debhelper and lintian: make deb;
+# systemd-container: tests/systemd-units.sh boots systemd with its nspawn;
 # python3-jsonschema: the tests
 # check every answer against openapi.json with it; libpq-dev builds
 # make DB=postgresql, postgresql-server-dev-15 the two archives its
@@ -33,6 +34,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     libutf8proc-dev libidn2-dev libunistring-dev libfcgi-dev \
     busybox curl jq sqlite3 openssl ca-certificates \
     lighttpd apache2 nginx fcgiwrap spawn-fcgi debhelper lintian \
+    systemd-container \
     libclang-rt-14-dev wrk gnuplot-nox mandoc \
     python3-jsonschema \
     libpq-dev postgresql-server-dev-15 postgresql-15 postgresql-client \

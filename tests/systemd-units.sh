@@ -46,7 +46,7 @@ ok() {
 }
 not_ok() {
 	fail=$((fail + 1))
-	echo "not ok - $1"
+	echo "FAIL - $1"
 	[ -z "${2:-}" ] || printf '%s\n' "$2" | sed 's/^/#   /'
 	return 1
 }
