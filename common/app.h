@@ -1,6 +1,7 @@
 /*
  * The application's state that lasts from one request to the next: the
- * settings, read once, and the database, opened on first use.  A CGI
+ * settings, read once (again when a FastCGI server's AUTH_* parameters
+ * change), and the database, opened on first use.  A CGI
  * process holds it for one request, a FastCGI process for many, authctl
  * for one command.
  */
@@ -16,6 +17,11 @@ struct app {
 	int		 conf_ok;	/* conf_load succeeded */
 	struct db	*db;		/* opened by app_db on first use */
 	int		 keep;		/* serves many requests: db_keep */
+	char		*params;	/* app_params: the last request's AUTH_*
+					   parameters, each NUL-ended */
+	size_t		 paramslen;
+	int		 params_ok;	/* the settings are those of params */
+	char		**base;		/* the AUTH_* environment at start */
 };
 
 /* Load the settings into a new app (conf_ok says whether they were good). */
@@ -29,5 +35,12 @@ struct db *app_db(struct app *app);
 
 /* Close the database after a storage failure: the next use reopens it. */
 void	app_db_reset(struct app *app);
+
+/*
+ * A FastCGI request's parameters (NULL-ended "NAME=value" strings): their
+ * AUTH_* settings, if any differ from the last request's, are read again
+ * over the process's own environment, and the database reopened.
+ */
+void	app_params(struct app *app, char **params);
 
 #endif

@@ -131,6 +131,7 @@ serve(const struct endpoint *ep)
 	} else if (FCGX_Init() == 0 && FCGX_InitRequest(&r, 0, 0) == 0) {
 		app.keep = 1;
 		while (FCGX_Accept_r(&r) >= 0) {
+			app_params(&app, r.envp);
 			serve_request(&app, ep, &io);
 			FCGX_Finish_r(&r);
 			/* Once the answer is out, as a CGI process's exit. */

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # nginx.conf.example beyond the API's answers, which every other file
 # checks through it: the database is never served, only the five names
-# reach a program, and the processes tests/serve.sh starts for it
-# (spawn-fcgi's FastCGI processes, or fcgiwrap and its children) end with
-# the server.  Runs under SERVER=nginx and nginx-cgi; under any other
+# reach a program, settings sent as fastcgi_param win over a FastCGI
+# process's environment (re-read when a reload changes them), and the
+# processes tests/serve.sh starts for it (spawn-fcgi's FastCGI processes,
+# or fcgiwrap and its children) end with the server.  Runs under SERVER=nginx and nginx-cgi; under any other
 # server it says why and passes.
 . "$(dirname "$0")/lib.sh"
 
@@ -54,6 +55,42 @@ req GET me/
 check_status 404 "me/ reaches me with PATH_INFO / (its JSON 404)"
 check_json .message "Not found." "me/: the program's own 404"
 
+# --- settings nginx sends the FastCGI processes (fastcgi_param) --------------------
+# Their own environment holds the settings (lib.sh's, through spawn-fcgi);
+# the AUTH_* parameters nginx sends win over it, as a CGI program's
+# environment is what its server passes, and are read again by the same
+# processes when a reload changes them.
+if [ "$SERVER" = nginx ]; then
+	BAD='wr0ng-Guess!'
+	# reload WANT: nginx rereads its configuration; the next logins (5 s
+	# at most) until one answers WANT.
+	reload() {
+		kill -HUP "$(cat "$T/server/nginx.pid")"
+		for _ in $(seq 50); do
+			login nobody "$BAD"
+			[ "$status" = "$1" ] && break
+			sleep 0.1
+		done
+	}
+	start_server FASTCGI_PARAMS='AUTH_RATE_LOGIN 2'
+	pids=$(sort "$T/server/run/login.pid")
+	seq=
+	for _ in 1 2 3; do login nobody "$BAD"; seq+="$status "; done
+	check "fastcgi_param AUTH_RATE_LOGIN 2 wins over the environment's 100000: 401 401 429 ($seq)" \
+	    test "$seq" = "401 401 429 "
+	sed -i 's/fastcgi_param AUTH_RATE_LOGIN "2";/fastcgi_param AUTH_RATE_LOGN "2";/' \
+	    "$T/server/nginx.conf"
+	reload 500
+	check_status 500 "misspelt (AUTH_RATE_LOGN), after a reload: 500, as in the environment"
+	check "...and the log names it" \
+	    grep -q 'conf: AUTH_RATE_LOGN: not a setting this version knows' "$T/server.log"
+	sed -i '/fastcgi_param AUTH_RATE_LOGN/d' "$T/server/nginx.conf"
+	reload 401
+	check_status 401 "no parameter after a reload: the environment's settings again (401)"
+	check "the same login processes all along (pids $(echo $pids))" \
+	    eval '[ "$(sort "$T/server/run/login.pid")" = "$pids" ] && kill -0 $pids'
+fi
+
 # --- nothing the server started outlives it ------------------------------------------
 # alive DIR: how many processes that are not zombies name DIR on their
 # command line (nginx, spawn-fcgi's processes, fcgiwrap).
@@ -62,7 +99,7 @@ alive() {
 	for p in /proc/[0-9]*; do
 		[ "$(sed 's/.*) //' "$p/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] &&
 		    continue
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF "$1" &&
+		{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$1" &&
 		    n=$((n + 1))
 	done
 	echo "$n"
