@@ -190,6 +190,15 @@ nginx|nginx-cgi)
 		    -e "/^\s*#fastcgi_param AUTH_TRUSTED_PROXIES/r $dir/auth-params.conf"
 		    -e "s|^http {|&\n\tgeo \$corners_auth_dollar { default \"\$\"; }|")
 	fi
+	# FASTCGI_PARAMS ("NAME value" lines, t98): settings nginx sends to
+	# the FastCGI processes beside those of their environment.
+	if [ "$server" = nginx ] && [ -n "${FASTCGI_PARAMS:-}" ]; then
+		printf '%s\n' "$FASTCGI_PARAMS" |
+		    while read -r name v; do
+			printf '\tfastcgi_param %s "%s";\n' "$name" "$v"
+		    done >"$dir/auth-params.conf"
+		sedargs+=(-e "/^\s*#fastcgi_param AUTH_TRUSTED_PROXIES/r $dir/auth-params.conf")
+	fi
 	sed "${sedargs[@]}" "$top/nginx.conf.example" >"$conf"
 	# What serve.sh starts, stopped however it ends (a FastCGI process
 	# started by spawn-fcgi is in a session of its own: by its pid file;
@@ -212,11 +221,17 @@ nginx|nginx-cgi)
 	if [ "$server" = nginx ]; then
 		# spawn-fcgi as in corners-auth(8), the processes per endpoint
 		# of lighttpd-fastcgi.conf.example (one each for "one-process").
+		# spawn-fcgi points a process's stderr at /dev/null: as the
+		# manual's sh -c line sends it to a log file, this one sends it
+		# where serve.sh's own goes (the test's server log, a terminal).
+		err=$(readlink -f /proc/$$/fd/2)
+		[ -w "$err" ] || err=/dev/null
 		for p in register:2 login:2 refresh:4 me:4 logout:1; do
 			n=${p#*:} p=${p%:*}
 			[ "$variant" = one-process ] && n=1
 			spawn-fcgi -s "$run/$p.sock" -M 0600 -F "$n" \
-			    -P "$run/$p.pid" -- "$dir/prefix/cgi-bin/$p" >&2
+			    -P "$run/$p.pid" -- /bin/sh -c 'exec "$0" 2>>"$1"' \
+			    "$dir/prefix/cgi-bin/$p" "$err" >&2
 		done
 	else
 		# setsid: fcgiwrap and the children it forks (-c) are a process
