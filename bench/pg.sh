@@ -35,6 +35,7 @@ cleanup() {
 	rm -rf "$d"
 }
 trap cleanup EXIT
+. "$top/bench/lib.sh"
 CC=${CC:-cc}
 
 make -C "$top" -s DB=postgresql all
@@ -71,13 +72,6 @@ for k in sqlite pg; do
 	[ "${#TOKEN[$k]}" -gt 20 ] || { echo "bench/pg.sh: no token from $k" >&2; exit 1; }
 done
 
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2]
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-f() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
-
 # --- 1. CGI: me per exec -------------------------------------------------------
 declare -a ES EP PS PP
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -99,31 +93,6 @@ E_SQ=$(median "${ES[@]}") E_PG=$(median "${EP[@]}")
 P_SQ=$(median "${PS[@]}") P_PG=$(median "${PP[@]}")
 
 # --- 2. FastCGI: me at 16 connections ------------------------------------------
-# serve NAME AUTH_DB [KIND]: tests/serve.sh KIND (default lighttpd-fastcgi)
-# on a free port, into $d/NAME; sets BASE.
-serve() {
-	local name=$1 db=$2 kind=${3:-lighttpd-fastcgi} i port
-	for i in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 40000))
-		AUTH_DB=$db bash "$top/tests/serve.sh" "$kind" "$port" "$d/$name" \
-		    >>"$d/$name.log" 2>&1 &
-		pids+=($!)
-		for _ in $(seq 100); do
-			curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-			sleep 0.05
-		done
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-	done
-	BASE=http://127.0.0.1:$port/api/v1/auth
-}
-stop() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	pids=()
-	pkill -f "^$d/.*/prefix/cgi-bin/" 2>/dev/null || true
-	sleep 0.5
-}
 # wrk_me TOKEN: "req/s non2xx" of me at 16 connections at $BASE
 wrk_me() {
 	local out
@@ -132,9 +101,9 @@ wrk_me() {
 	    "$(awk '/Non-2xx/ { print $NF }' <<<"$out" | grep . || echo 0)"
 }
 declare -a FS FP
-serve fcgi-sqlite "$SQLITE"
+serve fcgi-sqlite lighttpd-fastcgi AUTH_DB="$SQLITE"
 BASE_SQ=$BASE
-serve fcgi-pg "$PG_DIRECT"
+serve fcgi-pg lighttpd-fastcgi AUTH_DB="$PG_DIRECT"
 BASE_PG=$BASE
 for ((r = 1; r <= ROUNDS; r++)); do
 	BASE=$BASE_SQ; read -r rps bad < <(wrk_me "${TOKEN[sqlite]}")
@@ -152,9 +121,9 @@ F_SQ=$(median "${FS[@]}") F_PG=$(median "${FP[@]}")
 # Cheap hashes: the figure is the counter's, not PBKDF2's.
 pg_createdb counter >/dev/null
 export AUTH_RATE_LOGIN=10 AUTH_PBKDF2_ITERATIONS=1000
-serve host-a "$(pg_uri counter)" lighttpd
+serve host-a lighttpd AUTH_DB="$(pg_uri counter)"
 A=$BASE
-serve host-b "$(pg_uri counter)" lighttpd
+serve host-b lighttpd AUTH_DB="$(pg_uri counter)"
 B=$BASE
 body='{"username":"nobody-here","password":"wrong-password-1"}'
 cp=()

@@ -26,6 +26,7 @@ cleanup() {
 	rm -rf "$d"
 }
 trap cleanup EXIT
+. "$top/bench/lib.sh"
 CC=${CC:-cc}
 
 # --- build ------------------------------------------------------------------
@@ -108,44 +109,10 @@ function request()
 end
 LUA
 
-# serve KIND: start tests/serve.sh KIND on a free port; sets PORT, BASE.
-serve() {
-	local kind=$1 i
-	for i in 1 2 3 4 5; do
-		PORT=$((20000 + RANDOM % 40000))
-		bash "$top/tests/serve.sh" "$kind" "$PORT" "$d/$kind" \
-		    >>"$d/$kind.log" 2>&1 &
-		pids+=($!)
-		for _ in $(seq 100); do
-			curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-			sleep 0.05
-		done
-		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-	done
-	cp "$d/hello" "$d/$kind/prefix/cgi-bin/hello"
-	case $kind in
-	busybox) BASE=http://127.0.0.1:$PORT/cgi-bin ;;
-	*) BASE=http://127.0.0.1:$PORT/api/v1/auth ;;
-	esac
-}
-stop() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	pids=()
-	# FastCGI processes lighttpd started may outlive it by a moment.
-	pkill -f "^$d/.*/prefix/cgi-bin/" 2>/dev/null || true
-	settle
-}
-
-# settle: wait (at most 5 s) until none of our executables runs: no request
-# of an earlier run is still being answered (a run at 16 connections
-# leaves up to 16 hashes going), no FastCGI process is left.
-settle() {
-	for _ in $(seq 100); do
-		pgrep -f "^$d/.*/prefix/cgi-bin/" >/dev/null || return 0
-		sleep 0.05
-	done
+# serve_kind KIND: serve KIND from $d/KIND, with hello beside the endpoints.
+serve_kind() {
+	serve "$1" "$1"
+	cp "$d/hello" "$d/$1/prefix/cgi-bin/hello"
 }
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.20s" in ms
@@ -157,8 +124,7 @@ to_ms() {
 	    else printf "%.3f", v }'
 }
 
-# f A B: A / B to two places; field LINE N: the Nth field of LINE.
-f() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# field LINE N: the Nth field of LINE.
 field() { awk -v n="$2" '{ print $n }' <<<"$1"; }
 
 # run_wrk KIND NAME CONNS [ROUND]: "req_per_s p50_ms p99_ms non2xx" into
@@ -180,12 +146,6 @@ run_wrk() {
 
 # median LIST...: the median of numbers (of an odd count, the middle one
 # as written).
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-	    END { if (NR % 2) print v[(NR + 1) / 2]
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # median_rounds KEY: W[KEY] = the per-field median of R[KEY/1..ROUNDS]
 median_rounds() {
 	local key=$1 i r vals out=()
@@ -243,7 +203,7 @@ against_pbkdf2() {
 ROUNDS=${BENCH_ROUNDS:-5}
 for kind in lighttpd busybox lighttpd-fastcgi; do
 	echo "== $kind" >&2
-	serve "$kind"
+	serve_kind "$kind"
 	for ((round = 1; round <= ROUNDS; round++)); do
 		for name in hello me refresh; do
 			[ "$kind" = lighttpd-fastcgi ] && [ "$name" = hello ] && continue
@@ -306,7 +266,7 @@ PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 size2=$(stat -c %s "$AUTH_DB")
 echo "== lighttpd, $users1 users" >&2
-serve lighttpd
+serve_kind lighttpd
 # hello in the same rounds: the ratio to hello is what is compared with
 # the empty database's, minutes apart on a machine that drifts.
 for ((round = 1; round <= ROUNDS; round++)); do
