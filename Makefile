@@ -56,7 +56,7 @@ AUTHCTL_OBJS = authctl/authctl.o authctl/user.o authctl/ops.o \
 	  authctl/import.o
 UNITS	= tests/unit/test-crypto tests/unit/test-db tests/unit/test-jwt \
 	  tests/unit/test-pw tests/unit/test-valid tests/unit/test-client \
-	  tests/unit/test-policy tests/unit/test-conf
+	  tests/unit/test-policy tests/unit/test-conf tests/unit/test-app
 MIGRATIONS = db/001-schema.sql db/002-authctl.sql db/003-email-keys.sql \
 	  db/004-tokens.sql db/005-throttle-audit.sql
 # PostgreSQL's own migrations, numbered apart from SQLite's.

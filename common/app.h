@@ -21,7 +21,6 @@ struct app {
 					   parameters, each NUL-ended */
 	size_t		 paramslen;
 	int		 params_ok;	/* the settings are those of params */
-	char		**base;		/* the AUTH_* environment at start */
 };
 
 /* Load the settings into a new app (conf_ok says whether they were good). */
@@ -37,9 +36,10 @@ struct db *app_db(struct app *app);
 void	app_db_reset(struct app *app);
 
 /*
- * A FastCGI request's parameters (NULL-ended "NAME=value" strings): their
- * AUTH_* settings, if any differ from the last request's, are read again
- * over the process's own environment, and the database reopened.
+ * A FastCGI request's parameters (NULL-ended "NAME=value" strings): if
+ * their AUTH_* settings differ from the last request's, the settings are
+ * read again, those parameters before the process's environment
+ * (conf_load_params), and the database is reopened.
  */
 void	app_params(struct app *app, char **params);
 

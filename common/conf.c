@@ -26,6 +26,29 @@
 #endif
 
 /*
+ * The FastCGI request's parameters conf_load_params reads before the
+ * environment (NULL otherwise); set only while it runs.
+ */
+static char *const *reading;
+
+/*
+ * The value of the setting name, or NULL: the first of the request's
+ * parameters that names it (as getenv finds the first), else the
+ * environment's.
+ */
+static const char *
+setting(const char *name)
+{
+	char *const	*p;
+	size_t		 len = strlen(name);
+
+	for (p = reading; p != NULL && *p != NULL; p++)
+		if (strncmp(*p, name, len) == 0 && (*p)[len] == '=')
+			return *p + len + 1;
+	return getenv(name);
+}
+
+/*
  * An integer setting: unset gives def; otherwise only decimal digits
  * within [min, max] are accepted.  Returns -1 (logged) on anything else.
  */
@@ -33,7 +56,7 @@ static int
 num(const char *name, long long def, long long min, long long max,
     long long *out)
 {
-	const char	*s = getenv(name);
+	const char	*s = setting(name);
 	unsigned long long v;
 
 	if (s == NULL) {
@@ -54,7 +77,7 @@ num(const char *name, long long def, long long min, long long max,
 static int
 entropy(double *out)
 {
-	const char	*s = getenv("AUTH_MIN_PASSWORD_ENTROPY");
+	const char	*s = setting("AUTH_MIN_PASSWORD_ENTROPY");
 	char		*end;
 	size_t		 digits;
 
@@ -121,8 +144,8 @@ secret_file(struct conf *cf, const char *path)
 static int
 secret(struct conf *cf)
 {
-	const char	*s = getenv("AUTH_JWT_SECRET");
-	const char	*f = getenv("AUTH_JWT_SECRET_FILE");
+	const char	*s = setting("AUTH_JWT_SECRET");
+	const char	*f = setting("AUTH_JWT_SECRET_FILE");
 	size_t		 len;
 
 	cf->secretlen = 0;
@@ -164,7 +187,7 @@ secret(struct conf *cf)
 static int
 slots_file(struct conf *cf)
 {
-	const char	*s = getenv("AUTH_HASH_SLOTS_FILE");
+	const char	*s = setting("AUTH_HASH_SLOTS_FILE");
 	const char	*base = cf->db_path;
 	int		 n;
 
@@ -223,13 +246,13 @@ static const char *const known[] = {
  * not silently ignored.  Returns 0, or -1 (logged).
  */
 static int
-unknown_names(void)
+unknown_in(char *const *list)
 {
-	extern char	**environ;
-	char		**e, name[65];
+	char *const	*e;
+	char		 name[65];
 	size_t		 len, i;
 
-	for (e = environ; e != NULL && *e != NULL; e++) {
+	for (e = list; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "AUTH_", 5) != 0)
 			continue;
 		len = strcspn(*e, "=");
@@ -248,6 +271,15 @@ unknown_names(void)
 		return -1;
 	}
 	return 0;
+}
+
+/* unknown_in the request's parameters, then in the environment. */
+static int
+unknown_names(void)
+{
+	extern char	**environ;
+
+	return unknown_in(reading) == -1 || unknown_in(environ) == -1 ? -1 : 0;
 }
 
 #ifdef WITH_PG
@@ -277,11 +309,11 @@ pg_uri_check(const char *db)
 }
 #endif
 
-int
-conf_load(struct conf *cf)
+static int
+load(struct conf *cf)
 {
-	const char	*db = getenv("AUTH_DB");
-	const char	*proxies = getenv("AUTH_TRUSTED_PROXIES");
+	const char	*db = setting("AUTH_DB");
+	const char	*proxies = setting("AUTH_TRUSTED_PROXIES");
 	long long	 v;
 	int		 n;
 
@@ -364,6 +396,23 @@ conf_load(struct conf *cf)
 		return -1;
 	}
 	return 0;
+}
+
+int
+conf_load(struct conf *cf)
+{
+	return conf_load_params(cf, NULL);
+}
+
+int
+conf_load_params(struct conf *cf, char *const *params)
+{
+	int	 rc;
+
+	reading = params;
+	rc = load(cf);
+	reading = NULL;
+	return rc;
 }
 
 void

@@ -49,6 +49,14 @@ struct conf {
  */
 int	conf_load(struct conf *cf);
 
+/*
+ * conf_load, with a FastCGI request's parameters ("NAME=value", NULL at
+ * the end) read before the environment: a setting among them wins over
+ * the environment's (it cannot unset one), and an AUTH_* name among them
+ * this version does not know is an error as in the environment.
+ */
+int	conf_load_params(struct conf *cf, char *const *params);
+
 /* Wipe the secret held in cf. */
 void	conf_free(struct conf *cf);
 
