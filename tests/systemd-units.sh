@@ -36,6 +36,12 @@ names="register login refresh me logout"
 pass=0 fail=0
 
 skip() {
+	# CI sets SYSTEMD_UNITS_REQUIRED: there a skip would pass unseen.
+	if [ -n "${SYSTEMD_UNITS_REQUIRED:-}" ]; then
+		echo "FAIL - cannot run here: $*"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
 	echo "# skipped: $*"
 	echo "0 passed, 0 failed"
 	exit 0
@@ -176,8 +182,9 @@ ct() {
 }
 
 state=
-for _ in $(seq 150); do
-	state=$(ct timeout 60 systemctl is-system-running --wait 2>/dev/null) && break
+boot_end=$((SECONDS + 90))	# the whole wait, however systemctl waits
+while [ "$SECONDS" -lt "$boot_end" ]; do
+	state=$(ct timeout 30 systemctl is-system-running --wait 2>/dev/null) && break
 	case $state in running|degraded) break ;; esac
 	kill -0 "$nspawn_pid" 2>/dev/null || break
 	sleep 0.2
