@@ -144,8 +144,6 @@ run_wrk() {
 	echo "  $kind $name c=$c round $round: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx ${bad:-0}" >&2
 }
 
-# median LIST...: the median of numbers (of an odd count, the middle one
-# as written).
 # median_rounds KEY: W[KEY] = the per-field median of R[KEY/1..ROUNDS]
 median_rounds() {
 	local key=$1 i r vals out=()

@@ -224,8 +224,9 @@ nginx|nginx-cgi)
 		# spawn-fcgi points a process's stderr at /dev/null: as the
 		# manual's sh -c line sends it to a log file, this one sends it
 		# where serve.sh's own goes (the test's server log, a terminal).
-		err=$(readlink -f /proc/$$/fd/2)
-		[ -w "$err" ] || err=/dev/null
+		# (Opened by that name, as serve.sh outlives them: a file, a
+		# terminal or a pipe alike.)
+		err=/proc/$$/fd/2
 		for p in register:2 login:2 refresh:4 me:4 logout:1; do
 			n=${p#*:} p=${p%:*}
 			[ "$variant" = one-process ] && n=1
