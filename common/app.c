@@ -56,13 +56,6 @@ app_db_reset(struct app *app)
 	app->db = NULL;
 }
 
-/* A setting, not the server's own AUTH_TYPE (RFC 3875 4.1.1). */
-static int
-is_setting(const char *p)
-{
-	return strncmp(p, "AUTH_", 5) == 0 && strncmp(p, "AUTH_TYPE=", 10) != 0;
-}
-
 /* Whether params' settings are the last request's, in the same order. */
 static int
 same_params(const struct app *app, char **params)
@@ -72,7 +65,7 @@ same_params(const struct app *app, char **params)
 	if (!app->params_ok)
 		return 0;
 	for (; *params != NULL; params++) {
-		if (!is_setting(*params))
+		if (!conf_is_setting(*params))
 			continue;
 		n = strlen(*params) + 1;
 		if (n > app->paramslen - off ||
@@ -87,7 +80,7 @@ void
 app_params(struct app *app, char **params)
 {
 	char	**p;
-	size_t	 n = 0, off = 0;
+	size_t	 n = 0, len;
 
 	if (same_params(app, params))
 		return;
@@ -97,18 +90,18 @@ app_params(struct app *app, char **params)
 	app->conf_ok = 0;
 	app->params_ok = 0;
 	for (p = params; *p != NULL; p++)
-		if (is_setting(*p))
+		if (conf_is_setting(*p))
 			n += strlen(*p) + 1;
 	if (n > 0 && (app->params = malloc(n)) == NULL) {
 		fprintf(stderr, "conf: out of memory\n");
 		return;		/* 500, and the next request tries again */
 	}
 	for (p = params; *p != NULL; p++)
-		if (is_setting(*p)) {
-			memcpy(app->params + off, *p, strlen(*p) + 1);
-			off += strlen(*p) + 1;
+		if (conf_is_setting(*p)) {
+			len = strlen(*p) + 1;
+			memcpy(app->params + app->paramslen, *p, len);
+			app->paramslen += len;
 		}
-	app->paramslen = n;
 	app->params_ok = 1;
 	/* A bad setting is logged here, once: 500s until the server's change. */
 	app->conf_ok = conf_load_params(&app->cf, params) == 0;

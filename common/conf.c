@@ -236,9 +236,15 @@ static const char *const known[] = {
 	"AUTH_MIN_PASSWORD_ENTROPY",
 	"AUTH_HASH_SLOTS",
 	"AUTH_HASH_SLOTS_FILE",
-	/* Not ours: the CGI meta-variable of a server's own authentication. */
-	"AUTH_TYPE",
 };
+
+int
+conf_is_setting(const char *entry)
+{
+	/* AUTH_TYPE is not ours: the CGI meta-variable (RFC 3875 4.1.1). */
+	return strncmp(entry, "AUTH_", 5) == 0 &&
+	    strncmp(entry, "AUTH_TYPE=", 10) != 0;
+}
 
 /*
  * SPEC "Configuration": an AUTH_* name this version does not know is an
@@ -253,7 +259,7 @@ unknown_in(char *const *list)
 	size_t		 len, i;
 
 	for (e = list; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, "AUTH_", 5) != 0)
+		if (!conf_is_setting(*e))
 			continue;
 		len = strcspn(*e, "=");
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)

@@ -57,6 +57,12 @@ int	conf_load(struct conf *cf);
  */
 int	conf_load_params(struct conf *cf, char *const *params);
 
+/*
+ * Whether entry ("NAME=value") is one of the settings' variables: AUTH_*,
+ * but not the server's AUTH_TYPE.
+ */
+int	conf_is_setting(const char *entry);
+
 /* Wipe the secret held in cf. */
 void	conf_free(struct conf *cf);
 
