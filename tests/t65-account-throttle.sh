@@ -82,7 +82,7 @@ check_429() {
 # attack USER PREFIX W: 200 wrong-password logins for USER from the 100
 # clients PREFIX.x.y, two each (the hundred in turn, twice), one after the
 # other, by one curl (in order, each waiting for the one before; a curl
-# and a jq per login took 6 s of this file's 20).  Sets $seq (the
+# and a jq per login made each attack 6 s, the file 43).  Sets $seq (the
 # statuses, space-separated) and $odd (how many answers were neither 401
 # Invalid credentials nor the name's 429 of the window W, its Retry-After
 # the seconds until that window ends, give or take a second, at some
